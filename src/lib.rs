@@ -1,0 +1,9 @@
+//! `commerce-auth-mock`: a fixture-driven mock of Adobe Commerce customer sign-in, and a
+//! conformance runner that checks any target (the mock or a real backend) against the contract.
+
+pub mod conform;
+pub mod domain;
+pub mod graphql;
+pub mod http;
+pub mod ops;
+pub mod profile;
