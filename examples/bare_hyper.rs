@@ -48,7 +48,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}; try another port"))?;
-    println!("bare hyper serving fixed JSON on http://{}/", listener.local_addr()?);
+    println!(
+        "bare hyper serving fixed JSON on http://{}/",
+        listener.local_addr()?
+    );
     loop {
         let (stream, _) = listener.accept().await?;
         tokio::spawn(async move {
