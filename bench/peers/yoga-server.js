@@ -8,7 +8,7 @@ const { createSchema, createYoga } = require('graphql-yoga');
 const port = Number(process.argv[2] || 4102);
 // The same fixed token the WireMock stub returns (a syntactically valid HS256 JWS).
 const TOKEN = require('./token.json').token;
-const customers = new Map([['bench@example.com', 'Password123!']]);
+const customers = new Map([['bench-signin@example.com', 'Bench-Passw0rd!']]);
 
 const schema = createSchema({
   typeDefs: /* GraphQL */ `
