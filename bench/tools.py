@@ -1,0 +1,261 @@
+#!/usr/bin/env python3
+"""Helpers of bench/run.sh that need finer timing or more logic than shell: time to first
+answered request, the OTC/token soak, fixture generation and RSS reading. Standard library only.
+
+    python3 bench/tools.py startup --port P [--runs N] [--fixtures FILE] -- CMD...
+    python3 bench/tools.py soak --url URL --pid PID --fixtures FILE --seconds S [--warmup S]
+    python3 bench/tools.py gen-fixtures --base fixtures/default.json --customers N --out FILE
+    python3 bench/tools.py rss PID
+
+Each prints one JSON object per line on stdout; run.sh reads them.
+"""
+import argparse
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+STORE_CONFIG = json.dumps({"query": "{ storeConfig { store_code store_name locale } }"})
+
+
+def proc_status(pid):
+    """VmRSS and VmHWM of a process, in kB, from /proc/<pid>/status."""
+    out = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out[key] = int(value.split()[0])
+    return {"vmrss_kb": out.get("VmRSS", 0), "vmhwm_kb": out.get("VmHWM", 0)}
+
+
+def post(conn, path, body, headers=None):
+    h = {"Content-Type": "application/json"}
+    if headers:
+        h.update(headers)
+    conn.request("POST", path, body=body, headers=h)
+    resp = conn.getresponse()
+    return resp.status, resp.read()
+
+
+def first_answer(port, proc, deadline_s):
+    """Polls until the server answers one HTTP request; returns True when it did."""
+    end = time.perf_counter() + deadline_s
+    while time.perf_counter() < end:
+        if proc.poll() is not None:
+            return False
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            post(conn, "/graphql", STORE_CONFIG)
+            conn.close()
+            return True
+        except (ConnectionRefusedError, ConnectionResetError, http.client.RemoteDisconnected):
+            time.sleep(0.0005)
+        except OSError:
+            time.sleep(0.0005)
+    return False
+
+
+def cmd_startup(args):
+    """Time from spawning the server to its first answered request (median of --runs)."""
+    times = []
+    mem = {}
+    for _ in range(args.runs):
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(args.cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            ok = first_answer(args.port, proc, args.timeout)
+            elapsed = (time.perf_counter() - t0) * 1000.0
+            if not ok:
+                print(json.dumps({"error": "no answer", "exit": proc.poll()}))
+                return 1
+            times.append(elapsed)
+            # A few more answers, then the memory of a server that has loaded and answered.
+            conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=5)
+            for _ in range(20):
+                post(conn, "/graphql", STORE_CONFIG)
+            conn.close()
+            mem = proc_status(proc.pid)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        # Let the port be released before the next start.
+        time.sleep(0.2)
+    print(json.dumps({"median_ms": statistics.median(times), "runs_ms": [round(t, 2) for t in times], **mem}))
+    return 0
+
+
+def cmd_rss(args):
+    print(json.dumps(proc_status(args.pid)))
+    return 0
+
+
+# ----- soak -------------------------------------------------------------------------------------
+
+SIGN_IN = (
+    "mutation SignIn($email: String!, $password: String!) "
+    "{ generateCustomerToken(email: $email, password: $password) { token } }"
+)
+EXCHANGE = (
+    "mutation Exchange($email: String!, $otp: String!) "
+    "{ exchangeOtpForCustomerToken(email: $email, otp: $otp) { token } }"
+)
+CUSTOMER = "{ customer { email firstname } }"
+
+
+class Soak:
+    """Issues and redeems OTCs and tokens in a loop from several threads, counting outcomes."""
+
+    def __init__(self, host, port, admin_token, customers):
+        self.host, self.port = host, port
+        self.admin_token = admin_token
+        self.customers = customers  # [(id, email)]
+        self.lock = threading.Lock()
+        self.counts = {"otc": 0, "token": 0, "customer": 0, "failed": 0}
+        self.first_failure = None
+        self.stop_at = 0.0
+
+    def bump(self, key, failure=None):
+        with self.lock:
+            self.counts[key] += 1
+            if failure and self.first_failure is None:
+                self.first_failure = failure
+
+    def worker(self, index):
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=10)
+        i = index
+        while time.perf_counter() < self.stop_at:
+            cid, email = self.customers[i % len(self.customers)]
+            i += 1
+            try:
+                status, body = post(
+                    conn, f"/rest/V1/customer/{cid}/otp", json.dumps({"reason": "bench soak"}),
+                    {"Authorization": f"Bearer {self.admin_token}"},
+                )
+                if status != 200:
+                    self.bump("failed", f"otp {status}: {body[:200]!r}")
+                    continue
+                self.bump("otc")
+                otp = json.loads(body)["otp"]
+                if i % 2:
+                    req = {"query": SIGN_IN, "variables": {"email": email, "password": otp}}
+                    field = "generateCustomerToken"
+                else:
+                    req = {"query": EXCHANGE, "variables": {"email": email, "otp": otp}}
+                    field = "exchangeOtpForCustomerToken"
+                status, body = post(conn, "/graphql", json.dumps(req))
+                data = json.loads(body).get("data") or {}
+                token = (data.get(field) or {}).get("token")
+                if status != 200 or not token:
+                    self.bump("failed", f"{field} {status}: {body[:200]!r}")
+                    continue
+                self.bump("token")
+                status, body = post(
+                    conn, "/graphql", json.dumps({"query": CUSTOMER}), {"Authorization": f"Bearer {token}"}
+                )
+                if status != 200 or b'"email"' not in body:
+                    self.bump("failed", f"customer {status}: {body[:200]!r}")
+                    continue
+                self.bump("customer")
+            except (OSError, http.client.HTTPException, ValueError) as e:
+                self.bump("failed", f"{type(e).__name__}: {e}")
+                conn.close()
+                conn = http.client.HTTPConnection(self.host, self.port, timeout=10)
+        conn.close()
+
+    def run(self, seconds, threads):
+        self.stop_at = time.perf_counter() + seconds
+        pool = [threading.Thread(target=self.worker, args=(n,)) for n in range(threads)]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join()
+
+
+def admin_token(host, port, fixtures):
+    """A static admin token from the fixtures, else one from the admin token endpoint."""
+    for admin in fixtures.get("admins", []):
+        for tok in admin.get("static_tokens", []) or admin.get("tokens", []):
+            return tok
+    for admin in fixtures.get("admins", []):
+        if admin.get("username") and admin.get("password"):
+            conn = http.client.HTTPConnection(host, port, timeout=10)
+            status, body = post(
+                conn, "/rest/V1/integration/admin/token",
+                json.dumps({"username": admin["username"], "password": admin["password"]}),
+            )
+            if status == 200:
+                return json.loads(body)
+            raise SystemExit(f"admin token endpoint answered {status}: {body[:200]!r}")
+    raise SystemExit("no admin in the fixtures: cannot issue OTCs")
+
+
+def soak_customers(fixtures):
+    """Customers that accept remote shopping assistance (OTCs are refused for the others)."""
+    out = []
+    for c in fixtures.get("customers", []):
+        if c.get("allow_remote_shopping_assistance") and c.get("email", "").startswith("bench-soak"):
+            out.append((c["id"], c["email"]))
+    if not out:
+        raise SystemExit("no bench-soak customers with remote shopping assistance in the fixtures")
+    return out
+
+
+def cmd_soak(args):
+    with open(args.fixtures) as f:
+        fixtures = json.load(f)
+    host, port = "127.0.0.1", args.port
+    soak = Soak(host, port, admin_token(host, port, fixtures), soak_customers(fixtures))
+    soak.run(args.warmup, args.threads)
+    before = proc_status(args.pid)
+    warm_counts = dict(soak.counts)
+    soak.run(args.seconds, args.threads)
+    after = proc_status(args.pid)
+    counts = {k: soak.counts[k] - warm_counts[k] for k in soak.counts}
+    print(json.dumps({
+        "before_kb": before["vmrss_kb"], "after_kb": after["vmrss_kb"], "hwm_kb": after["vmhwm_kb"],
+        "seconds": args.seconds, "counts": counts, "first_failure": soak.first_failure,
+    }))
+    return 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("startup", help="time to first answered request")
+    s.add_argument("--port", type=int, required=True)
+    s.add_argument("--runs", type=int, default=5)
+    s.add_argument("--timeout", type=float, default=30.0)
+    s.add_argument("cmd", nargs=argparse.REMAINDER)
+    s.set_defaults(func=cmd_startup)
+
+    s = sub.add_parser("rss", help="VmRSS and VmHWM of a process")
+    s.add_argument("pid", type=int)
+    s.set_defaults(func=cmd_rss)
+
+    s = sub.add_parser("soak", help="issue and redeem OTCs and tokens, RSS before and after")
+    s.add_argument("--port", type=int, required=True)
+    s.add_argument("--pid", type=int, required=True)
+    s.add_argument("--fixtures", required=True)
+    s.add_argument("--seconds", type=float, default=60)
+    s.add_argument("--warmup", type=float, default=5)
+    s.add_argument("--threads", type=int, default=4)
+    s.set_defaults(func=cmd_soak)
+
+    args = p.parse_args()
+    if getattr(args, "cmd", None) and args.cmd[0] == "--":
+        args.cmd = args.cmd[1:]
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
