@@ -227,6 +227,13 @@ def cmd_soak(args):
     return 0
 
 
+def cmd_gen_fixtures(args):
+    """Writes the base fixtures plus the bench accounts and --customers generated customers."""
+    if not os.path.exists(args.base):
+        raise SystemExit(f"{args.base} does not exist yet (the fixture format lands from branch domain)")
+    raise SystemExit("gen-fixtures: the fixture format is not known yet")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
@@ -250,6 +257,12 @@ def main():
     s.add_argument("--warmup", type=float, default=5)
     s.add_argument("--threads", type=int, default=4)
     s.set_defaults(func=cmd_soak)
+
+    s = sub.add_parser("gen-fixtures", help="bench accounts and N generated customers")
+    s.add_argument("--base", required=True)
+    s.add_argument("--customers", type=int, default=0)
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_gen_fixtures)
 
     args = p.parse_args()
     if getattr(args, "cmd", None) and args.cmd[0] == "--":

@@ -1,0 +1,295 @@
+#!/usr/bin/env bash
+# Benchmarks commerce-auth-mock next to a bare hyper server (the ceiling) and next to what users
+# would pick instead (WireMock standalone, a graphql-yoga server), all with one load generator
+# (wrk) on this machine in one run, then prints one table and each target as met / not met.
+# Targets are reported, never asserted: this script fails only when it cannot measure.
+# See bench/README.md for what each figure means.
+#
+#   bench/run.sh                      # the whole run, about 5 to 8 minutes
+#   BENCH_DURATION=3 bench/run.sh     # shorter runs (and a soak of 6 x BENCH_DURATION seconds)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+BENCH="$ROOT/bench"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+
+DURATION="${BENCH_DURATION:-10}"            # seconds of each measured wrk run
+WARMUP="${BENCH_WARMUP:-$((DURATION < 5 ? DURATION : 5))}"  # seconds of load before each
+SOAK="${BENCH_SOAK:-$((DURATION * 6))}"     # seconds of the OTC/token soak (60 by default)
+CONNECTIONS="${BENCH_CONNECTIONS:-64}"
+THREADS="${BENCH_THREADS:-2}"
+BIG="${BENCH_CUSTOMERS:-100000}"            # customers of the large fixture
+MOCK_LOG="${BENCH_MOCK_LOG:-warn}"          # RUST_LOG of the mock in the throughput runs
+PORT_MOCK="${BENCH_PORT_BASE:-4100}"
+PORT_BARE=$((PORT_MOCK + 1))
+PORT_YOGA=$((PORT_MOCK + 2))
+PORT_WIREMOCK=$((PORT_MOCK + 3))
+OUT="${BENCH_OUT:-$BENCH/results}"
+
+MOCK="$TARGET_DIR/release/commerce-auth-mock"
+BARE="$TARGET_DIR/release/examples/bare_hyper"
+PEERS="$BENCH/peers"
+WRK_DIR="$BENCH/wrk"
+
+mkdir -p "$OUT"
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+WORK="$OUT/$STAMP"
+mkdir -p "$WORK"
+ROWS="$WORK/rows.tsv"
+: >"$ROWS"
+
+say() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# ---- processes we start, and only those, are stopped on exit -----------------------------------
+SERVER_PID=""
+stop_server() {
+    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill -TERM "$SERVER_PID" 2>/dev/null || true
+        for _ in $(seq 50); do
+            kill -0 "$SERVER_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    SERVER_PID=""
+}
+trap stop_server EXIT INT TERM
+
+# start_server NAME PORT CMD... : starts CMD in the background, waits until PORT answers HTTP.
+start_server() {
+    local name="$1" port="$2"
+    shift 2
+    if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" 2>/dev/null; then
+        say "port $port is already in use: set BENCH_PORT_BASE to a free range"
+        return 1
+    fi
+    "$@" >"$WORK/$name.log" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 600); do
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            say "$name exited at start; its log: $WORK/$name.log"
+            tail -5 "$WORK/$name.log" >&2 || true
+            SERVER_PID=""
+            return 1
+        fi
+        local code
+        code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$port/graphql" || true)"
+        if [[ "$code" != "000" && -n "$code" ]]; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    say "$name did not answer on port $port within 60 s"
+    stop_server
+    return 1
+}
+
+peak_rss_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# The request body of a wrk script (its `wrk.body = [[...]]` line), for the preflight request.
+lua_body() { sed -n 's/^wrk\.body = \[\[\(.*\)\]\]$/\1/p' "$1"; }
+
+# post URL BODY [HEADER...] : prints the response body.
+post() {
+    local url="$1" body="$2"
+    shift 2
+    local headers=(-H 'Content-Type: application/json')
+    for h in "$@"; do headers+=(-H "$h"); done
+    curl -s --max-time 10 -X POST "${headers[@]}" --data-binary "$body" "$url"
+}
+
+# row SERVER SCENARIO RPS P50_US P99_US NON2XX RSS_KB NOTE
+row() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$ROWS"; }
+
+# measure SERVER SCENARIO URL LUA EXPECT [HEADER...] : a preflight request whose answer must
+# contain EXPECT, a warm-up, then the measured wrk run; adds a row to the table.
+measure() {
+    local server="$1" scenario="$2" url="$3" lua="$4" expect="$5"
+    shift 5
+    local answer
+    answer="$(post "$url" "$(lua_body "$lua")" "$@" || true)"
+    if [[ "$answer" != *"$expect"* ]]; then
+        say "$server / $scenario: preflight answer lacks '$expect': ${answer:0:200}"
+        row "$server" "$scenario" - - - - "$(peak_rss_kb "$SERVER_PID")" "preflight failed: ${answer:0:60}"
+        return 0
+    fi
+    if ((WARMUP > 0)); then
+        wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$lua" "$url" >/dev/null 2>&1 || true
+    fi
+    local out line
+    out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$lua" "$url" 2>&1 || true)"
+    printf '%s\n' "$out" >"$WORK/wrk-${server// /_}-${scenario// /_}.txt"
+    line="$(grep '^BENCH ' <<<"$out" || true)"
+    if [[ -z "$line" ]]; then
+        say "$server / $scenario: wrk printed no result: $(tail -3 <<<"$out")"
+        row "$server" "$scenario" - - - - "$(peak_rss_kb "$SERVER_PID")" "wrk failed"
+        return 0
+    fi
+    local rps p50 p99 non2xx sockerr note=""
+    rps="$(sed -n 's/.* rps=\([0-9.]*\).*/\1/p' <<<"$line")"
+    p50="$(sed -n 's/.* p50_us=\([0-9]*\).*/\1/p' <<<"$line")"
+    p99="$(sed -n 's/.* p99_us=\([0-9]*\).*/\1/p' <<<"$line")"
+    non2xx="$(sed -n 's/.* non2xx=\([0-9]*\).*/\1/p' <<<"$line")"
+    sockerr="$(sed -n 's/.* socket_errors=\([0-9]*\).*/\1/p' <<<"$line")"
+    ((sockerr > 0)) && note="$sockerr socket errors"
+    row "$server" "$scenario" "$rps" "$p50" "$p99" "$non2xx" "$(peak_rss_kb "$SERVER_PID")" "$note"
+    say "$server / $scenario: $rps req/s, p50 ${p50} us, p99 ${p99} us"
+}
+
+# ---- 0. tools ------------------------------------------------------------------------------------
+if ! command -v wrk >/dev/null; then
+    say "wrk is missing: installing Debian's wrk"
+    if [[ $(id -u) -eq 0 ]]; then
+        (apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }) >&2
+    else
+        sudo apt-get install -y -qq wrk >&2
+    fi
+fi
+for tool in wrk curl python3 cargo; do
+    command -v "$tool" >/dev/null || { say "$tool is required and missing"; exit 2; }
+done
+HAVE_JAVA=1 HAVE_NODE=1
+command -v java >/dev/null || HAVE_JAVA=0
+command -v node >/dev/null && command -v npm >/dev/null || HAVE_NODE=0
+
+# ---- 1. builds and peer installs -----------------------------------------------------------------
+if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
+    say "building the mock and the bare hyper example (release)"
+    (cd "$ROOT" && cargo build --release --quiet --bin commerce-auth-mock --example bare_hyper)
+fi
+if [[ $HAVE_NODE == 1 && ! -d "$PEERS/node_modules/graphql-yoga" ]]; then
+    say "installing the peers (npm ci in bench/peers)"
+    (cd "$PEERS" && npm ci --no-audit --no-fund --loglevel=error >&2) || HAVE_NODE=0
+fi
+WIREMOCK_JAR="$(ls "$PEERS"/node_modules/wiremock/build/wiremock-standalone-*.jar 2>/dev/null | head -1 || true)"
+
+# ---- 2. fixtures ---------------------------------------------------------------------------------
+BENCH_FIXTURES="$WORK/fixtures-bench.json"
+BIG_FIXTURES="$WORK/fixtures-$BIG.json"
+FIXTURE_ARGS=()
+if python3 "$BENCH/tools.py" gen-fixtures --base "$ROOT/fixtures/default.json" --customers 0 \
+    --out "$BENCH_FIXTURES" >"$WORK/gen-bench.json" 2>"$WORK/gen-bench.err"; then
+    FIXTURE_ARGS=(--fixtures "$BENCH_FIXTURES")
+else
+    say "cannot make the bench fixtures ($(tail -1 "$WORK/gen-bench.err")): the mock runs on its defaults"
+fi
+HAVE_BIG=1
+python3 "$BENCH/tools.py" gen-fixtures --base "$ROOT/fixtures/default.json" --customers "$BIG" \
+    --out "$BIG_FIXTURES" >"$WORK/gen-big.json" 2>"$WORK/gen-big.err" || HAVE_BIG=0
+
+# ---- 3. header -----------------------------------------------------------------------------------
+COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
+say "measuring; each run: ${WARMUP}s warm-up + ${DURATION}s, $THREADS threads, $CONNECTIONS connections"
+
+# ---- 4. throughput and latency -------------------------------------------------------------------
+OK="$WRK_DIR/sign-in-ok.lua"
+WRONG="$WRK_DIR/sign-in-wrong-password.lua"
+CUSTOMER="$WRK_DIR/customer.lua"
+STORE="$WRK_DIR/store-config.lua"
+MOCK_URL="http://127.0.0.1:$PORT_MOCK/graphql"
+
+say "bare hyper"
+if start_server bare-hyper "$PORT_BARE" "$BARE" "$PORT_BARE"; then
+    measure "bare hyper" "fixed JSON" "http://127.0.0.1:$PORT_BARE/graphql" "$OK" '"token":"'
+    stop_server
+fi
+
+mock_cmd=("$MOCK" serve --port "$PORT_MOCK" "${FIXTURE_ARGS[@]}")
+say "mock: generateCustomerToken ok"
+if RUST_LOG="$MOCK_LOG" start_server mock-ok "$PORT_MOCK" "${mock_cmd[@]}"; then
+    measure mock "generateCustomerToken ok" "$MOCK_URL" "$OK" '"token":"'
+    stop_server
+fi
+say "mock: generateCustomerToken wrong password"
+if RUST_LOG="$MOCK_LOG" start_server mock-wrong "$PORT_MOCK" "${mock_cmd[@]}"; then
+    measure mock "generateCustomerToken wrong password" "$MOCK_URL" "$WRONG" \
+        'The account sign-in was incorrect'
+    stop_server
+fi
+say "mock: customer with a token"
+if RUST_LOG="$MOCK_LOG" start_server mock-customer "$PORT_MOCK" "${mock_cmd[@]}"; then
+    BENCH_TOKEN="$(post "$MOCK_URL" "$(lua_body "$OK")" |
+        sed -n 's/.*"token":"\([^"]*\)".*/\1/p')"
+    export BENCH_TOKEN
+    if [[ -n "$BENCH_TOKEN" ]]; then
+        measure mock "customer (Bearer token)" "$MOCK_URL" "$CUSTOMER" 'bench-signin@example.com' \
+            "Authorization: Bearer $BENCH_TOKEN"
+    else
+        row mock "customer (Bearer token)" - - - - "$(peak_rss_kb "$SERVER_PID")" "no token: sign-in failed"
+    fi
+    stop_server
+fi
+say "mock: storeConfig"
+if RUST_LOG="$MOCK_LOG" start_server mock-store "$PORT_MOCK" "${mock_cmd[@]}"; then
+    measure mock "storeConfig" "$MOCK_URL" "$STORE" '"store_code"'
+    stop_server
+fi
+say "mock: generateCustomerToken ok, with the default info log (one line per request)"
+if RUST_LOG=info start_server mock-ok-info "$PORT_MOCK" "${mock_cmd[@]}"; then
+    measure mock "generateCustomerToken ok, RUST_LOG=info" "$MOCK_URL" "$OK" '"token":"'
+    stop_server
+fi
+
+if [[ $HAVE_JAVA == 1 && -n "$WIREMOCK_JAR" ]]; then
+    say "WireMock standalone"
+    if start_server wiremock "$PORT_WIREMOCK" java -jar "$WIREMOCK_JAR" --port "$PORT_WIREMOCK" \
+        --bind-address 127.0.0.1 --root-dir "$PEERS/wiremock" --disable-banner --no-request-journal; then
+        measure WireMock "generateCustomerToken ok (stub)" "http://127.0.0.1:$PORT_WIREMOCK/graphql" "$OK" '"token":"'
+        stop_server
+    fi
+else
+    row WireMock "generateCustomerToken ok (stub)" - - - - 0 "not run: java or the npm wiremock jar is missing"
+fi
+if [[ $HAVE_NODE == 1 ]]; then
+    say "graphql-yoga"
+    if start_server yoga "$PORT_YOGA" node "$PEERS/yoga-server.js" "$PORT_YOGA"; then
+        measure graphql-yoga "generateCustomerToken ok" "http://127.0.0.1:$PORT_YOGA/graphql" "$OK" '"token":"'
+        stop_server
+    fi
+else
+    row graphql-yoga "generateCustomerToken ok" - - - - 0 "not run: node or npm is missing"
+fi
+
+# ---- 5. start-up time and memory with many customers ---------------------------------------------
+say "time to first answer (default fixtures, 5 starts)"
+START_DEFAULT="$(python3 "$BENCH/tools.py" startup --port "$PORT_MOCK" --runs 5 -- \
+    "$MOCK" serve --port "$PORT_MOCK" 2>&1 | tail -1)"
+START_BIG="" BIG_RSS_KB="" BIG_NOTE=""
+if [[ $HAVE_BIG == 1 ]]; then
+    say "time to first answer ($BIG customers, 3 starts)"
+    START_BIG="$(python3 "$BENCH/tools.py" startup --port "$PORT_MOCK" --runs 3 -- \
+        "$MOCK" serve --port "$PORT_MOCK" --fixtures "$BIG_FIXTURES" 2>&1 | tail -1)"
+    say "RSS with $BIG customers (after signing in the last one)"
+    if RUST_LOG="$MOCK_LOG" start_server mock-big "$PORT_MOCK" "$MOCK" serve --port "$PORT_MOCK" --fixtures "$BIG_FIXTURES"; then
+        last_email="$(sed -n 's/.*"last_email": *"\([^"]*\)".*/\1/p' "$WORK/gen-big.json")"
+        last_password="$(sed -n 's/.*"password": *"\([^"]*\)".*/\1/p' "$WORK/gen-big.json")"
+        body="{\"query\":\"mutation { generateCustomerToken(email: \\\"$last_email\\\", password: \\\"$last_password\\\") { token } }\"}"
+        answer="$(post "$MOCK_URL" "$body" || true)"
+        [[ "$answer" == *'"token":"'* ]] || BIG_NOTE="sign-in of $last_email failed: ${answer:0:80}"
+        BIG_RSS_KB="$(peak_rss_kb "$SERVER_PID")"
+        stop_server
+    fi
+else
+    BIG_NOTE="no large fixture: $(tail -1 "$WORK/gen-big.err" 2>/dev/null)"
+fi
+
+# ---- 6. soak -------------------------------------------------------------------------------------
+SOAK_RESULT=""
+if ((${#FIXTURE_ARGS[@]} > 0)); then
+    say "soak: ${SOAK}s of OTC issue + redeem + customer query (after a 5 s warm-up)"
+    if RUST_LOG="$MOCK_LOG" start_server mock-soak "$PORT_MOCK" "${mock_cmd[@]}"; then
+        SOAK_RESULT="$(python3 "$BENCH/tools.py" soak --port "$PORT_MOCK" --pid "$SERVER_PID" \
+            --fixtures "$BENCH_FIXTURES" --seconds "$SOAK" --warmup 5 2>&1 | tail -1)"
+        stop_server
+    fi
+fi
+
+# ---- 7. report -----------------------------------------------------------------------------------
+REPORT="$WORK/report.txt"
+python3 "$BENCH/report.py" --rows "$ROWS" --start-default "$START_DEFAULT" --start-big "$START_BIG" \
+    --big "$BIG" --big-rss-kb "${BIG_RSS_KB:-}" --big-note "$BIG_NOTE" --soak "$SOAK_RESULT" \
+    --header "commerce-auth-mock benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $COMMIT, $(nproc) cores, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)" \
+    --params "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency after ${WARMUP}s of warm-up; mock RUST_LOG=$MOCK_LOG unless said; soak ${SOAK}s" \
+    | tee "$REPORT"
+say "raw outputs in $WORK"
