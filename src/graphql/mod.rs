@@ -111,6 +111,11 @@ impl Document {
     pub fn has_mutation(&self) -> bool {
         false
     }
+
+    /// The name of the first root field of the first operation (for logs and the journal).
+    pub fn first_root_field(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Parses a query. Errors are graphql-php's `Syntax Error: …` with a location and no category.
