@@ -1,9 +1,9 @@
 //! `generateCustomerToken(email, password)` — spec 5.1.
 //!
-//! 1. empty `email` → `Specify the "email" value.`; 2. empty `password` → `Specify the "password" value.`
-//! (PHP's `empty()`: `""` or `"0"`). Then the domain runs steps 3–9: throttle, unknown email,
-//! locked, not confirmed, the `password` tried as (a) the account password, (b) (saas) a reset
-//! token, (c) (saas) an admin OTC, failure or success.
+//! Steps 1 and 2 here: empty `email` → `Specify the "email" value.`, empty `password` →
+//! `Specify the "password" value.` (PHP's `empty()`: `""` or `"0"`). The domain runs steps 3–9:
+//! throttle, unknown email, locked, not confirmed, then the `password` tried as the account
+//! password, (saas) a reset token, (saas) an admin OTC; failure or success.
 
 use serde_json::{json, Map, Value};
 
