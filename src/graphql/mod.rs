@@ -10,6 +10,13 @@
 //! - [`Engine::new`], [`Engine::resolver`], [`Engine::execute`], [`Engine::schema`]
 //! - [`GraphqlError`], [`FieldError`], [`ExecutionResult`] and their `to_json`.
 
+mod execute;
+mod introspection;
+mod schema;
+mod syntax;
+mod validate;
+mod values;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -66,10 +73,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(category: &str, message: impl Into<String>) -> Self {
-        FieldError {
-            message: message.into(),
-            category: category.to_string(),
-        }
+        FieldError { message: message.into(), category: category.to_string() }
     }
 }
 
@@ -79,53 +83,32 @@ impl FieldError {
 /// type, an object keyed by field name, which the engine projects onto the selection set.
 pub type Resolver<C> = Arc<dyn Fn(&C, &Map<String, Value>) -> Result<Value, FieldError> + Send + Sync>;
 
-/// The schema, built from SDL.
-#[derive(Debug, Clone)]
-pub struct Schema {
-    // Filled in by the engine implementation.
-    _sdl: String,
-}
-
-impl Schema {
-    /// Builds a schema from SDL text.
-    pub fn from_sdl(sdl: &str) -> Result<Self, String> {
-        Ok(Schema {
-            _sdl: sdl.to_string(),
-        })
-    }
-
-    /// Removes one field (used by profiles that lack it, e.g. `Mutation.exchangeOtpForCustomerToken`).
-    pub fn without_field(self, _type_name: &str, _field: &str) -> Self {
-        self
-    }
-}
-
-/// A parsed, owned document (cacheable by query text).
-#[derive(Debug)]
-pub struct Document {
-    _private: (),
-}
+pub use schema::Schema;
+pub use syntax::Document;
 
 impl Document {
     /// True when any operation of the document is a mutation.
     pub fn has_mutation(&self) -> bool {
-        false
+        self.definitions
+            .iter()
+            .any(|d| matches!(d, syntax::Definition::Operation(o) if o.kind == syntax::OpKind::Mutation))
     }
 
     /// The name of the first root field of the first operation (for logs and the journal).
     pub fn first_root_field(&self) -> Option<String> {
-        None
+        self.definitions.iter().find_map(|d| match d {
+            syntax::Definition::Operation(o) => o.selection_set.items.iter().find_map(|s| match s {
+                syntax::Selection::Field(f) => Some(f.name.value.clone()),
+                _ => None,
+            }),
+            _ => None,
+        })
     }
 }
 
 /// Parses a query. Errors are graphql-php's `Syntax Error: …` with a location and no category.
-pub fn parse(_query: &str) -> Result<Arc<Document>, GraphqlError> {
-    Err(GraphqlError {
-        message: "Syntax Error: Unexpected <EOF>".into(),
-        locations: vec![Location { line: 1, column: 1 }],
-        path: None,
-        category: None,
-    })
+pub fn parse(query: &str) -> Result<Arc<Document>, GraphqlError> {
+    syntax::parse_document(query).map(Arc::new)
 }
 
 /// The result of executing a document.
@@ -141,10 +124,7 @@ impl ExecutionResult {
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
         if !self.errors.is_empty() {
-            m.insert(
-                "errors".into(),
-                Value::Array(self.errors.iter().map(|e| e.to_json()).collect()),
-            );
+            m.insert("errors".into(), Value::Array(self.errors.iter().map(|e| e.to_json()).collect()));
         }
         if let Some(d) = &self.data {
             m.insert("data".into(), d.clone());
@@ -161,10 +141,7 @@ pub struct Engine<C> {
 
 impl<C> Engine<C> {
     pub fn new(schema: Schema) -> Self {
-        Engine {
-            schema,
-            resolvers: HashMap::new(),
-        }
+        Engine { schema, resolvers: HashMap::new() }
     }
 
     /// Registers the resolver of `type_name.field` (a root type's field).
@@ -174,8 +151,7 @@ impl<C> Engine<C> {
         field: &str,
         f: impl Fn(&C, &Map<String, Value>) -> Result<Value, FieldError> + Send + Sync + 'static,
     ) -> &mut Self {
-        self.resolvers
-            .insert((type_name.to_string(), field.to_string()), Arc::new(f));
+        self.resolvers.insert((type_name.to_string(), field.to_string()), Arc::new(f));
         self
     }
 
@@ -185,7 +161,7 @@ impl<C> Engine<C> {
 
     /// Validates (first error only) and executes `doc` with `variables`. Fields without a
     /// resolver answer a "not implemented yet" error, never a panic.
-    pub fn execute(&self, _ctx: &C, _doc: &Document, _variables: &Map<String, Value>) -> ExecutionResult {
-        ExecutionResult::default()
+    pub fn execute(&self, ctx: &C, doc: &Document, variables: &Map<String, Value>) -> ExecutionResult {
+        execute::execute(self, ctx, doc, variables)
     }
 }
