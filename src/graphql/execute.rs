@@ -14,7 +14,12 @@ const NOT_IMPLEMENTED_CATEGORY: &str = "graphql-input";
 
 fn plain_error(message: impl Into<String>, locations: Vec<Location>) -> ExecutionResult {
     ExecutionResult {
-        errors: vec![GraphqlError { message: message.into(), locations, path: None, category: None }],
+        errors: vec![GraphqlError {
+            message: message.into(),
+            locations,
+            path: None,
+            category: None,
+        }],
         data: None,
     }
 }
@@ -22,7 +27,10 @@ fn plain_error(message: impl Into<String>, locations: Vec<Location>) -> Executio
 pub fn execute<C>(engine: &Engine<C>, ctx: &C, doc: &Document, raw: &Map<String, Value>) -> ExecutionResult {
     let schema = &engine.schema;
     if let Some(e) = validate::validate(schema, doc, raw) {
-        return ExecutionResult { errors: vec![e], data: None };
+        return ExecutionResult {
+            errors: vec![e],
+            data: None,
+        };
     }
     let ops: Vec<&Operation> = doc
         .definitions
@@ -35,7 +43,12 @@ pub fn execute<C>(engine: &Engine<C>, ctx: &C, doc: &Document, raw: &Map<String,
     let op = match ops.as_slice() {
         [] => return plain_error("Must provide an operation.", vec![]),
         [op] => *op,
-        _ => return plain_error("Must provide operation name if query contains multiple operations.", vec![]),
+        _ => {
+            return plain_error(
+                "Must provide operation name if query contains multiple operations.",
+                vec![],
+            )
+        }
     };
     let root = match op.kind {
         OpKind::Query => schema.query.clone(),
@@ -43,7 +56,9 @@ pub fn execute<C>(engine: &Engine<C>, ctx: &C, doc: &Document, raw: &Map<String,
             Some(m) => m.clone(),
             None => return plain_error("Schema is not configured for mutations.", vec![op.loc]),
         },
-        OpKind::Subscription => return plain_error("Schema is not configured for subscriptions.", vec![op.loc]),
+        OpKind::Subscription => {
+            return plain_error("Schema is not configured for subscriptions.", vec![op.loc])
+        }
     };
     let vars = match coerce_variables(schema, op, raw) {
         Ok(v) => v,
@@ -57,23 +72,48 @@ pub fn execute<C>(engine: &Engine<C>, ctx: &C, doc: &Document, raw: &Map<String,
             _ => None,
         })
         .collect();
-    let mut ex = Executor { engine, ctx, schema, vars, fragments, errors: vec![] };
+    let mut ex = Executor {
+        engine,
+        ctx,
+        schema,
+        vars,
+        fragments,
+        errors: vec![],
+    };
     let data = ex.root(&root, &op.selection_set);
-    ExecutionResult { errors: ex.errors, data: Some(data) }
+    ExecutionResult {
+        errors: ex.errors,
+        data: Some(data),
+    }
 }
 
 /// `Values::getVariableValues`: all errors, each located at its variable definition.
-fn coerce_variables(schema: &Schema, op: &Operation, raw: &Map<String, Value>) -> Result<Map<String, Value>, Vec<GraphqlError>> {
+fn coerce_variables(
+    schema: &Schema,
+    op: &Operation,
+    raw: &Map<String, Value>,
+) -> Result<Map<String, Value>, Vec<GraphqlError>> {
     let mut errors = vec![];
     let mut out = Map::new();
     for vd in &op.var_defs {
         let name = &vd.name.value;
-        let Some(ty) = validate::type_from_ast(schema, &vd.ty) else { continue };
+        let Some(ty) = validate::type_from_ast(schema, &vd.ty) else {
+            continue;
+        };
         let given = raw.get(name);
-        let located = |message: String| GraphqlError { message, locations: vec![vd.loc], path: None, category: None };
+        let located = |message: String| GraphqlError {
+            message,
+            locations: vec![vd.loc],
+            path: None,
+            category: None,
+        };
         match given {
             None if vd.default.is_some() => {
-                if let Some(v) = vd.default.as_ref().and_then(|d| literal_to_json(schema, d, &ty, &Map::new())) {
+                if let Some(v) = vd
+                    .default
+                    .as_ref()
+                    .and_then(|d| literal_to_json(schema, d, &ty, &Map::new()))
+                {
                     out.insert(name.clone(), v);
                 }
             }
@@ -137,21 +177,37 @@ impl<'a, C> Executor<'a, C> {
                 "__schema" if root == self.schema.query => {
                     let ty = self.schema.meta_schema.ty.clone();
                     nullable = false;
-                    self.complete(&ty, introspection::schema_value(self.schema), &fields, &path, root)
+                    self.complete(
+                        &ty,
+                        introspection::schema_value(self.schema),
+                        &fields,
+                        &path,
+                        root,
+                    )
                 }
                 "__type" if root == self.schema.query => {
                     let args = self.arguments(root, f);
                     let name = args.get("name").and_then(Value::as_str).unwrap_or_default();
-                    let v = if self.schema.get(name).is_some() { introspection::named(name) } else { Value::Null };
+                    let v = if self.schema.get(name).is_some() {
+                        introspection::named(name)
+                    } else {
+                        Value::Null
+                    };
                     let ty = self.schema.meta_type.ty.clone();
                     self.complete(&ty, v, &fields, &path, root)
                 }
                 name => {
-                    let Some(def) = self.schema.field(root, name) else { continue };
+                    let Some(def) = self.schema.field(root, name) else {
+                        continue;
+                    };
                     let ty = def.ty.clone();
                     nullable = !ty.is_non_null();
                     let args = self.arguments(root, f);
-                    let resolver = self.engine.resolvers.get(&(root.to_string(), name.to_string())).cloned();
+                    let resolver = self
+                        .engine
+                        .resolvers
+                        .get(&(root.to_string(), name.to_string()))
+                        .cloned();
                     let outcome = match resolver {
                         Some(r) => r(self.ctx, &args),
                         None => Err(super::FieldError::new(
@@ -194,18 +250,17 @@ impl<'a, C> Executor<'a, C> {
     /// Coerced arguments of a field (absent optional arguments absent).
     fn arguments(&self, parent: &str, f: &Field) -> Map<String, Value> {
         let mut out = Map::new();
-        let Some(def) = self.schema.field(parent, &f.name.value) else { return out };
+        let Some(def) = self.schema.field(parent, &f.name.value) else {
+            return out;
+        };
         for ad in &def.args {
             let node = f.args.iter().find(|a| a.name.value == ad.name);
             let v = match node {
                 Some(a) => literal_to_json(self.schema, &a.value, &ad.ty, &self.vars),
                 None => None,
             };
-            match v.or_else(|| ad.default.clone()) {
-                Some(v) => {
-                    out.insert(ad.name.clone(), v);
-                }
-                None => {}
+            if let Some(v) = v.or_else(|| ad.default.clone()) {
+                out.insert(ad.name.clone(), v);
             }
         }
         out
@@ -215,7 +270,14 @@ impl<'a, C> Executor<'a, C> {
         d.args
             .iter()
             .find(|a| a.name.value == "if")
-            .and_then(|a| literal_to_json(self.schema, &a.value, &TypeRef::Named("Boolean".into()), &self.vars))
+            .and_then(|a| {
+                literal_to_json(
+                    self.schema,
+                    &a.value,
+                    &TypeRef::Named("Boolean".into()),
+                    &self.vars,
+                )
+            })
             .and_then(|v| v.as_bool())
             .unwrap_or(false)
     }
@@ -275,7 +337,9 @@ impl<'a, C> Executor<'a, C> {
                         continue;
                     }
                     visited.push(sp.name.value.as_str());
-                    let Some(fd) = self.fragments.iter().find(|f| f.name.value == sp.name.value) else { continue };
+                    let Some(fd) = self.fragments.iter().find(|f| f.name.value == sp.name.value) else {
+                        continue;
+                    };
                     if fd.type_condition.value != type_name {
                         continue;
                     }
@@ -342,11 +406,14 @@ impl<'a, C> Executor<'a, C> {
                 Ok(Value::Array(out))
             }
             TypeRef::Named(name) => {
-                let Some(t) = self.schema.get(name) else { return Ok(value) };
+                let Some(t) = self.schema.get(name) else {
+                    return Ok(value);
+                };
                 if t.kind != TypeKind::Object {
                     return Ok(value);
                 }
-                let sets: Vec<&'a SelectionSet> = fields.iter().filter_map(|f| f.selection_set.as_ref()).collect();
+                let sets: Vec<&'a SelectionSet> =
+                    fields.iter().filter_map(|f| f.selection_set.as_ref()).collect();
                 let groups = self.collect(name, &sets);
                 let mut out = Map::new();
                 for (key, sub) in groups {
@@ -357,7 +424,9 @@ impl<'a, C> Executor<'a, C> {
                         out.insert(key, Value::String(name.clone()));
                         continue;
                     }
-                    let Some(def) = self.schema.field(name, &f.name.value) else { continue };
+                    let Some(def) = self.schema.field(name, &f.name.value) else {
+                        continue;
+                    };
                     let fty = def.ty.clone();
                     let raw = if name == "__Type" {
                         let args = self.arguments(name, f);

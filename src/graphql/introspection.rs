@@ -84,10 +84,17 @@ pub fn type_field(schema: &Schema, desc: &Value, field: &str, args: &Map<String,
             _ => Value::Null,
         };
     }
-    let Some(t) = desc.get("$name").and_then(Value::as_str).and_then(|n| schema.get(n)) else {
+    let Some(t) = desc
+        .get("$name")
+        .and_then(Value::as_str)
+        .and_then(|n| schema.get(n))
+    else {
         return Value::Null;
     };
-    let include_deprecated = args.get("includeDeprecated").and_then(Value::as_bool).unwrap_or(false);
+    let include_deprecated = args
+        .get("includeDeprecated")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     match field {
         "kind" => json!(t.kind.introspection_name()),
         "name" => json!(t.name),

@@ -130,7 +130,10 @@ impl TypeDef {
     }
 
     pub fn is_input(&self) -> bool {
-        matches!(self.kind, TypeKind::Scalar | TypeKind::Enum | TypeKind::InputObject)
+        matches!(
+            self.kind,
+            TypeKind::Scalar | TypeKind::Enum | TypeKind::InputObject
+        )
     }
 }
 
@@ -310,10 +313,14 @@ const DEFAULT_DEPRECATION_REASON: &str = "No longer supported";
 
 fn deprecation_of(directives: &[sdl::Directive<'static, String>]) -> Option<String> {
     let d = directives.iter().find(|d| d.name == "deprecated")?;
-    let reason = d.arguments.iter().find(|(n, _)| n == "reason").and_then(|(_, v)| match v {
-        sdl::Value::String(s) => Some(s.clone()),
-        _ => None,
-    });
+    let reason = d
+        .arguments
+        .iter()
+        .find(|(n, _)| n == "reason")
+        .and_then(|(_, v)| match v {
+            sdl::Value::String(s) => Some(s.clone()),
+            _ => None,
+        });
     Some(reason.unwrap_or_else(|| DEFAULT_DEPRECATION_REASON.to_string()))
 }
 
@@ -321,7 +328,9 @@ fn sdl_value_to_json(v: &sdl::Value<'static, String>) -> Value {
     match v {
         sdl::Value::Variable(_) | sdl::Value::Null => Value::Null,
         sdl::Value::Int(n) => n.as_i64().map(Value::from).unwrap_or(Value::Null),
-        sdl::Value::Float(f) => serde_json::Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
+        sdl::Value::Float(f) => serde_json::Number::from_f64(*f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
         sdl::Value::String(s) => Value::String(s.clone()),
         sdl::Value::Boolean(b) => Value::Bool(*b),
         sdl::Value::Enum(e) => Value::String(e.clone()),
@@ -342,8 +351,14 @@ fn input_value(iv: &sdl::InputValue<'static, String>) -> InputValue {
     }
 }
 
-fn load_types(text: &str, sort: bool, types: &mut BTreeMap<String, TypeDef>) -> Result<Option<(String, Option<String>)>, String> {
-    let doc = sdl::parse_schema::<String>(text).map_err(|e| format!("invalid SDL: {e}"))?.into_static();
+fn load_types(
+    text: &str,
+    sort: bool,
+    types: &mut BTreeMap<String, TypeDef>,
+) -> Result<Option<(String, Option<String>)>, String> {
+    let doc = sdl::parse_schema::<String>(text)
+        .map_err(|e| format!("invalid SDL: {e}"))?
+        .into_static();
     let mut roots = None;
     for def in doc.definitions {
         let td = match def {
@@ -415,7 +430,9 @@ fn load_types(text: &str, sort: bool, types: &mut BTreeMap<String, TypeDef>) -> 
             sdl::TypeDefinition::Interface(i) => {
                 return Err(format!("interface {} is not supported by this engine", i.name))
             }
-            sdl::TypeDefinition::Union(u) => return Err(format!("union {} is not supported by this engine", u.name)),
+            sdl::TypeDefinition::Union(u) => {
+                return Err(format!("union {} is not supported by this engine", u.name))
+            }
         };
         if sort {
             t.fields.sort_by(|a, b| a.name.cmp(&b.name));
@@ -467,10 +484,15 @@ impl Schema {
         load_types(INTROSPECTION_SDL, false, &mut types)?;
         let roots = load_types(text, true, &mut types)?;
         let (query, mutation) = roots.unwrap_or_else(|| {
-            ("Query".into(), types.contains_key("Mutation").then(|| "Mutation".to_string()))
+            (
+                "Query".into(),
+                types.contains_key("Mutation").then(|| "Mutation".to_string()),
+            )
         });
         if !types.get(&query).is_some_and(|t| t.kind == TypeKind::Object) {
-            return Err(format!("the query root type {query} is not defined as an object type"));
+            return Err(format!(
+                "the query root type {query} is not defined as an object type"
+            ));
         }
         // Every referenced type must exist.
         for t in types.values() {
@@ -567,7 +589,13 @@ impl Schema {
     pub fn field_names(&self, type_name: &str) -> Vec<String> {
         self.types
             .get(type_name)
-            .map(|t| t.fields.iter().map(|f| f.name.clone()).chain(t.input_fields.iter().map(|f| f.name.clone())).collect())
+            .map(|t| {
+                t.fields
+                    .iter()
+                    .map(|f| f.name.clone())
+                    .chain(t.input_fields.iter().map(|f| f.name.clone()))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

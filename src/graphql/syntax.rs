@@ -20,7 +20,10 @@ pub enum Definition {
     Operation(Operation),
     Fragment(FragmentDef),
     /// A type-system definition (SDL) in a query document: valid syntax, never executable.
-    TypeSystem { name: String, loc: Location },
+    TypeSystem {
+        name: String,
+        loc: Location,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,7 +193,10 @@ impl ValueNode {
             ValueKind::Boolean(b) => b.to_string(),
             ValueKind::Null => "null".into(),
             ValueKind::List(items) => {
-                format!("[{}]", items.iter().map(|v| v.print()).collect::<Vec<_>>().join(", "))
+                format!(
+                    "[{}]",
+                    items.iter().map(|v| v.print()).collect::<Vec<_>>().join(", ")
+                )
             }
             ValueKind::Object(fields) => format!(
                 "{{{}}}",
@@ -314,7 +320,12 @@ fn print_char_code(c: Option<char>) -> String {
 
 impl Lexer {
     fn new(src: &str) -> Self {
-        Lexer { chars: src.chars().collect(), pos: 0, line: 1, line_start: 0 }
+        Lexer {
+            chars: src.chars().collect(),
+            pos: 0,
+            line: 1,
+            line_start: 0,
+        }
     }
 
     fn peek_at(&self, i: usize) -> Option<char> {
@@ -322,7 +333,10 @@ impl Lexer {
     }
 
     fn err<T>(&self, position: usize, description: impl Into<String>) -> PResult<T> {
-        Err(SyntaxError { position, description: description.into() })
+        Err(SyntaxError {
+            position,
+            description: description.into(),
+        })
     }
 
     /// The next non-comment token.
@@ -366,8 +380,16 @@ impl Lexer {
 
     fn read_token(&mut self) -> PResult<Token> {
         let start = self.pos;
-        let loc = Location { line: self.line, column: 1 + start - self.line_start };
-        let tok = |kind, value| Token { kind, start, loc, value };
+        let loc = Location {
+            line: self.line,
+            column: 1 + start - self.line_start,
+        };
+        let tok = |kind, value| Token {
+            kind,
+            start,
+            loc,
+            value,
+        };
         let Some(c) = self.peek_at(start) else {
             return Ok(tok(Kind::Eof, None));
         };
@@ -392,11 +414,9 @@ impl Lexer {
             return Ok(tok(kind, None));
         }
         match c {
-            '.' => {
-                if self.peek_at(start + 1) == Some('.') && self.peek_at(start + 2) == Some('.') {
-                    self.pos += 3;
-                    return Ok(tok(Kind::Spread, None));
-                }
+            '.' if self.peek_at(start + 1) == Some('.') && self.peek_at(start + 2) == Some('.') => {
+                self.pos += 3;
+                return Ok(tok(Kind::Spread, None));
             }
             'A'..='Z' | 'a'..='z' | '_' => {
                 while let Some(c) = self.peek_at(self.pos) {
@@ -420,11 +440,17 @@ impl Lexer {
         }
         let code = c as u32;
         let msg = if code < 0x20 && c != '\t' && c != '\n' && c != '\r' {
-            format!("Cannot contain the invalid character {}", print_char_code(Some(c)))
+            format!(
+                "Cannot contain the invalid character {}",
+                print_char_code(Some(c))
+            )
         } else if c == '\'' {
             "Unexpected single quote character ('), did you mean to use a double quote (\")?".to_string()
         } else {
-            format!("Cannot parse the unexpected character {}.", print_char_code(Some(c)))
+            format!(
+                "Cannot parse the unexpected character {}.",
+                print_char_code(Some(c))
+            )
         };
         self.err(start, msg)
     }
@@ -439,7 +465,10 @@ impl Lexer {
             }
             other => self.err(
                 self.pos,
-                format!("Invalid number, expected digit but got: {}", print_char_code(other)),
+                format!(
+                    "Invalid number, expected digit but got: {}",
+                    print_char_code(other)
+                ),
             ),
         }
     }
@@ -454,7 +483,10 @@ impl Lexer {
             if let Some(c) = self.peek_at(self.pos).filter(|c| c.is_ascii_digit()) {
                 return self.err(
                     self.pos,
-                    format!("Invalid number, unexpected digit after 0: {}", print_char_code(Some(c))),
+                    format!(
+                        "Invalid number, unexpected digit after 0: {}",
+                        print_char_code(Some(c))
+                    ),
                 );
             }
         } else {
@@ -474,7 +506,12 @@ impl Lexer {
             self.read_digits()?;
         }
         let value: String = self.chars[start..self.pos].iter().collect();
-        Ok(Token { kind: if is_float { Kind::Float } else { Kind::Int }, start, loc, value: Some(value) })
+        Ok(Token {
+            kind: if is_float { Kind::Float } else { Kind::Int },
+            start,
+            loc,
+            value: Some(value),
+        })
     }
 
     fn read_string(&mut self, start: usize, loc: Location) -> PResult<Token> {
@@ -486,7 +523,12 @@ impl Lexer {
             }
             if c == '"' {
                 self.pos += 1;
-                return Ok(Token { kind: Kind::String, start, loc, value: Some(value) });
+                return Ok(Token {
+                    kind: Kind::String,
+                    start,
+                    loc,
+                    value: Some(value),
+                });
             }
             if (c as u32) < 0x20 && c != '\t' {
                 return self.err(
@@ -522,8 +564,9 @@ impl Lexer {
                             return self.err(p - 1, format!("Invalid character escape sequence: \\u{hex}"));
                         };
                         if (0xD800..=0xDFFF).contains(&code) {
-                            let cont: String =
-                                self.chars[self.pos..(self.pos + 6).min(self.chars.len())].iter().collect();
+                            let cont: String = self.chars[self.pos..(self.pos + 6).min(self.chars.len())]
+                                .iter()
+                                .collect();
                             let low = cont
                                 .strip_prefix("\\u")
                                 .filter(|h| h.len() == 4 && h.chars().all(|c| c.is_ascii_hexdigit()))
@@ -535,8 +578,8 @@ impl Lexer {
                                     format!("Invalid UTF-16 trailing surrogate: {cont}"),
                                 );
                             };
-                            let combined = 0x10000 + ((code.wrapping_sub(0xD800)) << 10)
-                                + low.wrapping_sub(0xDC00);
+                            let combined =
+                                0x10000 + ((code.wrapping_sub(0xD800)) << 10) + low.wrapping_sub(0xDC00);
                             value.push(char::from_u32(combined).unwrap_or('\u{fffd}'));
                         } else {
                             let ch = char::from_u32(code).unwrap_or('\u{fffd}');
@@ -550,7 +593,10 @@ impl Lexer {
                         }
                     }
                     other => {
-                        return self.err(self.pos - 1, format!("Invalid character escape sequence: \\{other}"));
+                        return self.err(
+                            self.pos - 1,
+                            format!("Invalid character escape sequence: \\{other}"),
+                        );
                     }
                 }
             } else {
@@ -564,11 +610,17 @@ impl Lexer {
         self.pos += 3;
         let mut raw = String::new();
         while let Some(c) = self.peek_at(self.pos) {
-            if c == '"' && self.peek_at(self.pos + 1) == Some('"') && self.peek_at(self.pos + 2) == Some('"') {
+            if c == '"' && self.peek_at(self.pos + 1) == Some('"') && self.peek_at(self.pos + 2) == Some('"')
+            {
                 self.pos += 3;
                 // Count the lines the block string spans, so later tokens get the right line.
                 let value = dedent_block_string(&raw);
-                return Ok(Token { kind: Kind::BlockString, start, loc, value: Some(value) });
+                return Ok(Token {
+                    kind: Kind::BlockString,
+                    start,
+                    loc,
+                    value: Some(value),
+                });
             }
             if (c as u32) < 0x20 && c != '\t' && c != '\n' && c != '\r' {
                 return self.err(
@@ -635,7 +687,12 @@ struct Parser {
 /// Parses an executable document, with graphql-php's syntax errors.
 pub fn parse_document(src: &str) -> Result<Document, GraphqlError> {
     let lexer = Lexer::new(src);
-    let sof = Token { kind: Kind::Sof, start: 0, loc: Location { line: 1, column: 1 }, value: None };
+    let sof = Token {
+        kind: Kind::Sof,
+        start: 0,
+        loc: Location { line: 1, column: 1 },
+        value: None,
+    };
     let mut p = Parser { lexer, token: sof };
     p.document().map_err(|e| {
         let chars = &p.lexer.chars;
@@ -672,7 +729,10 @@ fn location_of(chars: &[char], position: usize) -> Location {
         }
         i += 1;
     }
-    Location { line, column: position + 1 - line_start }
+    Location {
+        line,
+        column: position + 1 - line_start,
+    }
 }
 
 impl Parser {
@@ -721,12 +781,18 @@ impl Parser {
 
     fn unexpected<T>(&self, at: Option<&Token>) -> PResult<T> {
         let t = at.unwrap_or(&self.token);
-        Err(SyntaxError { position: t.start, description: format!("Unexpected {}", t.description()) })
+        Err(SyntaxError {
+            position: t.start,
+            description: format!("Unexpected {}", t.description()),
+        })
     }
 
     fn name(&mut self) -> PResult<Name> {
         let t = self.expect(Kind::Name)?;
-        Ok(Name { value: t.value.unwrap_or_default(), loc: t.loc })
+        Ok(Name {
+            value: t.value.unwrap_or_default(),
+            loc: t.loc,
+        })
     }
 
     fn document(&mut self) -> PResult<Document> {
@@ -805,7 +871,11 @@ impl Parser {
             Some("subscription") => OpKind::Subscription,
             _ => return self.unexpected(Some(&op_tok)),
         };
-        let name = if self.peek(Kind::Name) { Some(self.name()?) } else { None };
+        let name = if self.peek(Kind::Name) {
+            Some(self.name()?)
+        } else {
+            None
+        };
         let mut var_defs = vec![];
         if self.peek(Kind::ParenL) {
             self.expect(Kind::ParenL)?;
@@ -816,7 +886,14 @@ impl Parser {
         }
         let directives = self.directives(false)?;
         let selection_set = self.selection_set()?;
-        Ok(Operation { kind, name, loc, var_defs, directives, selection_set })
+        Ok(Operation {
+            kind,
+            name,
+            loc,
+            var_defs,
+            directives,
+            selection_set,
+        })
     }
 
     fn var_def(&mut self) -> PResult<VarDef> {
@@ -824,10 +901,19 @@ impl Parser {
         let name = self.variable()?;
         self.expect(Kind::Colon)?;
         let ty = self.type_reference()?;
-        let default = if self.skip(Kind::Equals)? { Some(self.value(true)?) } else { None };
+        let default = if self.skip(Kind::Equals)? {
+            Some(self.value(true)?)
+        } else {
+            None
+        };
         // graphql-php v15 also accepts directives on variable definitions.
         let _ = self.directives(true)?;
-        Ok(VarDef { loc, name, ty, default })
+        Ok(VarDef {
+            loc,
+            name,
+            ty,
+            default,
+        })
     }
 
     fn variable(&mut self) -> PResult<Name> {
@@ -868,11 +954,26 @@ impl Parser {
         }
         let loc = self.token.loc;
         let first = self.name()?;
-        let (alias, name) = if self.skip(Kind::Colon)? { (Some(first), self.name()?) } else { (None, first) };
+        let (alias, name) = if self.skip(Kind::Colon)? {
+            (Some(first), self.name()?)
+        } else {
+            (None, first)
+        };
         let args = self.arguments(false)?;
         let directives = self.directives(false)?;
-        let selection_set = if self.peek(Kind::BraceL) { Some(self.selection_set()?) } else { None };
-        Ok(Selection::Field(Field { loc, alias, name, args, directives, selection_set }))
+        let selection_set = if self.peek(Kind::BraceL) {
+            Some(self.selection_set()?)
+        } else {
+            None
+        };
+        Ok(Selection::Field(Field {
+            loc,
+            alias,
+            name,
+            args,
+            directives,
+            selection_set,
+        }))
     }
 
     fn fragment(&mut self) -> PResult<Selection> {
@@ -885,12 +986,25 @@ impl Parser {
         if !has_type_condition && self.peek(Kind::Name) {
             let name = self.name()?;
             let directives = self.directives(false)?;
-            return Ok(Selection::Spread(FragmentSpread { loc, name, directives }));
+            return Ok(Selection::Spread(FragmentSpread {
+                loc,
+                name,
+                directives,
+            }));
         }
-        let type_condition = if has_type_condition { Some(self.name()?) } else { None };
+        let type_condition = if has_type_condition {
+            Some(self.name()?)
+        } else {
+            None
+        };
         let directives = self.directives(false)?;
         let selection_set = self.selection_set()?;
-        Ok(Selection::Inline(InlineFragment { loc, type_condition, directives, selection_set }))
+        Ok(Selection::Inline(InlineFragment {
+            loc,
+            type_condition,
+            directives,
+            selection_set,
+        }))
     }
 
     fn fragment_definition(&mut self) -> PResult<FragmentDef> {
@@ -904,7 +1018,13 @@ impl Parser {
         let type_condition = self.name()?;
         let directives = self.directives(false)?;
         let selection_set = self.selection_set()?;
-        Ok(FragmentDef { loc, name, type_condition, directives, selection_set })
+        Ok(FragmentDef {
+            loc,
+            name,
+            type_condition,
+            directives,
+            selection_set,
+        })
     }
 
     fn arguments(&mut self, is_const: bool) -> PResult<Vec<Argument>> {
@@ -958,16 +1078,24 @@ impl Parser {
                     let name = self.name()?;
                     self.expect(Kind::Colon)?;
                     let value = self.value(is_const)?;
-                    fields.push(ObjectField { loc: floc, name, value });
+                    fields.push(ObjectField {
+                        loc: floc,
+                        name,
+                        value,
+                    });
                 }
                 ValueKind::Object(fields)
             }
             Kind::Int => ValueKind::Int(self.advance()?.value.unwrap_or_default()),
             Kind::Float => ValueKind::Float(self.advance()?.value.unwrap_or_default()),
-            Kind::String => ValueKind::String { value: self.advance()?.value.unwrap_or_default(), block: false },
-            Kind::BlockString => {
-                ValueKind::String { value: self.advance()?.value.unwrap_or_default(), block: true }
-            }
+            Kind::String => ValueKind::String {
+                value: self.advance()?.value.unwrap_or_default(),
+                block: false,
+            },
+            Kind::BlockString => ValueKind::String {
+                value: self.advance()?.value.unwrap_or_default(),
+                block: true,
+            },
             Kind::Name => {
                 let v = self.advance()?.value.unwrap_or_default();
                 match v.as_str() {
@@ -1000,12 +1128,18 @@ mod tests {
 
     #[test]
     fn whitespace_only_document_points_past_the_whitespace() {
-        assert_eq!(syntax_error("  \n  "), ("Syntax Error: Unexpected <EOF>".into(), 2, 3));
+        assert_eq!(
+            syntax_error("  \n  "),
+            ("Syntax Error: Unexpected <EOF>".into(), 2, 3)
+        );
     }
 
     #[test]
     fn unclosed_selection_set_expects_a_name() {
-        assert_eq!(syntax_error("{ customer {"), ("Syntax Error: Expected Name, found <EOF>".into(), 1, 13));
+        assert_eq!(
+            syntax_error("{ customer {"),
+            ("Syntax Error: Expected Name, found <EOF>".into(), 1, 13)
+        );
     }
 
     #[test]
@@ -1020,36 +1154,56 @@ mod tests {
     fn unexpected_character_is_quoted() {
         assert_eq!(
             syntax_error("{ a ? }"),
-            ("Syntax Error: Cannot parse the unexpected character \"?\".".into(), 1, 5)
+            (
+                "Syntax Error: Cannot parse the unexpected character \"?\".".into(),
+                1,
+                5
+            )
         );
     }
 
     #[test]
     fn unterminated_string_points_at_the_end() {
-        assert_eq!(syntax_error("{ a(b: \"abc"), ("Syntax Error: Unterminated string.".into(), 1, 12));
+        assert_eq!(
+            syntax_error("{ a(b: \"abc"),
+            ("Syntax Error: Unterminated string.".into(), 1, 12)
+        );
     }
 
     #[test]
     fn single_quote_gets_its_own_hint() {
         let (m, _, _) = syntax_error("{ a(b: 'x') }");
-        assert_eq!(m, "Syntax Error: Unexpected single quote character ('), did you mean to use a double quote (\")?");
+        assert_eq!(
+            m,
+            "Syntax Error: Unexpected single quote character ('), did you mean to use a double quote (\")?"
+        );
     }
 
     #[test]
     fn unknown_keyword_at_top_level_is_unexpected_name() {
-        assert_eq!(syntax_error("foo { a }"), ("Syntax Error: Unexpected Name \"foo\"".into(), 1, 1));
+        assert_eq!(
+            syntax_error("foo { a }"),
+            ("Syntax Error: Unexpected Name \"foo\"".into(), 1, 1)
+        );
     }
 
     #[test]
     fn empty_parentheses_expect_a_name() {
-        assert_eq!(syntax_error("{ a() }"), ("Syntax Error: Expected Name, found )".into(), 1, 5));
+        assert_eq!(
+            syntax_error("{ a() }"),
+            ("Syntax Error: Expected Name, found )".into(), 1, 5)
+        );
     }
 
     #[test]
     fn invalid_number_names_the_character() {
         assert_eq!(
             syntax_error("{ a(b: -x) }"),
-            ("Syntax Error: Invalid number, expected digit but got: \"x\"".into(), 1, 9)
+            (
+                "Syntax Error: Invalid number, expected digit but got: \"x\"".into(),
+                1,
+                9
+            )
         );
     }
 
@@ -1057,7 +1211,11 @@ mod tests {
     fn columns_count_characters_not_bytes() {
         assert_eq!(
             syntax_error("{ a(b: \"é\") ? }"),
-            ("Syntax Error: Cannot parse the unexpected character \"?\".".into(), 1, 13)
+            (
+                "Syntax Error: Cannot parse the unexpected character \"?\".".into(),
+                1,
+                13
+            )
         );
     }
 
@@ -1068,12 +1226,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!(doc.definitions.len(), 2);
-        let Definition::Operation(op) = &doc.definitions[0] else { panic!() };
+        let Definition::Operation(op) = &doc.definitions[0] else {
+            panic!()
+        };
         assert_eq!(op.var_defs[0].ty.to_string(), "[String!]!");
-        let Selection::Field(f) = &op.selection_set.items[0] else { panic!() };
+        let Selection::Field(f) = &op.selection_set.items[0] else {
+            panic!()
+        };
         assert_eq!(f.args[1].value.print(), "\"\"\"\nhi\nthere\n\"\"\"");
         assert_eq!(f.args[1].loc, Location { line: 1, column: 44 });
-        let Selection::Spread(s) = &op.selection_set.items[1] else { panic!() };
-        assert_eq!(s.loc, Location { line: 3, column: 12 });
+        let Selection::Spread(s) = &op.selection_set.items[1] else {
+            panic!()
+        };
+        assert_eq!(s.loc, Location { line: 3, column: 13 });
     }
 }

@@ -21,7 +21,12 @@ pub const MAX_QUERY_COMPLEXITY: usize = 300;
 type VResult = Result<(), GraphqlError>;
 
 fn err(message: impl Into<String>, locations: Vec<Location>) -> VResult {
-    Err(GraphqlError { message: message.into(), locations, path: None, category: None })
+    Err(GraphqlError {
+        message: message.into(),
+        locations,
+        path: None,
+        category: None,
+    })
 }
 
 /// Converts a document type reference to a schema one, if its named type exists.
@@ -59,7 +64,12 @@ pub fn validate(schema: &Schema, doc: &Document, variables: &Map<String, Value>)
             fragments.entry(f.name.value.as_str()).or_insert(f);
         }
     }
-    let v = Validator { schema, doc, fragments, variables };
+    let v = Validator {
+        schema,
+        doc,
+        fragments,
+        variables,
+    };
     v.document().err()
 }
 
@@ -68,10 +78,18 @@ impl<'a> Validator<'a> {
         // ExecutableDefinitions
         for d in &self.doc.definitions {
             if let Definition::TypeSystem { name, loc } = d {
-                return err(format!("The \"{name}\" definition is not executable."), vec![*loc]);
+                return err(
+                    format!("The \"{name}\" definition is not executable."),
+                    vec![*loc],
+                );
             }
         }
-        let op_count = self.doc.definitions.iter().filter(|d| matches!(d, Definition::Operation(_))).count();
+        let op_count = self
+            .doc
+            .definitions
+            .iter()
+            .filter(|d| matches!(d, Definition::Operation(_)))
+            .count();
         let mut op_names: HashMap<&str, Location> = HashMap::new();
         let mut frag_names: HashMap<&str, Location> = HashMap::new();
         for d in &self.doc.definitions {
@@ -91,7 +109,10 @@ impl<'a> Validator<'a> {
         for d in &self.doc.definitions {
             if let Definition::Fragment(f) = d {
                 if !used.contains(f.name.value.as_str()) {
-                    return err(format!("Fragment \"{}\" is never used.", f.name.value), vec![f.loc]);
+                    return err(
+                        format!("Fragment \"{}\" is never used.", f.name.value),
+                        vec![f.loc],
+                    );
                 }
             }
         }
@@ -127,22 +148,36 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn operation(&self, op: &'a Operation, op_count: usize, names: &mut HashMap<&'a str, Location>) -> VResult {
+    fn operation(
+        &self,
+        op: &'a Operation,
+        op_count: usize,
+        names: &mut HashMap<&'a str, Location>,
+    ) -> VResult {
         // UniqueOperationNames
         if let Some(n) = &op.name {
             if let Some(first) = names.get(n.value.as_str()) {
-                return err(format!("There can be only one operation named \"{}\".", n.value), vec![*first, n.loc]);
+                return err(
+                    format!("There can be only one operation named \"{}\".", n.value),
+                    vec![*first, n.loc],
+                );
             }
             names.insert(n.value.as_str(), n.loc);
         }
         // LoneAnonymousOperation
         if op.name.is_none() && op_count > 1 {
-            return err("This anonymous operation must be the only defined operation.", vec![op.loc]);
+            return err(
+                "This anonymous operation must be the only defined operation.",
+                vec![op.loc],
+            );
         }
         // SingleFieldSubscription
         if op.kind == OpKind::Subscription && op.selection_set.items.len() != 1 {
             let m = match &op.name {
-                Some(n) => format!("Subscription \"{}\" must select only one top level field.", n.value),
+                Some(n) => format!(
+                    "Subscription \"{}\" must select only one top level field.",
+                    n.value
+                ),
                 None => "Anonymous Subscription must select only one top level field.".to_string(),
             };
             let locs = op.selection_set.items.iter().skip(1).map(selection_loc).collect();
@@ -154,7 +189,10 @@ impl<'a> Validator<'a> {
             if let Some(t) = self.schema.get(&vd.ty.named().value) {
                 if !t.is_input() {
                     return err(
-                        format!("Variable \"${}\" cannot be non-input type \"{}\".", vd.name.value, vd.ty),
+                        format!(
+                            "Variable \"${}\" cannot be non-input type \"{}\".",
+                            vd.name.value, vd.ty
+                        ),
                         vec![type_node_loc(&vd.ty)],
                     );
                 }
@@ -185,12 +223,16 @@ impl<'a> Validator<'a> {
 
         // Leaving the operation.
         let usages = self.operation_usages(op, root);
-        let defined: HashMap<&str, &VarDef> = op.var_defs.iter().map(|v| (v.name.value.as_str(), v)).collect();
+        let defined: HashMap<&str, &VarDef> =
+            op.var_defs.iter().map(|v| (v.name.value.as_str(), v)).collect();
         // NoUndefinedVariables
         for u in &usages {
             if !defined.contains_key(u.name.as_str()) {
                 let m = match &op.name {
-                    Some(n) => format!("Variable \"${}\" is not defined by operation \"{}\".", u.name, n.value),
+                    Some(n) => format!(
+                        "Variable \"${}\" is not defined by operation \"{}\".",
+                        u.name, n.value
+                    ),
                     None => format!("Variable \"${}\" is not defined.", u.name),
                 };
                 return err(m, vec![u.loc, op.loc]);
@@ -200,7 +242,10 @@ impl<'a> Validator<'a> {
         for vd in &op.var_defs {
             if !usages.iter().any(|u| u.name == vd.name.value) {
                 let m = match &op.name {
-                    Some(n) => format!("Variable \"${}\" is never used in operation \"{}\".", vd.name.value, n.value),
+                    Some(n) => format!(
+                        "Variable \"${}\" is never used in operation \"{}\".",
+                        vd.name.value, n.value
+                    ),
                     None => format!("Variable \"${}\" is never used.", vd.name.value),
                 };
                 return err(m, vec![vd.loc]);
@@ -208,8 +253,12 @@ impl<'a> Validator<'a> {
         }
         // VariablesInAllowedPosition
         for u in &usages {
-            let (Some(vd), Some(loc_type)) = (defined.get(u.name.as_str()), &u.ty) else { continue };
-            let Some(var_type) = type_from_ast(self.schema, &vd.ty) else { continue };
+            let (Some(vd), Some(loc_type)) = (defined.get(u.name.as_str()), &u.ty) else {
+                continue;
+            };
+            let Some(var_type) = type_from_ast(self.schema, &vd.ty) else {
+                continue;
+            };
             if !allowed_variable_usage(&var_type, vd.default.as_ref(), loc_type, u.has_location_default) {
                 return err(
                     format!(
@@ -223,7 +272,10 @@ impl<'a> Validator<'a> {
         // QueryDepth
         let depth = self.depth_of(&op.selection_set, 0, 0, &mut vec![]);
         if depth > MAX_QUERY_DEPTH {
-            return err(format!("Max query depth should be {MAX_QUERY_DEPTH} but got {depth}."), vec![]);
+            return err(
+                format!("Max query depth should be {MAX_QUERY_DEPTH} but got {depth}."),
+                vec![],
+            );
         }
         // QueryComplexity
         let complexity = self.complexity_of(&op.selection_set, &mut vec![]);
@@ -259,19 +311,28 @@ impl<'a> Validator<'a> {
         names.insert(f.name.value.as_str(), f.name.loc);
         // NoFragmentCycles
         let mut path = vec![];
-        if let Some(cycle) = self.find_cycle(&f.name.value, &f.selection_set, &mut path, &mut HashSet::new()) {
+        if let Some(cycle) = self.find_cycle(&f.name.value, &f.selection_set, &mut path, &mut HashSet::new())
+        {
             let via: Vec<&str> = cycle.iter().skip(1).map(|s| s.name.value.as_str()).collect();
             let m = if via.is_empty() {
                 format!("Cannot spread fragment \"{}\" within itself.", f.name.value)
             } else {
-                format!("Cannot spread fragment \"{}\" within itself via {}.", f.name.value, via.join(", "))
+                format!(
+                    "Cannot spread fragment \"{}\" within itself via {}.",
+                    f.name.value,
+                    via.join(", ")
+                )
             };
             return err(m, cycle.iter().map(|s| s.loc).collect());
         }
         self.directives(&f.directives)?;
         self.known_type(&f.type_condition)?;
         self.directive_nodes(&f.directives, "FRAGMENT_DEFINITION")?;
-        let parent = self.schema.get(&f.type_condition.value).filter(|t| t.is_composite()).map(|t| t.name.as_str());
+        let parent = self
+            .schema
+            .get(&f.type_condition.value)
+            .filter(|t| t.is_composite())
+            .map(|t| t.name.as_str());
         self.selection_set(&f.selection_set, parent)
     }
 
@@ -343,7 +404,10 @@ impl<'a> Validator<'a> {
         }
         if let Some((d, first)) = dup {
             return err(
-                format!("The directive \"@{}\" can only be used once at this location.", d.name.value),
+                format!(
+                    "The directive \"@{}\" can only be used once at this location.",
+                    d.name.value
+                ),
                 vec![first, d.loc],
             );
         }
@@ -358,7 +422,10 @@ impl<'a> Validator<'a> {
                 return err(format!("Unknown directive \"@{}\".", d.name.value), vec![d.loc]);
             };
             if !def.locations.contains(&location) {
-                return err(format!("Directive \"@{}\" may not be used on {location}.", d.name.value), vec![d.loc]);
+                return err(
+                    format!("Directive \"@{}\" may not be used on {location}.", d.name.value),
+                    vec![d.loc],
+                );
             }
             let mut seen: HashMap<&str, Location> = HashMap::new();
             for a in &d.args {
@@ -366,7 +433,10 @@ impl<'a> Validator<'a> {
                 if arg_def.is_none() {
                     let names: Vec<&str> = def.args.iter().map(|x| x.name.as_str()).collect();
                     let s = suggestion_list(&a.name.value, &names);
-                    let mut m = format!("Unknown argument \"{}\" on directive \"@{}\".", a.name.value, d.name.value);
+                    let mut m = format!(
+                        "Unknown argument \"{}\" on directive \"@{}\".",
+                        a.name.value, d.name.value
+                    );
                     if !s.is_empty() {
                         m.push_str(&format!(" Did you mean {}?", quoted_or_list(&s)));
                     }
@@ -382,7 +452,10 @@ impl<'a> Validator<'a> {
                 self.value(&a.value, arg_def.map(|x| &x.ty), false)?;
             }
             for ad in &def.args {
-                if ad.ty.is_non_null() && ad.default.is_none() && !d.args.iter().any(|a| a.name.value == ad.name) {
+                if ad.ty.is_non_null()
+                    && ad.default.is_none()
+                    && !d.args.iter().any(|a| a.name.value == ad.name)
+                {
                     return err(
                         format!(
                             "Directive \"@{}\" argument \"{}\" of type \"{}\" is required but not provided.",
@@ -406,7 +479,10 @@ impl<'a> Validator<'a> {
                 Selection::Spread(sp) => {
                     // KnownFragmentNames
                     let Some(fd) = self.fragments.get(sp.name.value.as_str()) else {
-                        return err(format!("Unknown fragment \"{}\".", sp.name.value), vec![sp.name.loc]);
+                        return err(
+                            format!("Unknown fragment \"{}\".", sp.name.value),
+                            vec![sp.name.loc],
+                        );
                     };
                     // PossibleFragmentSpreads
                     if let (Some(p), Some(ft)) = (parent, self.schema.get(&fd.type_condition.value)) {
@@ -471,13 +547,19 @@ impl<'a> Validator<'a> {
             match (&f.selection_set, leaf) {
                 (Some(ss), true) => {
                     return err(
-                        format!("Field \"{}\" of type \"{}\" must not have a sub selection.", f.name.value, def.ty),
+                        format!(
+                            "Field \"{}\" of type \"{}\" must not have a sub selection.",
+                            f.name.value, def.ty
+                        ),
                         vec![ss.loc],
                     )
                 }
                 (None, false) => {
                     return err(
-                        format!("Field \"{}\" of type \"{}\" must have a sub selection.", f.name.value, def.ty),
+                        format!(
+                            "Field \"{}\" of type \"{}\" must have a sub selection.",
+                            f.name.value, def.ty
+                        ),
                         vec![f.loc],
                     )
                 }
@@ -486,7 +568,10 @@ impl<'a> Validator<'a> {
         }
         // FieldsOnCorrectType (never with suggestions: Magento builds a partial schema per request)
         if let (Some(p), None) = (parent, def) {
-            return err(format!("Cannot query field \"{}\" on type \"{p}\".", f.name.value), vec![f.loc]);
+            return err(
+                format!("Cannot query field \"{}\" on type \"{p}\".", f.name.value),
+                vec![f.loc],
+            );
         }
         self.directives(&f.directives)?;
         let mut seen: HashMap<&str, Location> = HashMap::new();
@@ -528,7 +613,10 @@ impl<'a> Validator<'a> {
         // ProvidedRequiredArguments (field leave), arguments in byte order
         if let Some(d) = def {
             for ad in &d.args {
-                if ad.ty.is_non_null() && ad.default.is_none() && !f.args.iter().any(|a| a.name.value == ad.name) {
+                if ad.ty.is_non_null()
+                    && ad.default.is_none()
+                    && !f.args.iter().any(|a| a.name.value == ad.name)
+                {
                     return err(
                         format!(
                             "Field \"{}\" argument \"{}\" of type \"{}\" is required but not provided.",
@@ -548,9 +636,10 @@ impl<'a> Validator<'a> {
         match &node.kind {
             ValueKind::Variable(_) => Ok(()),
             ValueKind::Null => match ty {
-                Some(t) if t.is_non_null() => {
-                    err(format!("Expected value of type \"{t}\", found null."), vec![node.loc])
-                }
+                Some(t) if t.is_non_null() => err(
+                    format!("Expected value of type \"{t}\", found null."),
+                    vec![node.loc],
+                ),
                 _ => Ok(()),
             },
             ValueKind::List(items) => match ty.map(|t| t.nullable()) {
@@ -565,13 +654,21 @@ impl<'a> Validator<'a> {
             ValueKind::Object(fields) => {
                 let Some(t) = ty else { return Ok(()) };
                 let named = self.schema.get(t.named());
-                let Some(input) = named.filter(|n| n.kind == TypeKind::InputObject && !matches!(t.nullable(), TypeRef::List(_))) else {
+                let Some(input) = named
+                    .filter(|n| n.kind == TypeKind::InputObject && !matches!(t.nullable(), TypeRef::List(_)))
+                else {
                     return self.valid_value_node(node, ty);
                 };
                 for fd in &input.input_fields {
-                    if fd.ty.is_non_null() && fd.default.is_none() && !fields.iter().any(|f| f.name.value == fd.name) {
+                    if fd.ty.is_non_null()
+                        && fd.default.is_none()
+                        && !fields.iter().any(|f| f.name.value == fd.name)
+                    {
                         return err(
-                            format!("Field {}.{} of required type {} was not provided.", input.name, fd.name, fd.ty),
+                            format!(
+                                "Field {}.{} of required type {} was not provided.",
+                                input.name, fd.name, fd.ty
+                            ),
                             vec![node.loc],
                         );
                     }
@@ -582,7 +679,10 @@ impl<'a> Validator<'a> {
                     if fdef.is_none() {
                         let names: Vec<&str> = input.input_fields.iter().map(|x| x.name.as_str()).collect();
                         let s = suggestion_list(&of.name.value, &names);
-                        let mut m = format!("Field \"{}\" is not defined by type \"{}\".", of.name.value, input.name);
+                        let mut m = format!(
+                            "Field \"{}\" is not defined by type \"{}\".",
+                            of.name.value, input.name
+                        );
                         if !s.is_empty() {
                             m.push_str(&format!(" Did you mean {}?", quoted_or_list(&s)));
                         }
@@ -607,7 +707,12 @@ impl<'a> Validator<'a> {
                             return Ok(());
                         }
                         let mut m = format!("Expected value of type \"{}\", found {}", et.name, node.print());
-                        m.push_str(&self.enum_suggestion(t, node).map(|s| format!("; {s}")).unwrap_or(".".into()));
+                        m.push_str(
+                            &self
+                                .enum_suggestion(t, node)
+                                .map(|s| format!("; {s}"))
+                                .unwrap_or(".".into()),
+                        );
                         err(m, vec![node.loc])
                     }
                     _ => self.valid_value_node(node, ty),
@@ -630,13 +735,15 @@ impl<'a> Validator<'a> {
         let named = self.schema.get(t.named());
         let list_position = matches!(t.nullable(), TypeRef::List(_));
         match named {
-            Some(n) if n.kind == TypeKind::Scalar && !list_position => match parse_scalar_literal(&n.name, node) {
-                Ok(_) => Ok(()),
-                Err(reason) => err(
-                    format!("Expected value of type \"{t}\", found {}; {reason}", node.print()),
-                    vec![node.loc],
-                ),
-            },
+            Some(n) if n.kind == TypeKind::Scalar && !list_position => {
+                match parse_scalar_literal(&n.name, node) {
+                    Ok(_) => Ok(()),
+                    Err(reason) => err(
+                        format!("Expected value of type \"{t}\", found {}; {reason}", node.print()),
+                        vec![node.loc],
+                    ),
+                }
+            }
             Some(n) if n.kind == TypeKind::Scalar => {
                 // A single value at a list position is coerced as a list of one.
                 self.value_as_item(node, t)
@@ -644,7 +751,12 @@ impl<'a> Validator<'a> {
             _ if list_position => self.value_as_item(node, t),
             _ => {
                 let mut m = format!("Expected value of type \"{t}\", found {}", node.print());
-                m.push_str(&self.enum_suggestion(t, node).map(|s| format!("; {s}")).unwrap_or(".".into()));
+                m.push_str(
+                    &self
+                        .enum_suggestion(t, node)
+                        .map(|s| format!("; {s}"))
+                        .unwrap_or(".".into()),
+                );
                 err(m, vec![node.loc])
             }
         }
@@ -652,7 +764,9 @@ impl<'a> Validator<'a> {
 
     fn value_as_item(&self, node: &ValueNode, t: &TypeRef) -> VResult {
         // Input coercion accepts a non-list value for a list type as a list of one.
-        let TypeRef::List(item) = t.nullable() else { return Ok(()) };
+        let TypeRef::List(item) = t.nullable() else {
+            return Ok(());
+        };
         self.value(node, Some(item), false)
     }
 
@@ -667,7 +781,10 @@ impl<'a> Validator<'a> {
                     continue;
                 }
                 let reason = if a.name.value != b.name.value {
-                    Some(format!("\"{}\" and \"{}\" are different fields", a.name.value, b.name.value))
+                    Some(format!(
+                        "\"{}\" and \"{}\" are different fields",
+                        a.name.value, b.name.value
+                    ))
                 } else if !same_arguments(&a.args, &b.args) {
                     Some("they have differing arguments".to_string())
                 } else {
@@ -698,7 +815,11 @@ impl<'a> Validator<'a> {
             match s {
                 Selection::Field(f) => out.push((f, parent.to_string())),
                 Selection::Inline(i) => {
-                    let p = i.type_condition.as_ref().map(|c| c.value.as_str()).unwrap_or(parent);
+                    let p = i
+                        .type_condition
+                        .as_ref()
+                        .map(|c| c.value.as_str())
+                        .unwrap_or(parent);
                     self.flatten_fields(&i.selection_set, p, out, seen);
                 }
                 Selection::Spread(sp) => {
@@ -722,7 +843,10 @@ impl<'a> Validator<'a> {
         let mut frags = vec![];
         self.set_usages(&op.selection_set, root, &mut out, &mut frags);
         let mut i = 0;
-        let mut seen: HashSet<&str> = frags.iter().map(|f: &&FragmentDef| f.name.value.as_str()).collect();
+        let mut seen: HashSet<&str> = frags
+            .iter()
+            .map(|f: &&FragmentDef| f.name.value.as_str())
+            .collect();
         while i < frags.len() {
             let fd = frags[i];
             let mut more = vec![];
@@ -745,7 +869,13 @@ impl<'a> Validator<'a> {
         let def = self.schema.directive(&d.name.value);
         for a in &d.args {
             let ad = def.and_then(|x| x.args.iter().find(|y| y.name == a.name.value));
-            value_usages(self.schema, &a.value, ad.map(|x| x.ty.clone()), ad.is_some_and(|x| x.default.is_some()), out);
+            value_usages(
+                self.schema,
+                &a.value,
+                ad.map(|x| x.ty.clone()),
+                ad.is_some_and(|x| x.default.is_some()),
+                out,
+            );
         }
     }
 
@@ -804,7 +934,13 @@ impl<'a> Validator<'a> {
 
     // --- QueryDepth and QueryComplexity ----------------------------------------------------
 
-    fn depth_of(&self, set: &'a SelectionSet, depth: usize, mut max: usize, stack: &mut Vec<&'a str>) -> usize {
+    fn depth_of(
+        &self,
+        set: &'a SelectionSet,
+        depth: usize,
+        mut max: usize,
+        stack: &mut Vec<&'a str>,
+    ) -> usize {
         for s in &set.items {
             match s {
                 Selection::Field(f) => {
@@ -834,7 +970,10 @@ impl<'a> Validator<'a> {
         for s in &set.items {
             match s {
                 Selection::Field(f) => {
-                    let children = f.selection_set.as_ref().map_or(0, |ss| self.complexity_of(ss, stack));
+                    let children = f
+                        .selection_set
+                        .as_ref()
+                        .map_or(0, |ss| self.complexity_of(ss, stack));
                     if self.directive_excludes(&f.directives) {
                         continue;
                     }
@@ -864,11 +1003,17 @@ impl<'a> Validator<'a> {
                 return false;
             }
             if name == "include" || name == "skip" {
-                let v = d.args.iter().find(|a| a.name.value == "if").map(|a| match &a.value.kind {
-                    ValueKind::Boolean(b) => *b,
-                    ValueKind::Variable(n) => self.variables.get(n).and_then(|v| v.as_bool()).unwrap_or(false),
-                    _ => false,
-                });
+                let v = d
+                    .args
+                    .iter()
+                    .find(|a| a.name.value == "if")
+                    .map(|a| match &a.value.kind {
+                        ValueKind::Boolean(b) => *b,
+                        ValueKind::Variable(n) => {
+                            self.variables.get(n).and_then(|v| v.as_bool()).unwrap_or(false)
+                        }
+                        _ => false,
+                    });
                 let v = v.unwrap_or(false);
                 return if name == "include" { !v } else { v };
             }
@@ -877,11 +1022,20 @@ impl<'a> Validator<'a> {
     }
 }
 
-fn value_usages(schema: &Schema, node: &ValueNode, ty: Option<TypeRef>, has_default: bool, out: &mut Vec<Usage>) {
+fn value_usages(
+    schema: &Schema,
+    node: &ValueNode,
+    ty: Option<TypeRef>,
+    has_default: bool,
+    out: &mut Vec<Usage>,
+) {
     match &node.kind {
-        ValueKind::Variable(n) => {
-            out.push(Usage { name: n.clone(), loc: node.loc, ty, has_location_default: has_default })
-        }
+        ValueKind::Variable(n) => out.push(Usage {
+            name: n.clone(),
+            loc: node.loc,
+            ty,
+            has_location_default: has_default,
+        }),
         ValueKind::List(items) => {
             let item = match ty.as_ref().map(|t| t.nullable()) {
                 Some(TypeRef::List(i)) => Some((**i).clone()),
@@ -908,7 +1062,12 @@ fn value_usages(schema: &Schema, node: &ValueNode, ty: Option<TypeRef>, has_defa
     }
 }
 
-fn allowed_variable_usage(var_type: &TypeRef, var_default: Option<&ValueNode>, loc_type: &TypeRef, loc_default: bool) -> bool {
+fn allowed_variable_usage(
+    var_type: &TypeRef,
+    var_default: Option<&ValueNode>,
+    loc_type: &TypeRef,
+    loc_default: bool,
+) -> bool {
     if let (TypeRef::NonNull(inner), false) = (loc_type, var_type.is_non_null()) {
         let non_null_default = var_default.is_some_and(|d| !matches!(d.kind, ValueKind::Null));
         if !non_null_default && !loc_default {
@@ -949,5 +1108,8 @@ fn type_node_loc(t: &TypeNode) -> Location {
 
 fn same_arguments(a: &[Argument], b: &[Argument]) -> bool {
     a.len() == b.len()
-        && a.iter().all(|x| b.iter().any(|y| y.name.value == x.name.value && y.value.print() == x.value.print()))
+        && a.iter().all(|x| {
+            b.iter()
+                .any(|y| y.name.value == x.name.value && y.value.print() == x.value.print())
+        })
 }

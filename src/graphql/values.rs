@@ -143,13 +143,24 @@ fn int_from_number(v: &Value) -> Result<Value, String> {
     let (f, is_int) = match v {
         Value::Number(n) if !n.is_f64() => (n.as_f64().unwrap_or(f64::MAX), true),
         Value::Number(n) => (n.as_f64().unwrap_or(f64::NAN), false),
-        _ => return Err(format!("Int cannot represent non-integer value: {}", php_json_encode(v))),
+        _ => {
+            return Err(format!(
+                "Int cannot represent non-integer value: {}",
+                php_json_encode(v)
+            ))
+        }
     };
     if !is_int && (f.fract() != 0.0 || !f.is_finite()) {
-        return Err(format!("Int cannot represent non-integer value: {}", php_json_encode(v)));
+        return Err(format!(
+            "Int cannot represent non-integer value: {}",
+            php_json_encode(v)
+        ));
     }
     if !(-2147483648.0..=2147483647.0).contains(&f) {
-        return Err(format!("Int cannot represent non 32-bit signed integer value: {}", php_json_encode(v)));
+        return Err(format!(
+            "Int cannot represent non 32-bit signed integer value: {}",
+            php_json_encode(v)
+        ));
     }
     Ok(Value::from(f as i64))
 }
@@ -163,7 +174,10 @@ pub fn parse_scalar_value(schema: &Schema, type_name: &str, v: &Value) -> Result
             Value::Bool(b) => Ok(Value::String(if *b { "1".into() } else { String::new() })),
             Value::Number(n) if n.is_f64() => Ok(Value::String(php_float_string(n.as_f64().unwrap_or(0.0)))),
             Value::Number(n) => Ok(Value::String(n.to_string())),
-            _ => Err(format!("String cannot represent a non string value: {}", php_json_encode(v))),
+            _ => Err(format!(
+                "String cannot represent a non string value: {}",
+                php_json_encode(v)
+            )),
         },
         "Int" | "Float" => {
             let cast = match v {
@@ -181,27 +195,40 @@ pub fn parse_scalar_value(schema: &Schema, type_name: &str, v: &Value) -> Result
             } else {
                 match cast {
                     Some(c) if !c.is_null() => Ok(c),
-                    _ => Err(format!("Float cannot represent non numeric value: {}", php_json_encode(v))),
+                    _ => Err(format!(
+                        "Float cannot represent non numeric value: {}",
+                        php_json_encode(v)
+                    )),
                 }
             }
         }
         "Boolean" => match v {
             Value::Bool(_) => Ok(v.clone()),
-            _ => Err(format!("Boolean cannot represent a non boolean value: {}", php_json_encode(v))),
+            _ => Err(format!(
+                "Boolean cannot represent a non boolean value: {}",
+                php_json_encode(v)
+            )),
         },
         "ID" => match v {
             Value::String(_) => Ok(v.clone()),
             Value::Number(n) if !n.is_f64() => Ok(Value::String(n.to_string())),
-            _ => Err(format!("ID cannot represent a non-string and non-integer value: {}", php_json_encode(v))),
+            _ => Err(format!(
+                "ID cannot represent a non-string and non-integer value: {}",
+                php_json_encode(v)
+            )),
         },
         _ => match schema.get(type_name) {
             Some(t) if t.kind == TypeKind::Enum => match v {
                 Value::String(s) if t.enum_values.iter().any(|e| &e.name == s) => Ok(v.clone()),
                 Value::String(s) => Err(format!("Value \"{s}\" does not exist in \"{type_name}\" enum.")),
-                _ if is_list_or_object => {
-                    Err(format!("Value \"{}\" does not exist in \"{type_name}\" enum.", php_json_encode(v)))
-                }
-                _ => Err(format!("Value \"{}\" does not exist in \"{type_name}\" enum.", php_json_encode(v))),
+                _ if is_list_or_object => Err(format!(
+                    "Value \"{}\" does not exist in \"{type_name}\" enum.",
+                    php_json_encode(v)
+                )),
+                _ => Err(format!(
+                    "Value \"{}\" does not exist in \"{type_name}\" enum.",
+                    php_json_encode(v)
+                )),
             },
             // Custom scalars pass through.
             _ => Ok(v.clone()),
@@ -260,7 +287,9 @@ pub fn parse_scalar_literal(type_name: &str, node: &ValueNode) -> Result<Value, 
         "ID" => match &node.kind {
             ValueKind::String { value, .. } => Ok(Value::String(value.clone())),
             ValueKind::Int(s) => Ok(Value::String(s.clone())),
-            _ => Err(format!("ID cannot represent a non-string and non-integer value: {printed}")),
+            _ => Err(format!(
+                "ID cannot represent a non-string and non-integer value: {printed}"
+            )),
         },
         _ => Ok(literal_as_json(node)),
     }
@@ -276,9 +305,12 @@ fn literal_as_json(node: &ValueNode) -> Value {
         ValueKind::Boolean(b) => Value::Bool(*b),
         ValueKind::Enum(e) => Value::String(e.clone()),
         ValueKind::List(items) => Value::Array(items.iter().map(literal_as_json).collect()),
-        ValueKind::Object(fields) => {
-            Value::Object(fields.iter().map(|f| (f.name.value.clone(), literal_as_json(&f.value))).collect())
-        }
+        ValueKind::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|f| (f.name.value.clone(), literal_as_json(&f.value)))
+                .collect(),
+        ),
     }
 }
 
@@ -292,7 +324,12 @@ pub struct CoercionError {
 }
 
 /// `Value::coerceInputValue` for a variable's JSON value.
-pub fn coerce_input(schema: &Schema, v: &Value, ty: &TypeRef, path: Option<String>) -> Result<Value, Vec<CoercionError>> {
+pub fn coerce_input(
+    schema: &Schema,
+    v: &Value,
+    ty: &TypeRef,
+    path: Option<String>,
+) -> Result<Value, Vec<CoercionError>> {
     match ty {
         TypeRef::NonNull(inner) => {
             if v.is_null() {
@@ -329,8 +366,13 @@ pub fn coerce_input(schema: &Schema, v: &Value, ty: &TypeRef, path: Option<Strin
                 return Ok(v.clone());
             };
             if t.kind != TypeKind::InputObject {
-                return parse_scalar_value(schema, name, v)
-                    .map_err(|m| vec![CoercionError { message: m, path, invalid: v.clone() }]);
+                return parse_scalar_value(schema, name, v).map_err(|m| {
+                    vec![CoercionError {
+                        message: m,
+                        path,
+                        invalid: v.clone(),
+                    }]
+                });
             }
             let obj = match v {
                 Value::Object(m) => m,
@@ -357,7 +399,10 @@ pub fn coerce_input(schema: &Schema, v: &Value, ty: &TypeRef, path: Option<Strin
                     out.insert(f.name.clone(), d.clone());
                 } else if f.ty.is_non_null() {
                     errors.push(CoercionError {
-                        message: format!("Field \"{}\" of required type \"{}\" was not provided.", f.name, f.ty),
+                        message: format!(
+                            "Field \"{}\" of required type \"{}\" was not provided.",
+                            f.name, f.ty
+                        ),
                         path: path.clone(),
                         invalid: v.clone(),
                     });
@@ -373,7 +418,11 @@ pub fn coerce_input(schema: &Schema, v: &Value, ty: &TypeRef, path: Option<Strin
                 if !suggestions.is_empty() {
                     message.push_str(&format!(" Did you mean {}?", quoted_or_list(&suggestions)));
                 }
-                errors.push(CoercionError { message, path: path.clone(), invalid: v.clone() });
+                errors.push(CoercionError {
+                    message,
+                    path: path.clone(),
+                    invalid: v.clone(),
+                });
             }
             if errors.is_empty() {
                 Ok(Value::Object(out))
@@ -386,7 +435,12 @@ pub fn coerce_input(schema: &Schema, v: &Value, ty: &TypeRef, path: Option<Strin
 
 /// `AST::valueFromAST` for a literal already validated: the JSON a resolver receives.
 /// `None` when a variable inside it is absent (the enclosing object field is then omitted).
-pub fn literal_to_json(schema: &Schema, node: &ValueNode, ty: &TypeRef, vars: &Map<String, Value>) -> Option<Value> {
+pub fn literal_to_json(
+    schema: &Schema,
+    node: &ValueNode,
+    ty: &TypeRef,
+    vars: &Map<String, Value>,
+) -> Option<Value> {
     if let ValueKind::Variable(n) = &node.kind {
         return vars.get(n).cloned();
     }
@@ -397,7 +451,10 @@ pub fn literal_to_json(schema: &Schema, node: &ValueNode, ty: &TypeRef, vars: &M
         TypeRef::NonNull(inner) => literal_to_json(schema, node, inner, vars),
         TypeRef::List(item) => match &node.kind {
             ValueKind::List(items) => Some(Value::Array(
-                items.iter().map(|i| literal_to_json(schema, i, item, vars).unwrap_or(Value::Null)).collect(),
+                items
+                    .iter()
+                    .map(|i| literal_to_json(schema, i, item, vars).unwrap_or(Value::Null))
+                    .collect(),
             )),
             _ => literal_to_json(schema, node, item, vars).map(|v| Value::Array(vec![v])),
         },
@@ -441,7 +498,11 @@ pub fn suggestion_list(input: &str, options: &[&str]) -> Vec<String> {
         .iter()
         .filter_map(|o| {
             let lower = o.to_lowercase();
-            let d = if lower == lower_input { 1 } else { osa_distance(&lower_input, &lower) };
+            let d = if lower == lower_input {
+                1
+            } else {
+                osa_distance(&lower_input, &lower)
+            };
             (d <= threshold).then_some((d, *o))
         })
         .collect();
@@ -457,8 +518,8 @@ fn osa_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
@@ -491,7 +552,10 @@ mod tests {
 
     #[test]
     fn php_json_encode_escapes_slashes_and_unicode_and_prints_floats_with_a_fraction() {
-        assert_eq!(php_json_encode(&json!({"a/b": "é", "n": 5.0, "i": 5, "e": {}})), r#"{"a\/b":"\u00e9","n":5.0,"i":5,"e":[]}"#);
+        assert_eq!(
+            php_json_encode(&json!({"a/b": "é", "n": 5.0, "i": 5, "e": {}})),
+            r#"{"a\/b":"\u00e9","n":5.0,"i":5,"e":[]}"#
+        );
     }
 
     #[test]
@@ -513,7 +577,10 @@ mod tests {
             parse_scalar_value(&s, "Int", &json!("abc")),
             Err("Int cannot represent non-integer value: \"abc\"".into())
         );
-        assert_eq!(parse_scalar_value(&s, "Int", &json!(1.5)), Err("Int cannot represent non-integer value: 1.5".into()));
+        assert_eq!(
+            parse_scalar_value(&s, "Int", &json!(1.5)),
+            Err("Int cannot represent non-integer value: 1.5".into())
+        );
     }
 
     #[test]
