@@ -793,3 +793,54 @@ fn standard_introspection_query_passes_validation_and_describes_the_whole_schema
     assert_eq!(inputs.first(), Some(&"allow_remote_shopping_assistance"));
     assert!(inputs.contains(&"password"));
 }
+
+#[test]
+fn hostile_fragment_fan_out_is_validated_in_linear_time() {
+    // Each fragment spreads the next twice: 2^60 fields if expanded naively.
+    let mut q = String::from("{ customer { ...F0 } }");
+    for i in 0..60 {
+        q.push_str(&format!(
+            " fragment F{i} on Customer {{ ...F{n} ...F{n} }}",
+            n = i + 1
+        ));
+    }
+    q.push_str(" fragment F60 on Customer { email }");
+    let r = run(&q);
+    assert!(
+        r.errors.is_empty() || r.errors[0].message.starts_with("Max query"),
+        "{:?}",
+        r.errors
+    );
+}
+
+#[test]
+fn hostile_fragment_chains_are_refused_instead_of_overflowing_the_stack() {
+    let mut q = String::from("{ customer { ...F0 } }");
+    for i in 0..400 {
+        q.push_str(&format!(
+            " fragment F{i} on Customer {{ {}...F{n}{} }}",
+            "... on Customer { ".repeat(100),
+            " }".repeat(100),
+            n = i + 1
+        ));
+    }
+    q.push_str(" fragment F400 on Customer { email }");
+    let r = run(&q);
+    assert_eq!(
+        only_error(&r).0,
+        "Document nesting is deeper than 1000 levels once fragments are expanded."
+    );
+}
+
+#[test]
+fn conflicting_aliases_are_reported() {
+    let r = run("{ customer { a: email a: firstname } }");
+    assert_eq!(
+        only_error(&r),
+        (
+            "Fields \"a\" conflict because \"email\" and \"firstname\" are different fields. Use different aliases on the fields to fetch both if this was intentional.".into(),
+            1,
+            14
+        )
+    );
+}
