@@ -83,6 +83,9 @@ pub fn validate(schema: &Schema, doc: &Document, variables: &Map<String, Value>)
 /// before them rather than risk the stack. Real queries are far below (QueryDepth allows 20).
 pub const MAX_EXPANDED_NESTING: usize = 1000;
 
+/// Per fragment: its own deepest nesting, and the spreads it contains with their levels.
+type LocalNesting<'d> = HashMap<&'d str, (usize, Vec<(usize, &'d str)>)>;
+
 /// Nesting levels inside a selection set, and the fragment spreads met at each level.
 fn local_nesting<'d>(set: &'d SelectionSet, depth: usize, spreads: &mut Vec<(usize, &'d str)>) -> usize {
     let mut max = depth;
@@ -103,7 +106,7 @@ fn local_nesting<'d>(set: &'d SelectionSet, depth: usize, spreads: &mut Vec<(usi
 impl<'a> Validator<'a> {
     /// The deepest nesting of any operation once fragments are expanded (cycles cut).
     fn expanded_nesting(&self) -> usize {
-        let mut local: HashMap<&'a str, (usize, Vec<(usize, &'a str)>)> = HashMap::new();
+        let mut local: LocalNesting<'a> = HashMap::new();
         for (name, f) in &self.fragments {
             let mut spreads = vec![];
             let m = local_nesting(&f.selection_set, 1, &mut spreads);
@@ -111,7 +114,7 @@ impl<'a> Validator<'a> {
         }
         fn total<'d>(
             name: &'d str,
-            local: &HashMap<&'d str, (usize, Vec<(usize, &'d str)>)>,
+            local: &LocalNesting<'d>,
             memo: &mut HashMap<&'d str, Option<usize>>,
         ) -> usize {
             match memo.get(name) {
