@@ -844,3 +844,10 @@ fn conflicting_aliases_are_reported() {
         )
     );
 }
+
+#[test]
+fn standard_introspection_query_is_well_under_magentos_limits() {
+    let doc = parse(INTROSPECTION_QUERY).unwrap();
+    let schema = Schema::from_sdl(REAL_SDL).unwrap();
+    assert_eq!(validate::introspection_figures(&schema, &doc), (11, 181));
+}

@@ -1226,3 +1226,30 @@ fn same_arguments(a: &[Argument], b: &[Argument]) -> bool {
                 .any(|y| y.name.value == x.name.value && y.value.print() == x.value.print())
         })
 }
+
+/// QueryDepth and QueryComplexity of the document's first operation (for tests and reports).
+#[cfg(test)]
+pub fn introspection_figures(schema: &Schema, doc: &Document) -> (usize, usize) {
+    let mut fragments = HashMap::new();
+    for d in &doc.definitions {
+        if let Definition::Fragment(f) = d {
+            fragments.entry(f.name.value.as_str()).or_insert(f);
+        }
+    }
+    let vars = Map::new();
+    let v = Validator {
+        schema,
+        doc,
+        fragments,
+        variables: &vars,
+        depth_memo: RefCell::default(),
+        complexity_memo: RefCell::default(),
+    };
+    let Some(Definition::Operation(op)) = doc.definitions.first() else {
+        return (0, 0);
+    };
+    (
+        v.depth_of(&op.selection_set),
+        v.complexity_of(&op.selection_set, &mut vec![]),
+    )
+}
