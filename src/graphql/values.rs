@@ -497,6 +497,10 @@ pub fn suggestion_list(input: &str, options: &[&str]) -> Vec<String> {
     let mut found: Vec<(usize, &str)> = options
         .iter()
         .filter_map(|o| {
+            // LexicalDistance's early exit; it also keeps hostile long names cheap.
+            if input.chars().count().abs_diff(o.chars().count()) > threshold {
+                return None;
+            }
             let lower = o.to_lowercase();
             let d = if lower == lower_input {
                 1
