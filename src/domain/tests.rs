@@ -407,7 +407,7 @@ fn password_reset_email_lands_in_the_outbox() {
     assert_eq!(mail[0].token, token);
     assert_eq!(
         mail[0].link,
-        format!("http://localhost:8080/customer/account/createPassword/?token={token}")
+        format!("http://localhost:4000/customer/account/createPassword/?token={token}")
     );
     assert!(mail[0].body.contains(&mail[0].link));
 }
