@@ -127,7 +127,8 @@ def main():
         if soak.get("first_failure"):
             out.append(f"    first failure: {soak['first_failure']}")
     else:
-        out.append(f"  soak: not measured {a.soak[:200] if a.soak else ''}".rstrip())
+        why = soak.get("error") or (a.soak[:200] if a.soak else "")
+        out.append(f"  soak: not measured {why}".rstrip())
 
     ok = find("mock", "generateCustomerToken ok")
     wiremock = find("WireMock", "")
