@@ -47,7 +47,11 @@ fn targets() -> &'static Targets {
                     ..ServeConfig::default()
                 };
                 let clock = Clock::virtual_at(1_767_225_600);
-                router(Arc::new(AppState::new(config, Fixtures::embedded_default(), clock)))
+                router(Arc::new(AppState::new(
+                    config,
+                    Fixtures::embedded_default(),
+                    clock,
+                )))
             })
             .collect();
         Targets { runtime, routers }
