@@ -255,7 +255,7 @@ fi
 say "time to first answer (default fixtures, 5 starts)"
 START_DEFAULT="$(python3 "$BENCH/tools.py" startup --port "$PORT_MOCK" --runs 5 -- \
     "$MOCK" serve --port "$PORT_MOCK" 2>&1 | tail -1)"
-START_BIG="" BIG_RSS_KB="" BIG_NOTE=""
+START_BIG="" BIG_RSS_KB="" BIG_RSS_NOW_KB="" BIG_NOTE=""
 if [[ $HAVE_BIG == 1 ]]; then
     say "time to first answer ($BIG customers, 3 starts)"
     START_BIG="$(python3 "$BENCH/tools.py" startup --port "$PORT_MOCK" --runs 3 -- \
@@ -268,6 +268,7 @@ if [[ $HAVE_BIG == 1 ]]; then
         answer="$(post "$MOCK_URL" "$body" || true)"
         [[ "$answer" == *'"token":"'* ]] || BIG_NOTE="sign-in of $last_email failed: ${answer:0:80}"
         BIG_RSS_KB="$(peak_rss_kb "$SERVER_PID")"
+        BIG_RSS_NOW_KB="$(awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || true)"
         stop_server
     fi
 else
@@ -288,7 +289,7 @@ fi
 # ---- 7. report -----------------------------------------------------------------------------------
 REPORT="$WORK/report.txt"
 python3 "$BENCH/report.py" --rows "$ROWS" --start-default "$START_DEFAULT" --start-big "$START_BIG" \
-    --big "$BIG" --big-rss-kb "${BIG_RSS_KB:-}" --big-note "$BIG_NOTE" --soak "$SOAK_RESULT" \
+    --big "$BIG" --big-rss-kb "${BIG_RSS_KB:-}" --big-rss-now-kb "${BIG_RSS_NOW_KB:-}" --big-note "$BIG_NOTE" --soak "$SOAK_RESULT" \
     --header "commerce-auth-mock benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $COMMIT, $(nproc) cores, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)" \
     --params "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency after ${WARMUP}s of warm-up; mock RUST_LOG=$MOCK_LOG unless said; soak ${SOAK}s" \
     | tee "$REPORT"
