@@ -7,7 +7,8 @@ use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method, Uri};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
@@ -109,6 +110,17 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
     layer.allow_origin(AllowOrigin::list(list))
 }
 
+/// tower-http answers CORS preflights itself with `200`; the spec (section 2, step 5) says an
+/// `OPTIONS` request gets `204` and an empty body, so preflight answers are turned into `204`.
+async fn options_are_204(request: axum::extract::Request, next: Next) -> Response {
+    let is_options = request.method() == Method::OPTIONS;
+    let mut response = next.run(request).await;
+    if is_options && response.status() == StatusCode::OK {
+        *response.status_mut() = StatusCode::NO_CONTENT;
+    }
+    response
+}
+
 /// The routes of the mock over `app`.
 pub fn router(app: Arc<AppState>) -> Router {
     let cors = cors_layer(&app.config.cors_origins);
@@ -116,6 +128,7 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/graphql", any(graphql_endpoint))
         .route("/{tenant}/graphql", any(graphql_endpoint))
         .layer(cors)
+        .layer(middleware::from_fn(options_are_204))
         .with_state(app)
 }
 
