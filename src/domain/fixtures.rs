@@ -560,6 +560,23 @@ mod tests {
     }
 
     #[test]
+    fn a_fixture_file_loads_with_defaults_for_missing_settings() {
+        let path = std::env::temp_dir().join(format!("cam-fixtures-{}.json", std::process::id()));
+        std::fs::write(
+            &path,
+            format!(r#"{{"settings":{{"otc_ttl_seconds":60}},"customers":[{ONE_CUSTOMER}]}}"#),
+        )
+        .unwrap();
+        let f = Fixtures::load(&path).unwrap();
+        std::fs::remove_file(&path).ok();
+        assert_eq!(f.settings.otc_ttl_seconds, 60);
+        assert_eq!(f.settings.lockout_failures, 10);
+        assert_eq!(f.customers[0].email, "a@example.com");
+        assert!(f.customers[0].confirmed);
+        assert_eq!(f.source, path.display().to_string());
+    }
+
+    #[test]
     fn unreadable_file_names_the_file() {
         let e = Fixtures::load(Path::new("/nonexistent/fixtures.json")).unwrap_err();
         assert!(e.to_string().contains("/nonexistent/fixtures.json"));

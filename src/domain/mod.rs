@@ -361,6 +361,22 @@ impl State {
 /// few maps, and unlocks — microseconds, never across I/O (tokens are signed after unlocking).
 /// One lock for everything also makes each rule atomic: checking and consuming a one-time code
 /// or reset token happens under the same guard, so two concurrent sign-ins cannot both use it.
+///
+/// ```
+/// use commerce_auth_mock::domain::{AcceptedSecrets, Auth, Clock, Domain, Fixtures};
+///
+/// let domain = Domain::new(Fixtures::embedded_default(), Clock::virtual_at(1_767_225_600));
+/// // An admin (id 1) issues a one-time code for the customer with id 2 …
+/// let otc = domain.issue_otc(2, 1).unwrap();
+/// // … which signs that customer in once, as the `password` of generateCustomerToken (saas).
+/// let saas = AcceptedSecrets { password: true, reset_token: true, otc: true };
+/// let token = domain.sign_in("assisted@example.com", &otc, saas).unwrap();
+/// assert_eq!(
+///     domain.authenticate_bearer(&token),
+///     Ok(Auth::Customer { customer_id: 2, admin_id: Some(1) })
+/// );
+/// assert!(domain.sign_in("assisted@example.com", &otc, saas).is_err());
+/// ```
 #[derive(Debug)]
 pub struct Domain {
     fixtures: Fixtures,
