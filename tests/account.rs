@@ -153,7 +153,7 @@ async fn password_reset_round_trip_through_the_outbox() {
     assert_eq!(token.len(), 32);
     assert_eq!(
         mail[0].link,
-        format!("http://localhost:8080/customer/account/createPassword/?token={token}")
+        format!("http://localhost:4000/customer/account/createPassword/?token={token}")
     );
     let r = run(&s, RESET, json!({"e": RONI, "t": token, "p": "Brand-New-1"})).await;
     assert_eq!(r.body, r#"{"data":{"resetPassword":true}}"#);

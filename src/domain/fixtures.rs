@@ -88,7 +88,7 @@ impl Default for Settings {
             confirmation_required: true,
             login_as_customer_enabled: true,
             token_signing_secret: "commerce-auth-mock-not-a-secret".into(),
-            base_url: "http://localhost:8080".into(),
+            base_url: "http://localhost:4000".into(),
         }
     }
 }

@@ -407,7 +407,7 @@ fn password_reset_email_lands_in_the_outbox() {
     assert_eq!(mail[0].token, token);
     assert_eq!(
         mail[0].link,
-        format!("http://localhost:8080/customer/account/createPassword/?token={token}")
+        format!("http://localhost:4000/customer/account/createPassword/?token={token}")
     );
     assert!(mail[0].body.contains(&mail[0].link));
 }
@@ -704,4 +704,59 @@ fn thirty_two_concurrent_sign_ins_with_one_reset_token_yield_one_token() {
     let d = std::sync::Arc::new(domain());
     let reset = d.request_password_reset(RONI).unwrap();
     assert_eq!(race(&d, RONI, reset), 1);
+}
+
+#[test]
+fn default_fixtures_hold_a_customer_in_every_state() {
+    let d = domain();
+    let all = d.customers();
+    let s = d.settings();
+    assert!(all
+        .iter()
+        .any(|c| c.has_password() && !c.allow_remote_shopping_assistance && !c.is_locked(T0)));
+    assert!(all
+        .iter()
+        .any(|c| c.allow_remote_shopping_assistance && c.has_password()));
+    assert!(all.iter().any(|c| c.awaits_confirmation(s.confirmation_required)));
+    assert!(all.iter().any(|c| c.is_locked(T0)));
+    assert!(all.iter().any(|c| !c.has_password()));
+}
+
+#[test]
+fn admin_side_customer_management() {
+    let d = domain();
+    assert_eq!(d.search_customers_by_email("ASSISTED@example.com").len(), 1);
+    let u = CustomerUpdate {
+        email: Some("renamed@example.com".into()),
+        ..CustomerUpdate::default()
+    };
+    assert_eq!(
+        d.admin_update_customer(1, &u).unwrap().email,
+        "renamed@example.com"
+    );
+    let clash = CustomerUpdate {
+        email: Some("ASSISTED@example.com".into()),
+        ..CustomerUpdate::default()
+    };
+    assert_eq!(
+        d.admin_update_customer(1, &clash).unwrap_err().message,
+        "A customer with the same email address already exists in an associated website."
+    );
+    // The admin update reaches locked accounts too.
+    assert!(d
+        .admin_update_customer(
+            4,
+            &CustomerUpdate {
+                firstname: Some("L".into()),
+                ..CustomerUpdate::default()
+            }
+        )
+        .is_ok());
+    let t = d.admin_issued_customer_token(2, 1).unwrap();
+    assert_eq!(claims_of(&d, &t).admin_id, Some(1));
+    assert_eq!(d.admin_issued_customer_token(99, 1), None);
+    assert!(d.set_assistance_allowed(1, true));
+    assert!(d.issue_otc(1, 1).is_ok());
+    assert!(!d.set_assistance_allowed(99, true));
+    assert!(!d.delete_customer(99));
 }

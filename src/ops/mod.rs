@@ -36,9 +36,7 @@ pub struct RequestCtx {
 }
 
 /// The storefront schema subset of spec section 3.
-// TEMPORARY until schema/schema.graphql lands in main from branch `engine`; then:
-// pub const SCHEMA_SDL: &str = include_str!("../../schema/schema.graphql");
-pub const SCHEMA_SDL: &str = "type Query { storeConfig: String }";
+pub const SCHEMA_SDL: &str = include_str!("../../schema/schema.graphql");
 
 /// Builds the engine for a profile: the schema minus the fields the profile lacks, and every
 /// operation's resolver.
