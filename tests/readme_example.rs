@@ -32,7 +32,10 @@ fn start_mock() -> (Mock, String) {
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
         .unwrap_or_else(|| panic!("no URL in the start line: {first}"));
-    let base = url.strip_suffix("/graphql").expect("URL ends with /graphql").to_string();
+    let base = url
+        .strip_suffix("/graphql")
+        .expect("URL ends with /graphql")
+        .to_string();
     // Keep draining stdout so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
     (mock, base)
@@ -69,6 +72,9 @@ fn login_as_customer_example_runs_as_documented() {
              password reset: true\n\
              signed in with the new password as customer: 1\n"
         );
-        assert_eq!(stdout, expected, "run {run} (the example resets the mock, so it repeats)");
+        assert_eq!(
+            stdout, expected,
+            "run {run} (the example resets the mock, so it repeats)"
+        );
     }
 }

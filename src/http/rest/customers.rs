@@ -7,7 +7,7 @@ use crate::domain::{Customer, CustomerUpdate, Domain};
 
 use super::{
     acl, body_fields, customer_id, error, fields_required, invalid_type, no_such_customer, ok, refusal,
-    require_admin, RestRequest, RestResult,
+    require_admin, RestError, RestRequest, RestResult,
 };
 
 /// `extension_attributes.assistance_allowed` of Magento's Login as Customer: 1 denied, 2 allowed.
@@ -93,7 +93,7 @@ pub fn put(req: &RestRequest, id: &str) -> RestResult {
 }
 
 /// A string field of the body; `null` or absent leaves the value alone.
-fn opt_string(input: &Map<String, Value>, name: &str) -> Result<Option<String>, axum::response::Response> {
+fn opt_string(input: &Map<String, Value>, name: &str) -> Result<Option<String>, RestError> {
     match input.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -102,7 +102,7 @@ fn opt_string(input: &Map<String, Value>, name: &str) -> Result<Option<String>, 
     }
 }
 
-fn opt_int(input: &Map<String, Value>, name: &str) -> Result<Option<i64>, axum::response::Response> {
+fn opt_int(input: &Map<String, Value>, name: &str) -> Result<Option<i64>, RestError> {
     match input.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) if n.as_i64().is_some() => Ok(n.as_i64()),
@@ -111,7 +111,7 @@ fn opt_int(input: &Map<String, Value>, name: &str) -> Result<Option<i64>, axum::
     }
 }
 
-fn opt_bool(input: &Map<String, Value>, name: &str) -> Result<Option<bool>, axum::response::Response> {
+fn opt_bool(input: &Map<String, Value>, name: &str) -> Result<Option<bool>, RestError> {
     match input.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
@@ -122,7 +122,7 @@ fn opt_bool(input: &Map<String, Value>, name: &str) -> Result<Option<bool>, axum
     }
 }
 
-fn read_update(input: &Map<String, Value>) -> Result<CustomerUpdate, axum::response::Response> {
+fn read_update(input: &Map<String, Value>) -> Result<CustomerUpdate, RestError> {
     let empty = Map::new();
     let ext = match input.get("extension_attributes") {
         Some(Value::Object(e)) => e,

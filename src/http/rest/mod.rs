@@ -43,31 +43,50 @@ pub mod acl {
     pub const CUSTOMER_DELETE: &str = "Magento_Customer::delete";
 }
 
-/// A REST answer that is not a success: status and body.
-pub type RestResult = Result<Response, Response>;
+/// A REST error: its status and its JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestError {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl IntoResponse for RestError {
+    fn into_response(self) -> Response {
+        json_response(self.status, &self.body)
+    }
+}
+
+/// A REST answer: a success response, or an error.
+pub type RestResult = Result<Response, RestError>;
 
 /// `{"message": M}` with `status`.
-pub fn error(status: u16, message: &str) -> Response {
-    json_response(status, &json!({ "message": message }))
+pub fn error(status: u16, message: &str) -> RestError {
+    RestError {
+        status,
+        body: json!({ "message": message }),
+    }
 }
 
 /// `{"message": M, "parameters": P}` with `status`.
-pub fn error_with(status: u16, message: &str, parameters: Value) -> Response {
-    json_response(status, &json!({ "message": message, "parameters": parameters }))
+pub fn error_with(status: u16, message: &str, parameters: Value) -> RestError {
+    RestError {
+        status,
+        body: json!({ "message": message, "parameters": parameters }),
+    }
 }
 
 /// 404 `Request does not match any route.`
-pub fn no_route() -> Response {
+pub fn no_route() -> RestError {
     error(404, NO_ROUTE)
 }
 
 /// 401 for a missing or invalid admin token, or one without `resource`.
-pub fn not_authorized(resource: &str) -> Response {
+pub fn not_authorized(resource: &str) -> RestError {
     error_with(401, NOT_AUTHORIZED, json!({ "resources": resource }))
 }
 
 /// 404 for an unknown customer id, echoing the id as written in the path.
-pub fn no_such_customer(id: &str) -> Response {
+pub fn no_such_customer(id: &str) -> RestError {
     error_with(
         404,
         NO_SUCH_ENTITY,
@@ -76,19 +95,19 @@ pub fn no_such_customer(id: &str) -> Response {
 }
 
 /// 400 for invalid JSON bodies.
-pub fn decoding_error() -> Response {
+pub fn decoding_error() -> RestError {
     error(400, DECODING_ERROR)
 }
 
 /// 400 for a value of the wrong type (`"abc"` where an `int` is expected).
-pub fn invalid_type(value: &str, ty: &str) -> Response {
+pub fn invalid_type(value: &str, ty: &str) -> RestError {
     error_with(400, INVALID_TYPE, json!({ "value": value, "type": ty }))
 }
 
 /// 400 for missing or empty required fields, worded as Magento's `InputException` does: one
 /// field gives its own message; several give `One or more input exceptions have occurred.`
 /// with one item per field under `errors`.
-pub fn fields_required(fields: &[&str]) -> Response {
+pub fn fields_required(fields: &[&str]) -> RestError {
     match fields {
         [one] => error_with(400, FIELD_REQUIRED, json!({ "fieldName": one })),
         many => {
@@ -96,14 +115,17 @@ pub fn fields_required(fields: &[&str]) -> Response {
                 .iter()
                 .map(|f| json!({ "message": FIELD_REQUIRED, "parameters": { "fieldName": f } }))
                 .collect();
-            json_response(400, &json!({ "message": INPUT_EXCEPTIONS, "errors": errors }))
+            RestError {
+                status: 400,
+                body: json!({ "message": INPUT_EXCEPTIONS, "errors": errors }),
+            }
         }
     }
 }
 
 /// A domain refusal as a REST error: input and already-exists 400, no-such-entity 404,
 /// authentication and authorization 401.
-pub fn refusal(r: Refusal) -> Response {
+pub fn refusal(r: Refusal) -> RestError {
     let status = match r.kind {
         RefusalKind::Input | RefusalKind::AlreadyExists => 400,
         RefusalKind::NoSuchEntity => 404,
@@ -119,7 +141,7 @@ pub fn ok(body: &Value) -> Response {
 
 /// The request body as JSON fields. An empty body, or JSON that is not an object, has no
 /// fields (Magento then reports the missing ones); a body that is not JSON is a decoding error.
-pub fn body_fields(body: &[u8]) -> Result<Map<String, Value>, Response> {
+pub fn body_fields(body: &[u8]) -> Result<Map<String, Value>, RestError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
@@ -142,7 +164,7 @@ pub fn string_field(fields: &Map<String, Value>, name: &str) -> String {
 }
 
 /// A customer id from the path; anything but a non-negative integer is a type error.
-pub fn customer_id(segment: &str) -> Result<u64, Response> {
+pub fn customer_id(segment: &str) -> Result<u64, RestError> {
     segment.parse::<u64>().map_err(|_| invalid_type(segment, "int"))
 }
 
@@ -159,7 +181,7 @@ pub fn require_admin<'a>(
     app: &'a AppState,
     headers: &HeaderMap,
     resource: &str,
-) -> Result<&'a AdminUser, Response> {
+) -> Result<&'a AdminUser, RestError> {
     let token = bearer_token(headers).ok_or_else(|| not_authorized(resource))?;
     match app.domain.authenticate_bearer(token) {
         Ok(Auth::Admin { admin_id }) => app
@@ -206,7 +228,7 @@ pub async fn endpoint(
     body: Bytes,
 ) -> Response {
     let Some(tail) = v1_tail(&app, uri.path()) else {
-        return no_route();
+        return no_route().into_response();
     };
     if method == Method::OPTIONS {
         // **Mock decision**: like `/graphql`, a plain OPTIONS gets 204 (CORS preflights too).
@@ -235,10 +257,10 @@ pub async fn endpoint(
         (&Method::DELETE, ["customers", id]) => customers::delete(&req, id),
         _ => Err(no_route()),
     };
-    result.unwrap_or_else(|e| e)
+    result.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// Any other path of the mock: the REST 404 (**mock decision**: JSON, not Magento's HTML page).
 pub async fn fallback() -> Response {
-    no_route()
+    no_route().into_response()
 }

@@ -11,7 +11,9 @@ use serde_json::{json, Map, Value};
 use crate::domain::Customer;
 
 use super::customers::customer_json;
-use super::{acl, error, fields_required, invalid_type, ok, require_admin, RestRequest, RestResult};
+use super::{
+    acl, error, fields_required, invalid_type, ok, require_admin, RestError, RestRequest, RestResult,
+};
 
 /// Fields a filter may name.
 const FIELDS: &str =
@@ -49,7 +51,7 @@ fn key_parts(key: &str) -> Option<Vec<&str>> {
     Some(parts)
 }
 
-fn parse_criteria(query: &str) -> Result<Criteria, axum::response::Response> {
+fn parse_criteria(query: &str) -> Result<Criteria, RestError> {
     let mut c = Criteria::default();
     for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
         let Some(parts) = key_parts(&key) else { continue };
@@ -123,7 +125,7 @@ fn like(pattern: &str, text: &str) -> bool {
     p[pi..].iter().all(|c| *c == '%')
 }
 
-fn matches(f: &Filter, c: &Customer) -> Result<bool, axum::response::Response> {
+fn matches(f: &Filter, c: &Customer) -> Result<bool, RestError> {
     let unknown_field = || {
         error(
             400,
