@@ -92,10 +92,18 @@ pub async fn record(State(app): State<Arc<AppState>>, request: Request, next: Ne
     let started = Instant::now();
     let response = next.run(request).await;
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let operation = response
-        .extensions()
-        .get::<GraphqlSummary>()
-        .and_then(|s| s.operation.clone());
+    let summary = response.extensions().get::<GraphqlSummary>();
+    let operation = summary.and_then(|s| s.operation.clone());
+    if summary.is_none() {
+        // The GraphQL endpoint logs its own line (with the operation); this is everything else.
+        tracing::info!(
+            method = %method,
+            path = %path,
+            status = response.status().as_u16(),
+            ms = elapsed_ms,
+            "request"
+        );
+    }
     app.journal.record(JournalEntry {
         at,
         method,
