@@ -5,6 +5,7 @@
 //! operations pass flags (for example [`AcceptedSecrets`]) taken from `profile.caps()`.
 //! Every time rule reads the one [`Clock`]. Expiry is uniformly `expires_at <= now` ⇒ expired.
 
+pub mod attributes;
 pub mod clock;
 pub mod fixtures;
 pub mod messages;
@@ -417,6 +418,11 @@ impl Domain {
 
     pub fn store_config(&self) -> &StoreConfig {
         &self.fixtures.store_config
+    }
+
+    /// The attributes of an `attributesForm` form, `None` for a form the fixtures do not have.
+    pub fn attribute_form(&self, form_code: &str) -> Option<&[attributes::AttributeMetadata]> {
+        self.fixtures.attribute_forms.get(form_code).map(Vec::as_slice)
     }
 
     pub fn fixtures(&self) -> &Fixtures {

@@ -13,8 +13,10 @@ use crate::domain::{Auth, Customer, Domain, Refusal, RefusalKind};
 use crate::graphql::{Engine, FieldError, Schema};
 use crate::profile::Profile;
 
+pub mod attributes_form;
 pub mod change_customer_password;
 pub mod confirm_email;
+pub mod create_customer;
 pub mod create_customer_v2;
 pub mod customer;
 pub mod exchange_otp_for_customer_token;
@@ -54,6 +56,8 @@ pub fn build_engine(profile: Profile) -> Engine<RequestCtx> {
         .resolver("Query", "customer", customer::resolve)
         .resolver("Query", "isEmailAvailable", is_email_available::resolve)
         .resolver("Query", "storeConfig", store_config::resolve)
+        .resolver("Query", "attributesForm", attributes_form::resolve)
+        .resolver("Mutation", "createCustomer", create_customer::resolve)
         .resolver(
             "Mutation",
             "generateCustomerToken",
@@ -183,6 +187,10 @@ pub fn customer_json(domain: &Domain, c: &Customer) -> Value {
         "allow_remote_shopping_assistance": c.allow_remote_shopping_assistance,
         "confirmation_status": status,
         "group": { "uid": base64::engine::general_purpose::STANDARD.encode(c.group_id.to_string()) },
+        "addresses": [],
+        "default_billing": null,
+        "default_shipping": null,
+        "custom_attributes": [],
     })
 }
 
