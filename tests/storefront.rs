@@ -665,3 +665,112 @@ async fn customer_fields_storefronts_read_are_served_empty() {
         r#"{"data":{"customer":{"addresses":[],"default_billing":null,"default_shipping":null,"custom_attributes":[]}}}"#
     );
 }
+
+/// `SignIn/signIn.gql.js` `CREATE_CART` (PWA Studio 12 builds; later moved to the cart
+/// context with the same text): the customer's cart id right after sign-in. Guests send it too.
+const PWA_CREATE_CART: &str = r#"
+    mutation CreateCartAfterSignIn {
+        cartId: createEmptyCart
+    }
+"#;
+
+/// `SignIn/signIn.gql.js` `MERGE_CARTS` with `CheckoutPage/checkoutPageFragments.gql.js`
+/// `CheckoutPageFragment` appended (as `gql` interpolates it).
+const PWA_MERGE_CARTS: &str = r#"
+    mutation MergeCartsAfterSignIn(
+        $sourceCartId: String!
+        $destinationCartId: String!
+    ) {
+        mergeCarts(
+            source_cart_id: $sourceCartId
+            destination_cart_id: $destinationCartId
+        ) {
+            id
+            # eslint-disable-next-line @graphql-eslint/require-id-when-available
+            items {
+                uid
+            }
+            ...CheckoutPageFragment
+        }
+    }
+    
+    fragment CheckoutPageFragment on Cart {
+        id
+        # eslint-disable-next-line @graphql-eslint/require-id-when-available
+        items {
+            uid
+            # eslint-disable-next-line @graphql-eslint/require-id-when-available
+            product {
+                uid
+                stock_status
+            }
+        }
+        # If total quantity is falsy we render empty.
+        total_quantity
+        available_payment_methods {
+            code
+        }
+    }
+
+"#;
+
+fn cart_id_of(reply: &Reply) -> String {
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.json()["data"]["cartId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no cart id: {}", reply.body))
+        .to_string()
+}
+
+/// PWA Studio's sign-in: the guest cart is merged into the customer's cart created right after
+/// `generateCustomerToken`.
+#[tokio::test]
+async fn pwa_studio_sign_in_creates_the_customer_cart_and_merges_the_guest_cart() {
+    let s = TestServer::start(Profile::Saas).await;
+    let url = s.graphql_url();
+    let guest_cart = cart_id_of(&browser_post(&url, PWA_CREATE_CART, json!({}), None).await);
+    assert_eq!(guest_cart.len(), 32);
+
+    let token = token_of(
+        &browser_post(
+            &url,
+            PWA_SIGN_IN,
+            json!({"email": "roni_cost@example.com", "password": "Roni-Cost-2024"}),
+            None,
+        )
+        .await,
+    );
+    let customer_cart = cart_id_of(&browser_post(&url, PWA_CREATE_CART, json!({}), Some(&token)).await);
+    assert_ne!(customer_cart, guest_cart);
+    let again = cart_id_of(&browser_post(&url, PWA_CREATE_CART, json!({}), Some(&token)).await);
+    assert_eq!(again, customer_cart, "a customer keeps one active cart");
+
+    let vars = json!({"sourceCartId": guest_cart, "destinationCartId": customer_cart});
+    let r = browser_post(&url, PWA_MERGE_CARTS, vars.clone(), Some(&token)).await;
+    assert_eq!(
+        r.body,
+        format!(
+            r#"{{"data":{{"mergeCarts":{{"id":"{customer_cart}","items":[],"total_quantity":0.0,"available_payment_methods":[]}}}}}}"#
+        )
+    );
+    let r = browser_get(&url, "{ customerCart { id email } }", None, Some(&token)).await;
+    assert_eq!(
+        r.body,
+        format!(
+            r#"{{"data":{{"customerCart":{{"id":"{customer_cart}","email":"roni_cost@example.com"}}}}}}"#
+        )
+    );
+
+    // The guest cart is gone once merged; guests cannot merge.
+    let r = browser_post(&url, PWA_MERGE_CARTS, vars.clone(), Some(&token)).await;
+    assert_eq!(
+        r.json()["errors"][0]["message"],
+        format!("Could not find a cart with ID \"{guest_cart}\"")
+    );
+    let r = browser_post(&url, PWA_MERGE_CARTS, vars, None).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.json()["errors"][0]["message"],
+        "The current customer isn't authorized."
+    );
+}
