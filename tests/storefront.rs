@@ -774,3 +774,17 @@ async fn pwa_studio_sign_in_creates_the_customer_cart_and_merges_the_guest_cart(
         "The current customer isn't authorized."
     );
 }
+
+/// adobe/aem-boilerplate `chunks/getCustomerGroup.js` `GET_CUSTOMER_ROLE_PERMISSIONS` is B2B
+/// (not served): the mock answers a validation error, from which the drop-in falls back to
+/// "all permissions". Abridged: the real document also nests `name` and `permissions`.
+#[tokio::test]
+async fn dropin_b2b_role_permissions_query_is_refused_by_validation() {
+    let s = TestServer::start(Profile::Saas).await;
+    let q = "\n  query GET_CUSTOMER_ROLE_PERMISSIONS {\n    customer {\n      purchase_orders_enabled\n      role {\n        id\n      }\n    }\n  }\n";
+    let r = browser_get(&s.graphql_url(), q, None, None).await;
+    assert_eq!(
+        r.json()["errors"][0]["message"],
+        "Cannot query field \"purchase_orders_enabled\" on type \"Customer\"."
+    );
+}

@@ -82,3 +82,37 @@ impl Carts {
         Ok(dst)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_customer_keeps_one_active_cart() {
+        let mut carts = Carts::default();
+        let first = carts.customer_cart(1, "a".into());
+        assert_eq!(carts.customer_cart(1, "b".into()), first);
+        assert_eq!(carts.customer_cart(2, "c".into()).id, "c");
+    }
+
+    #[test]
+    fn merging_deactivates_the_guest_cart() {
+        let mut carts = Carts::default();
+        carts.create_guest("guest".into());
+        carts.customer_cart(1, "mine".into());
+        assert_eq!(carts.merge("guest", "mine", 1).unwrap().id, "mine");
+        assert_eq!(carts.get("guest", None), Err(CartError::NotFound("guest".into())));
+    }
+
+    #[test]
+    fn another_customers_cart_is_refused() {
+        let mut carts = Carts::default();
+        carts.create_guest("guest".into());
+        carts.customer_cart(2, "theirs".into());
+        assert_eq!(
+            carts.merge("guest", "theirs", 1),
+            Err(CartError::NotYours("theirs".into()))
+        );
+        assert_eq!(carts.get("guest", Some(1)).unwrap().customer_id, None);
+    }
+}
