@@ -131,9 +131,12 @@ class Soak:
 
     def worker(self, index):
         conn = http.client.HTTPConnection(self.host, self.port, timeout=10)
-        i = index
+        # Each thread owns its own accounts: a new OTC replaces the account's unused one, so two
+        # threads sharing an account would void each other's codes.
+        mine = self.customers[index::self.threads] or self.customers[:1]
+        i = 0
         while time.perf_counter() < self.stop_at:
-            cid, email = self.customers[i % len(self.customers)]
+            cid, email = mine[i % len(mine)]
             i += 1
             try:
                 status, body = post(
@@ -173,6 +176,7 @@ class Soak:
 
     def run(self, seconds, threads):
         self.stop_at = time.perf_counter() + seconds
+        self.threads = threads
         pool = [threading.Thread(target=self.worker, args=(n,)) for n in range(threads)]
         for t in pool:
             t.start()
