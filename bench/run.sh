@@ -36,6 +36,7 @@ STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 WORK="$OUT/$STAMP"
 mkdir -p "$WORK"
 ROWS="$WORK/rows.tsv"
+LOAD_AT_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 : >"$ROWS"
 
 say() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -99,8 +100,9 @@ post() {
     curl -s --max-time 10 -X POST "${headers[@]}" --data-binary "$body" "$url"
 }
 
-# row SERVER SCENARIO RPS P50_US P99_US NON2XX RSS_KB NOTE
-row() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$ROWS"; }
+# row SERVER SCENARIO RPS P50_US P99_US NON2XX RSS_KB NOTE : the 1-minute load average at the
+# end of the run goes with it, so a run disturbed by other work on the machine shows.
+row() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" "$(cut -d' ' -f1 /proc/loadavg)" >>"$ROWS"; }
 
 # measure SERVER SCENARIO URL LUA EXPECT [HEADER...] : a preflight request whose answer must
 # contain EXPECT, a warm-up, then the measured wrk run; adds a row to the table.
@@ -290,7 +292,7 @@ fi
 REPORT="$WORK/report.txt"
 python3 "$BENCH/report.py" --rows "$ROWS" --start-default "$START_DEFAULT" --start-big "$START_BIG" \
     --big "$BIG" --big-rss-kb "${BIG_RSS_KB:-}" --big-rss-now-kb "${BIG_RSS_NOW_KB:-}" --big-note "$BIG_NOTE" --soak "$SOAK_RESULT" \
-    --header "commerce-auth-mock benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $COMMIT, $(nproc) cores, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)" \
+    --header "commerce-auth-mock benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $COMMIT, $(nproc) cores, load average at start: $LOAD_AT_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg)" \
     --params "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency after ${WARMUP}s of warm-up; mock RUST_LOG=$MOCK_LOG unless said; soak ${SOAK}s" \
     | tee "$REPORT"
 say "raw outputs in $WORK"
