@@ -151,9 +151,18 @@ mod tests {
 
     #[test]
     fn paas_247_answers_200_for_every_category() {
-        assert_eq!(Profile::Saas.status_for_category(Some("graphql-authentication")), 401);
-        assert_eq!(Profile::Paas248.status_for_category(Some("graphql-authorization")), 403);
-        assert_eq!(Profile::Paas247.status_for_category(Some("graphql-authentication")), 200);
+        assert_eq!(
+            Profile::Saas.status_for_category(Some("graphql-authentication")),
+            401
+        );
+        assert_eq!(
+            Profile::Paas248.status_for_category(Some("graphql-authorization")),
+            403
+        );
+        assert_eq!(
+            Profile::Paas247.status_for_category(Some("graphql-authentication")),
+            200
+        );
         assert_eq!(Profile::Saas.status_for_category(Some("graphql-input")), 200);
     }
 }

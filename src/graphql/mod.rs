@@ -66,7 +66,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(category: &str, message: impl Into<String>) -> Self {
-        FieldError { message: message.into(), category: category.to_string() }
+        FieldError {
+            message: message.into(),
+            category: category.to_string(),
+        }
     }
 }
 
@@ -86,7 +89,9 @@ pub struct Schema {
 impl Schema {
     /// Builds a schema from SDL text.
     pub fn from_sdl(sdl: &str) -> Result<Self, String> {
-        Ok(Schema { _sdl: sdl.to_string() })
+        Ok(Schema {
+            _sdl: sdl.to_string(),
+        })
     }
 
     /// Removes one field (used by profiles that lack it, e.g. `Mutation.exchangeOtpForCustomerToken`).
@@ -131,7 +136,10 @@ impl ExecutionResult {
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
         if !self.errors.is_empty() {
-            m.insert("errors".into(), Value::Array(self.errors.iter().map(|e| e.to_json()).collect()));
+            m.insert(
+                "errors".into(),
+                Value::Array(self.errors.iter().map(|e| e.to_json()).collect()),
+            );
         }
         if let Some(d) = &self.data {
             m.insert("data".into(), d.clone());
@@ -148,7 +156,10 @@ pub struct Engine<C> {
 
 impl<C> Engine<C> {
     pub fn new(schema: Schema) -> Self {
-        Engine { schema, resolvers: HashMap::new() }
+        Engine {
+            schema,
+            resolvers: HashMap::new(),
+        }
     }
 
     /// Registers the resolver of `type_name.field` (a root type's field).
@@ -158,7 +169,8 @@ impl<C> Engine<C> {
         field: &str,
         f: impl Fn(&C, &Map<String, Value>) -> Result<Value, FieldError> + Send + Sync + 'static,
     ) -> &mut Self {
-        self.resolvers.insert((type_name.to_string(), field.to_string()), Arc::new(f));
+        self.resolvers
+            .insert((type_name.to_string(), field.to_string()), Arc::new(f));
         self
     }
 
