@@ -148,7 +148,7 @@ impl Normalizer {
             return;
         }
         self.replacements.push((literal, placeholder.into()));
-        self.replacements.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        self.replacements.sort_by_key(|r| std::cmp::Reverse(r.0.len()));
     }
 
     /// Replace the id `id` with `placeholder` where it appears as a path segment or a whole value.

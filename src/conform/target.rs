@@ -429,8 +429,8 @@ impl Target {
             .unwrap_or_default();
         Ok(emails
             .iter()
-            .filter(|e| e["kind"] == kind && e["to"].as_str().is_some_and(|t| t.eq_ignore_ascii_case(to)))
-            .last()
+            .rev()
+            .find(|e| e["kind"] == kind && e["to"].as_str().is_some_and(|t| t.eq_ignore_ascii_case(to)))
             .map(|e| Email {
                 to: e["to"].as_str().unwrap_or_default().into(),
                 kind: kind.into(),
