@@ -1,3 +1,99 @@
-fn main() {
-    println!("commerce-auth-mock: under construction");
+//! The `commerce-auth-mock` binary: `serve` the mock, or `conform` a target to the contract.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use commerce_auth_mock::conform;
+use commerce_auth_mock::http::{self, ServeConfig};
+use commerce_auth_mock::profile::Profile;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "commerce-auth-mock",
+    version,
+    about = "A mock of Adobe Commerce customer sign-in, and a conformance runner for real backends"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the mock's GraphQL and REST APIs.
+    Serve(ServeArgs),
+    /// Check a target server (the mock or a real backend) against the contract.
+    Conform(conform::ConformArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "COMMERCE_AUTH_MOCK_HOST", default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "COMMERCE_AUTH_MOCK_PORT", default_value_t = 4000)]
+    port: u16,
+    /// Behaviour profile: saas, paas-2.4.8 or paas-2.4.7.
+    #[arg(long, env = "COMMERCE_AUTH_MOCK_PROFILE", default_value = "saas")]
+    profile: Profile,
+    /// A fixtures file to serve instead of the embedded defaults.
+    #[arg(long, env = "COMMERCE_AUTH_MOCK_FIXTURES")]
+    fixtures: Option<PathBuf>,
+    /// Allow only these CORS origins (repeatable; default: any origin).
+    #[arg(
+        long = "cors-origin",
+        env = "COMMERCE_AUTH_MOCK_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    cors_origins: Vec<String>,
+    /// Require `Authorization: Bearer <token>` on the /__mock control API.
+    #[arg(long, env = "COMMERCE_AUTH_MOCK_CONTROL_TOKEN")]
+    control_token: Option<String>,
+    /// Remove the /__mock control API entirely.
+    #[arg(long, env = "COMMERCE_AUTH_MOCK_NO_CONTROL")]
+    no_control: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => {
+            init_tracing();
+            let config = ServeConfig {
+                host: args.host,
+                port: args.port,
+                profile: args.profile,
+                fixtures: args.fixtures,
+                cors_origins: args.cors_origins,
+                control_token: args.control_token,
+                no_control: args.no_control,
+            };
+            let runtime = match tokio::runtime::Runtime::new() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("error: cannot start the async runtime: {e}");
+                    return ExitCode::from(1);
+                }
+            };
+            match runtime.block_on(http::serve(config)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Command::Conform(args) => ExitCode::from(conform::run(args).clamp(0, 255) as u8),
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
 }

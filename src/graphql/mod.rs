@@ -10,6 +10,13 @@
 //! - [`Engine::new`], [`Engine::resolver`], [`Engine::execute`], [`Engine::schema`]
 //! - [`GraphqlError`], [`FieldError`], [`ExecutionResult`] and their `to_json`.
 
+mod execute;
+mod introspection;
+mod schema;
+mod syntax;
+mod validate;
+mod values;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -79,48 +86,32 @@ impl FieldError {
 /// type, an object keyed by field name, which the engine projects onto the selection set.
 pub type Resolver<C> = Arc<dyn Fn(&C, &Map<String, Value>) -> Result<Value, FieldError> + Send + Sync>;
 
-/// The schema, built from SDL.
-#[derive(Debug, Clone)]
-pub struct Schema {
-    // Filled in by the engine implementation.
-    _sdl: String,
-}
-
-impl Schema {
-    /// Builds a schema from SDL text.
-    pub fn from_sdl(sdl: &str) -> Result<Self, String> {
-        Ok(Schema {
-            _sdl: sdl.to_string(),
-        })
-    }
-
-    /// Removes one field (used by profiles that lack it, e.g. `Mutation.exchangeOtpForCustomerToken`).
-    pub fn without_field(self, _type_name: &str, _field: &str) -> Self {
-        self
-    }
-}
-
-/// A parsed, owned document (cacheable by query text).
-#[derive(Debug)]
-pub struct Document {
-    _private: (),
-}
+pub use schema::Schema;
+pub use syntax::Document;
 
 impl Document {
     /// True when any operation of the document is a mutation.
     pub fn has_mutation(&self) -> bool {
-        false
+        self.definitions
+            .iter()
+            .any(|d| matches!(d, syntax::Definition::Operation(o) if o.kind == syntax::OpKind::Mutation))
+    }
+
+    /// The name of the first root field of the first operation (for logs and the journal).
+    pub fn first_root_field(&self) -> Option<String> {
+        self.definitions.iter().find_map(|d| match d {
+            syntax::Definition::Operation(o) => o.selection_set.items.iter().find_map(|s| match s {
+                syntax::Selection::Field(f) => Some(f.name.value.clone()),
+                _ => None,
+            }),
+            _ => None,
+        })
     }
 }
 
 /// Parses a query. Errors are graphql-php's `Syntax Error: …` with a location and no category.
-pub fn parse(_query: &str) -> Result<Arc<Document>, GraphqlError> {
-    Err(GraphqlError {
-        message: "Syntax Error: Unexpected <EOF>".into(),
-        locations: vec![Location { line: 1, column: 1 }],
-        path: None,
-        category: None,
-    })
+pub fn parse(query: &str) -> Result<Arc<Document>, GraphqlError> {
+    syntax::parse_document(query).map(Arc::new)
 }
 
 /// The result of executing a document.
@@ -180,7 +171,7 @@ impl<C> Engine<C> {
 
     /// Validates (first error only) and executes `doc` with `variables`. Fields without a
     /// resolver answer a "not implemented yet" error, never a panic.
-    pub fn execute(&self, _ctx: &C, _doc: &Document, _variables: &Map<String, Value>) -> ExecutionResult {
-        ExecutionResult::default()
+    pub fn execute(&self, ctx: &C, doc: &Document, variables: &Map<String, Value>) -> ExecutionResult {
+        execute::execute(self, ctx, doc, variables)
     }
 }

@@ -1,1 +1,11 @@
-//! (in progress)
+//! The HTTP layer: routing, the GraphQL front door, CORS and limits, and the server's lifecycle.
+//!
+//! Nothing here knows the sign-in rules: the front door reads the request the way Magento's
+//! GraphQL controller does (spec section 2), asks the domain who the bearer is, and hands the
+//! document to the engine. Statuses come from the profile table.
+
+mod front_door;
+mod server;
+
+pub use front_door::DocumentCache;
+pub use server::{router, serve, AppState, ServeConfig, TestServer};

@@ -1,0 +1,250 @@
+//! The server's state, routes and lifecycle (`serve`, and an in-process [`TestServer`]).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::any;
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+
+use crate::domain::{Clock, Domain, Fixtures};
+use crate::graphql::Engine;
+use crate::ops::{self, RequestCtx};
+use crate::profile::Profile;
+
+use super::front_door::{self, DocumentCache};
+
+/// How `serve` was asked to run.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub host: String,
+    pub port: u16,
+    pub profile: Profile,
+    /// A fixtures file; `None` uses the embedded defaults.
+    pub fixtures: Option<PathBuf>,
+    /// Origins allowed by CORS; empty means any origin.
+    pub cors_origins: Vec<String>,
+    /// Required as `Authorization: Bearer <token>` on `/__mock/*`.
+    pub control_token: Option<String>,
+    /// Removes the `/__mock/*` control API entirely.
+    pub no_control: bool,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            host: "127.0.0.1".into(),
+            port: 4000,
+            profile: Profile::Saas,
+            fixtures: None,
+            cors_origins: Vec::new(),
+            control_token: None,
+            no_control: false,
+        }
+    }
+}
+
+/// Everything a request handler needs, shared by all connections.
+pub struct AppState {
+    pub profile: Profile,
+    pub domain: Arc<Domain>,
+    pub engine: Engine<RequestCtx>,
+    pub documents: DocumentCache,
+    pub config: ServeConfig,
+}
+
+impl AppState {
+    pub fn new(config: ServeConfig, fixtures: Fixtures, clock: Clock) -> Self {
+        AppState {
+            profile: config.profile,
+            domain: Arc::new(Domain::new(fixtures, clock)),
+            engine: ops::build_engine(config.profile),
+            documents: DocumentCache::new(1024),
+            config,
+        }
+    }
+}
+
+async fn graphql_endpoint(
+    State(app): State<Arc<AppState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    let (response, summary) = front_door::handle(&app, &method, uri.query(), &headers, &body);
+    tracing::info!(
+        method = %method,
+        path = uri.path(),
+        operation = summary.operation.as_deref().unwrap_or("-"),
+        status = response.status().as_u16(),
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        "graphql"
+    );
+    response
+}
+
+fn cors_layer(origins: &[String]) -> CorsLayer {
+    let layer = CorsLayer::new()
+        .allow_methods(Any)
+        .allow_headers(Any)
+        .expose_headers(Any)
+        .max_age(std::time::Duration::from_secs(600));
+    if origins.is_empty() {
+        return layer.allow_origin(Any);
+    }
+    let list: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    layer.allow_origin(AllowOrigin::list(list))
+}
+
+/// tower-http answers CORS preflights itself with `200`; the spec (section 2, step 5) says an
+/// `OPTIONS` request gets `204` and an empty body, so preflight answers are turned into `204`.
+async fn options_are_204(request: axum::extract::Request, next: Next) -> Response {
+    let is_options = request.method() == Method::OPTIONS;
+    let mut response = next.run(request).await;
+    if is_options && response.status() == StatusCode::OK {
+        *response.status_mut() = StatusCode::NO_CONTENT;
+    }
+    response
+}
+
+/// The routes of the mock over `app`.
+pub fn router(app: Arc<AppState>) -> Router {
+    let cors = cors_layer(&app.config.cors_origins);
+    Router::new()
+        .route("/graphql", any(graphql_endpoint))
+        .route("/{tenant}/graphql", any(graphql_endpoint))
+        .layer(cors)
+        .layer(middleware::from_fn(options_are_204))
+        .with_state(app)
+}
+
+/// Runs the mock until Ctrl-C or SIGTERM; in-flight requests finish before it returns.
+pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let fixtures = match &config.fixtures {
+        Some(path) => Fixtures::load(path)?,
+        None => Fixtures::embedded_default(),
+    };
+    let addr = format!("{}:{}", config.host, config.port);
+    let listener = TcpListener::bind(&addr).await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot listen on {addr}: {e}. Is another server using the port? Try --port 0 or another port."
+        )
+    })?;
+    let local = listener.local_addr()?;
+    let app = Arc::new(AppState::new(config, fixtures, Clock::system()));
+    println!(
+        "commerce-auth-mock ({} profile) serving GraphQL on http://{local}/graphql",
+        app.profile
+    );
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down: letting in-flight requests finish");
+}
+
+/// A mock on `127.0.0.1:0` with a virtual clock, for tests. Dropping it stops the server.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub app: Arc<AppState>,
+    pub domain: Arc<Domain>,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+/// Where the virtual clock of a [`TestServer`] starts: 2026-01-01T00:00:00Z.
+pub const TEST_CLOCK_START: i64 = 1_767_225_600;
+
+impl TestServer {
+    /// The default fixtures under `profile`.
+    pub async fn start(profile: Profile) -> TestServer {
+        Self::start_with(profile, Fixtures::embedded_default()).await
+    }
+
+    /// Given fixtures under `profile`.
+    pub async fn start_with(profile: Profile, fixtures: Fixtures) -> TestServer {
+        let config = ServeConfig {
+            port: 0,
+            profile,
+            ..ServeConfig::default()
+        };
+        Self::start_config(config, fixtures).await
+    }
+
+    /// Full control over the configuration (host and port are forced to 127.0.0.1:0).
+    pub async fn start_config(mut config: ServeConfig, fixtures: Fixtures) -> TestServer {
+        config.host = "127.0.0.1".into();
+        config.port = 0;
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local addr");
+        let app = Arc::new(AppState::new(
+            config,
+            fixtures,
+            Clock::virtual_at(TEST_CLOCK_START),
+        ));
+        let (tx, rx) = oneshot::channel::<()>();
+        let routes = router(app.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, routes)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        TestServer {
+            addr,
+            domain: app.domain.clone(),
+            app,
+            shutdown: Some(tx),
+        }
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `http://127.0.0.1:<port>/graphql`.
+    pub fn graphql_url(&self) -> String {
+        format!("{}/graphql", self.base_url())
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
