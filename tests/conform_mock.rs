@@ -1,0 +1,68 @@
+//! The whole conformance suite (every scenario and property) against an in-process mock, for
+//! every profile, with the stored snapshots of `snapshots/`. Set `INSTA_UPDATE=always` (or
+//! `CONFORM_ACCEPT=1`) to write accepted snapshots instead of pending `.snap.new` files.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use commerce_auth_mock::conform::event::{Reporter, Summary};
+use commerce_auth_mock::conform::report::human::Human;
+use commerce_auth_mock::conform::{run_with, ConformArgs};
+use commerce_auth_mock::http::TestServer;
+use commerce_auth_mock::profile::Profile;
+
+fn args_for(server: &TestServer, profile: Profile) -> ConformArgs {
+    let mut a = ConformArgs::for_target(server.graphql_url(), profile);
+    a.admin_token = Some("mock-admin-token".into());
+    a.admin_username = Some("admin".into());
+    a.admin_password = Some("Admin!2345".into());
+    a.snapshots = Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("snapshots"));
+    a.accept = std::env::var("CONFORM_ACCEPT").is_ok_and(|v| v == "1" || v == "true");
+    a.seed = Some(20_260_101);
+    a.cases = Some(24);
+    a.filter = std::env::var("CONFORM_FILTER").ok();
+    a
+}
+
+async fn run_suite(profile: Profile) -> Summary {
+    let server = TestServer::start(profile).await;
+    let args = args_for(&server, profile);
+    let t0 = Instant::now();
+    let reporters: Vec<Box<dyn Reporter>> = vec![Box::new(Human::to_writer(Box::new(std::io::stderr())))];
+    let summary = tokio::task::spawn_blocking(move || run_with(args, reporters))
+        .await
+        .unwrap()
+        .expect("the run starts");
+    eprintln!(
+        "{profile}: {} items in {:.2} s",
+        summary.records.len(),
+        t0.elapsed().as_secs_f64()
+    );
+    summary
+}
+
+fn assert_all_passed(s: &Summary) {
+    let failed: Vec<&str> = s
+        .records
+        .iter()
+        .filter(|r| r.status.label() == "FAIL")
+        .map(|r| r.name.as_str())
+        .collect();
+    assert!(failed.is_empty(), "failed: {failed:?}");
+    assert!(s.uncleaned.is_empty(), "not cleaned up: {:?}", s.uncleaned);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mock_conforms_as_saas() {
+    assert_all_passed(&run_suite(Profile::Saas).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mock_conforms_as_paas_248() {
+    assert_all_passed(&run_suite(Profile::Paas248).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mock_conforms_as_paas_247() {
+    assert_all_passed(&run_suite(Profile::Paas247).await);
+}
