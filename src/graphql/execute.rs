@@ -259,11 +259,8 @@ impl<'a, C> Executor<'a, C> {
                 Some(a) => literal_to_json(self.schema, &a.value, &ad.ty, &self.vars),
                 None => None,
             };
-            match v.or_else(|| ad.default.clone()) {
-                Some(v) => {
-                    out.insert(ad.name.clone(), v);
-                }
-                None => {}
+            if let Some(v) = v.or_else(|| ad.default.clone()) {
+                out.insert(ad.name.clone(), v);
             }
         }
         out

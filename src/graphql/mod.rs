@@ -9,6 +9,16 @@
 //! - [`parse`] → `Arc<Document>` (syntax errors in graphql-php wording), [`Document::has_mutation`]
 //! - [`Engine::new`], [`Engine::resolver`], [`Engine::execute`], [`Engine::schema`]
 //! - [`GraphqlError`], [`FieldError`], [`ExecutionResult`] and their `to_json`.
+//!
+//! Layout: `syntax` (hand-written lexer/parser mirroring graphql-php, positioned AST), `schema`
+//! (SDL via `graphql-parser`, byte-sorted fields), `validate` (one ordered traversal, first error),
+//! `values` (coercion with Magento's lenient String/Int/Float), `execute` (resolvers, projection,
+//! null propagation), `introspection`.
+//!
+//! Mock decisions (graphql-php has no equivalent): documents nested deeper than
+//! `syntax::MAX_NESTING` (128) levels or with more than `syntax::MAX_DEFINITIONS` (500) definitions are
+//! refused as syntax errors, and deeper than `validate::MAX_EXPANDED_NESTING` (1000) once fragments are
+//! expanded as a validation error, so hostile input cannot overflow the stack.
 
 mod execute;
 mod introspection;
@@ -175,3 +185,6 @@ impl<C> Engine<C> {
         execute::execute(self, ctx, doc, variables)
     }
 }
+
+#[cfg(test)]
+mod tests;

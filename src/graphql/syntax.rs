@@ -414,11 +414,9 @@ impl Lexer {
             return Ok(tok(kind, None));
         }
         match c {
-            '.' => {
-                if self.peek_at(start + 1) == Some('.') && self.peek_at(start + 2) == Some('.') {
-                    self.pos += 3;
-                    return Ok(tok(Kind::Spread, None));
-                }
+            '.' if self.peek_at(start + 1) == Some('.') && self.peek_at(start + 2) == Some('.') => {
+                self.pos += 3;
+                return Ok(tok(Kind::Spread, None));
             }
             'A'..='Z' | 'a'..='z' | '_' => {
                 while let Some(c) = self.peek_at(self.pos) {
@@ -681,7 +679,14 @@ fn dedent_block_string(raw: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Parser
 
+/// Mock decision: graphql-php has no such limits, but a recursive parser must not overflow the
+/// stack on hostile input. Real documents stay far below both (QueryDepth allows 20 levels).
+pub const MAX_NESTING: usize = 128;
+pub const MAX_DEFINITIONS: usize = 500;
+
 struct Parser {
+    /// Current nesting of selection sets, list/object values and list types.
+    depth: usize,
     lexer: Lexer,
     token: Token,
 }
@@ -695,7 +700,11 @@ pub fn parse_document(src: &str) -> Result<Document, GraphqlError> {
         loc: Location { line: 1, column: 1 },
         value: None,
     };
-    let mut p = Parser { lexer, token: sof };
+    let mut p = Parser {
+        depth: 0,
+        lexer,
+        token: sof,
+    };
     p.document().map_err(|e| {
         let chars = &p.lexer.chars;
         let loc = location_of(chars, e.position);
@@ -797,10 +806,30 @@ impl Parser {
         })
     }
 
+    /// Enters one nesting level (see [`MAX_NESTING`]).
+    fn nest<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
+        if self.depth >= MAX_NESTING {
+            return Err(SyntaxError {
+                position: self.token.start,
+                description: format!("Document nesting is deeper than {MAX_NESTING} levels."),
+            });
+        }
+        self.depth += 1;
+        let r = f(self);
+        self.depth -= 1;
+        r
+    }
+
     fn document(&mut self) -> PResult<Document> {
         self.expect(Kind::Sof)?;
         let mut definitions = vec![];
         loop {
+            if definitions.len() >= MAX_DEFINITIONS {
+                return Err(SyntaxError {
+                    position: self.token.start,
+                    description: format!("Document has more than {MAX_DEFINITIONS} definitions."),
+                });
+            }
             let d = self.definition()?;
             let stop = matches!(d, Definition::TypeSystem { .. });
             definitions.push(d);
@@ -928,7 +957,7 @@ impl Parser {
     fn type_reference(&mut self) -> PResult<TypeNode> {
         let loc = self.token.loc;
         let ty = if self.skip(Kind::BracketL)? {
-            let inner = self.type_reference()?;
+            let inner = self.nest(|p| p.type_reference())?;
             self.expect(Kind::BracketR)?;
             TypeNode::List(Box::new(inner), loc)
         } else {
@@ -941,6 +970,10 @@ impl Parser {
     }
 
     fn selection_set(&mut self) -> PResult<SelectionSet> {
+        self.nest(|p| p.selection_set_inner())
+    }
+
+    fn selection_set_inner(&mut self) -> PResult<SelectionSet> {
         let loc = self.token.loc;
         self.expect(Kind::BraceL)?;
         let mut items = vec![self.selection()?];
@@ -1062,6 +1095,10 @@ impl Parser {
     }
 
     fn value(&mut self, is_const: bool) -> PResult<ValueNode> {
+        self.nest(|p| p.value_inner(is_const))
+    }
+
+    fn value_inner(&mut self, is_const: bool) -> PResult<ValueNode> {
         let loc = self.token.loc;
         let kind = match self.token.kind {
             Kind::BracketL => {
@@ -1222,6 +1259,23 @@ mod tests {
     }
 
     #[test]
+    fn hostile_nesting_is_refused_instead_of_overflowing_the_stack() {
+        let deep = format!("{}a{}", "{a".repeat(100_000), "}".repeat(100_000));
+        let (m, _, _) = syntax_error(&deep);
+        assert_eq!(m, "Syntax Error: Document nesting is deeper than 128 levels.");
+        let deep_list = format!("{{ a(b: {}) }}", "[".repeat(100_000));
+        assert_eq!(
+            syntax_error(&deep_list).0,
+            "Syntax Error: Document nesting is deeper than 128 levels."
+        );
+        let many = "fragment F on T { a } ".repeat(1000);
+        assert_eq!(
+            syntax_error(&many).0,
+            "Syntax Error: Document has more than 500 definitions."
+        );
+    }
+
+    #[test]
     fn parses_fragments_variables_and_block_strings() {
         let doc = parse_document(
             "query Q($a: [String!]! = [\"x\"]) { f(x: $a, y: \"\"\"\n  hi\n  there\"\"\") ...F ... on T { g } }\nfragment F on T { h }",
@@ -1240,6 +1294,6 @@ mod tests {
         let Selection::Spread(s) = &op.selection_set.items[1] else {
             panic!()
         };
-        assert_eq!(s.loc, Location { line: 3, column: 12 });
+        assert_eq!(s.loc, Location { line: 3, column: 13 });
     }
 }

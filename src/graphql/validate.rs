@@ -6,6 +6,7 @@
 //! returning at the first failure. Rules that graphql-php checks when *leaving* a node (required
 //! arguments, variable usage, depth, complexity, unused fragments) are checked on the way out.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
@@ -54,6 +55,8 @@ struct Validator<'a> {
     doc: &'a Document,
     fragments: HashMap<&'a str, &'a FragmentDef>,
     variables: &'a Map<String, Value>,
+    depth_memo: RefCell<HashMap<&'a str, i64>>,
+    complexity_memo: RefCell<HashMap<&'a str, usize>>,
 }
 
 /// Validates `doc`; the first error in graphql-php's order, if any.
@@ -69,12 +72,91 @@ pub fn validate(schema: &Schema, doc: &Document, variables: &Map<String, Value>)
         doc,
         fragments,
         variables,
+        depth_memo: RefCell::default(),
+        complexity_memo: RefCell::default(),
     };
     v.document().err()
 }
 
+/// Mock decision: graphql-php has no such limit. Walkers that follow fragment spreads recurse once
+/// per level, so a document whose nesting, with fragments expanded, goes past this is refused
+/// before them rather than risk the stack. Real queries are far below (QueryDepth allows 20).
+pub const MAX_EXPANDED_NESTING: usize = 1000;
+
+/// Per fragment: its own deepest nesting, and the spreads it contains with their levels.
+type LocalNesting<'d> = HashMap<&'d str, (usize, Vec<(usize, &'d str)>)>;
+
+/// Nesting levels inside a selection set, and the fragment spreads met at each level.
+fn local_nesting<'d>(set: &'d SelectionSet, depth: usize, spreads: &mut Vec<(usize, &'d str)>) -> usize {
+    let mut max = depth;
+    for s in &set.items {
+        match s {
+            Selection::Field(f) => {
+                if let Some(ss) = &f.selection_set {
+                    max = max.max(local_nesting(ss, depth + 1, spreads));
+                }
+            }
+            Selection::Inline(i) => max = max.max(local_nesting(&i.selection_set, depth + 1, spreads)),
+            Selection::Spread(sp) => spreads.push((depth, sp.name.value.as_str())),
+        }
+    }
+    max
+}
+
 impl<'a> Validator<'a> {
+    /// The deepest nesting of any operation once fragments are expanded (cycles cut).
+    fn expanded_nesting(&self) -> usize {
+        let mut local: LocalNesting<'a> = HashMap::new();
+        for (name, f) in &self.fragments {
+            let mut spreads = vec![];
+            let m = local_nesting(&f.selection_set, 1, &mut spreads);
+            local.insert(*name, (m, spreads));
+        }
+        fn total<'d>(
+            name: &'d str,
+            local: &LocalNesting<'d>,
+            memo: &mut HashMap<&'d str, Option<usize>>,
+        ) -> usize {
+            match memo.get(name) {
+                Some(Some(v)) => return *v,
+                Some(None) => return 0, // a cycle: NoFragmentCycles reports it
+                None => {}
+            }
+            let Some((m, spreads)) = local.get(name) else {
+                return 0;
+            };
+            memo.insert(name, None);
+            let mut best = *m;
+            for (d, g) in spreads {
+                best = best.max(d.saturating_add(total(g, local, memo)));
+            }
+            memo.insert(name, Some(best));
+            best
+        }
+        let mut memo = HashMap::new();
+        let mut max = 0;
+        for d in &self.doc.definitions {
+            if let Definition::Operation(op) = d {
+                let mut spreads = vec![];
+                max = max.max(local_nesting(&op.selection_set, 1, &mut spreads));
+                for (depth, g) in spreads {
+                    max = max.max(depth.saturating_add(total(g, &local, &mut memo)));
+                }
+            }
+        }
+        for name in local.keys() {
+            max = max.max(total(name, &local, &mut memo));
+        }
+        max
+    }
+
     fn document(&self) -> VResult {
+        if self.expanded_nesting() > MAX_EXPANDED_NESTING {
+            return err(
+                format!("Document nesting is deeper than {MAX_EXPANDED_NESTING} levels once fragments are expanded."),
+                vec![],
+            );
+        }
         // ExecutableDefinitions
         for d in &self.doc.definitions {
             if let Definition::TypeSystem { name, loc } = d {
@@ -270,7 +352,7 @@ impl<'a> Validator<'a> {
             }
         }
         // QueryDepth
-        let depth = self.depth_of(&op.selection_set, 0, 0, &mut vec![]);
+        let depth = self.depth_of(&op.selection_set);
         if depth > MAX_QUERY_DEPTH {
             return err(
                 format!("Max query depth should be {MAX_QUERY_DEPTH} but got {depth}."),
@@ -775,9 +857,24 @@ impl<'a> Validator<'a> {
     fn overlapping(&self, set: &'a SelectionSet, parent: &str) -> VResult {
         let mut fields: Vec<(&'a Field, String)> = vec![];
         self.flatten_fields(set, parent, &mut fields, &mut HashSet::new());
-        for (i, (a, pa)) in fields.iter().enumerate() {
-            for (b, pb) in fields.iter().skip(i + 1) {
-                if a.response_key() != b.response_key() || pa != pb || std::ptr::eq(*a, *b) {
+        // Group by response key first, so large selection sets stay linear.
+        let mut groups: Vec<(&str, Vec<usize>)> = vec![];
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        for (i, (f, _)) in fields.iter().enumerate() {
+            let key = f.response_key();
+            match index.get(key) {
+                Some(g) => groups[*g].1.push(i),
+                None => {
+                    index.insert(key, groups.len());
+                    groups.push((key, vec![i]));
+                }
+            }
+        }
+        for (key, members) in &groups {
+            let (a, pa) = &fields[members[0]];
+            for m in members.iter().skip(1) {
+                let (b, pb) = &fields[*m];
+                if pa != pb || std::ptr::eq(*a, *b) {
                     continue;
                 }
                 let reason = if a.name.value != b.name.value {
@@ -793,8 +890,7 @@ impl<'a> Validator<'a> {
                 if let Some(reason) = reason {
                     return err(
                         format!(
-                            "Fields \"{}\" conflict because {reason}. Use different aliases on the fields to fetch both if this was intentional.",
-                            a.response_key()
+                            "Fields \"{key}\" conflict because {reason}. Use different aliases on the fields to fetch both if this was intentional."
                         ),
                         vec![a.loc, b.loc],
                     );
@@ -934,30 +1030,34 @@ impl<'a> Validator<'a> {
 
     // --- QueryDepth and QueryComplexity ----------------------------------------------------
 
-    fn depth_of(
-        &self,
-        set: &'a SelectionSet,
-        depth: usize,
-        mut max: usize,
-        stack: &mut Vec<&'a str>,
-    ) -> usize {
+    /// `QueryDepth::fieldDepth` relative to `set`: the deepest level (0 = a field of `set`) of a
+    /// field that has a selection set, or -1. Fragments are memoised, so hostile fragment
+    /// fan-out costs linear time.
+    fn relative_depth(&self, set: &'a SelectionSet, stack: &mut Vec<&'a str>) -> i64 {
+        let mut max = -1;
         for s in &set.items {
             match s {
                 Selection::Field(f) => {
                     if let Some(ss) = &f.selection_set {
-                        max = max.max(depth);
-                        max = self.depth_of(ss, depth + 1, max, stack);
+                        max = max.max(1 + self.relative_depth(ss, stack));
                     }
                 }
-                Selection::Inline(i) => max = self.depth_of(&i.selection_set, depth, max, stack),
+                Selection::Inline(i) => max = max.max(self.relative_depth(&i.selection_set, stack)),
                 Selection::Spread(sp) => {
-                    if stack.contains(&sp.name.value.as_str()) {
+                    let name = sp.name.value.as_str();
+                    if let Some(d) = self.depth_memo.borrow().get(name) {
+                        max = max.max(*d);
                         continue;
                     }
-                    if let Some(fd) = self.fragments.get(sp.name.value.as_str()) {
-                        stack.push(sp.name.value.as_str());
-                        max = self.depth_of(&fd.selection_set, depth, max, stack);
+                    if stack.contains(&name) {
+                        continue;
+                    }
+                    if let Some(fd) = self.fragments.get(name) {
+                        stack.push(name);
+                        let d = self.relative_depth(&fd.selection_set, stack);
                         stack.pop();
+                        self.depth_memo.borrow_mut().insert(name, d);
+                        max = max.max(d);
                     }
                 }
             }
@@ -965,8 +1065,14 @@ impl<'a> Validator<'a> {
         max
     }
 
+    fn depth_of(&self, set: &'a SelectionSet) -> usize {
+        usize::try_from(self.relative_depth(set, &mut vec![])).unwrap_or(0)
+    }
+
+    /// `QueryComplexity::fieldComplexity`: every field counts one plus its children, unless
+    /// `@skip`/`@include` exclude it. Fragments are memoised.
     fn complexity_of(&self, set: &'a SelectionSet, stack: &mut Vec<&'a str>) -> usize {
-        let mut c = 0;
+        let mut c: usize = 0;
         for s in &set.items {
             match s {
                 Selection::Field(f) => {
@@ -977,17 +1083,24 @@ impl<'a> Validator<'a> {
                     if self.directive_excludes(&f.directives) {
                         continue;
                     }
-                    c += children + 1;
+                    c = c.saturating_add(children).saturating_add(1);
                 }
-                Selection::Inline(i) => c += self.complexity_of(&i.selection_set, stack),
+                Selection::Inline(i) => c = c.saturating_add(self.complexity_of(&i.selection_set, stack)),
                 Selection::Spread(sp) => {
-                    if stack.contains(&sp.name.value.as_str()) {
+                    let name = sp.name.value.as_str();
+                    if let Some(x) = self.complexity_memo.borrow().get(name) {
+                        c = c.saturating_add(*x);
                         continue;
                     }
-                    if let Some(fd) = self.fragments.get(sp.name.value.as_str()) {
-                        stack.push(sp.name.value.as_str());
-                        c += self.complexity_of(&fd.selection_set, stack);
+                    if stack.contains(&name) {
+                        continue;
+                    }
+                    if let Some(fd) = self.fragments.get(name) {
+                        stack.push(name);
+                        let x = self.complexity_of(&fd.selection_set, stack);
                         stack.pop();
+                        self.complexity_memo.borrow_mut().insert(name, x);
+                        c = c.saturating_add(x);
                     }
                 }
             }
@@ -1112,4 +1225,31 @@ fn same_arguments(a: &[Argument], b: &[Argument]) -> bool {
             b.iter()
                 .any(|y| y.name.value == x.name.value && y.value.print() == x.value.print())
         })
+}
+
+/// QueryDepth and QueryComplexity of the document's first operation (for tests and reports).
+#[cfg(test)]
+pub fn introspection_figures(schema: &Schema, doc: &Document) -> (usize, usize) {
+    let mut fragments = HashMap::new();
+    for d in &doc.definitions {
+        if let Definition::Fragment(f) = d {
+            fragments.entry(f.name.value.as_str()).or_insert(f);
+        }
+    }
+    let vars = Map::new();
+    let v = Validator {
+        schema,
+        doc,
+        fragments,
+        variables: &vars,
+        depth_memo: RefCell::default(),
+        complexity_memo: RefCell::default(),
+    };
+    let Some(Definition::Operation(op)) = doc.definitions.first() else {
+        return (0, 0);
+    };
+    (
+        v.depth_of(&op.selection_set),
+        v.complexity_of(&op.selection_set, &mut vec![]),
+    )
 }

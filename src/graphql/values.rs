@@ -497,6 +497,10 @@ pub fn suggestion_list(input: &str, options: &[&str]) -> Vec<String> {
     let mut found: Vec<(usize, &str)> = options
         .iter()
         .filter_map(|o| {
+            // LexicalDistance's early exit; it also keeps hostile long names cheap.
+            if input.chars().count().abs_diff(o.chars().count()) > threshold {
+                return None;
+            }
             let lower = o.to_lowercase();
             let d = if lower == lower_input {
                 1
@@ -518,8 +522,8 @@ fn osa_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {

@@ -1,0 +1,584 @@
+//! Fixtures: the settings, customers, admin users and static admin tokens the mock starts from
+//! (and returns to on reset). The default set is embedded in the binary; another file can be
+//! loaded instead. A file with a mistake is refused with the file, the JSON path and the problem.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::rules;
+
+/// The default fixtures, embedded at build time.
+pub const DEFAULT_FIXTURES_JSON: &str = include_str!("../../fixtures/default.json");
+
+/// A fixture file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum FixtureError {
+    #[error("cannot read fixture file {file}: {source}; check the path given to --fixtures")]
+    Io {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("fixture file {file}: at {path}: {problem}")]
+    Invalid {
+        file: String,
+        path: String,
+        problem: String,
+    },
+}
+
+impl FixtureError {
+    /// The JSON path of the mistake (`customers[2].email`), when the file could be read.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            FixtureError::Io { .. } => None,
+            FixtureError::Invalid { path, .. } => Some(path),
+        }
+    }
+}
+
+/// Every tunable number of the spec, plus the token secret and the base URL of email links.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Customer token lifetime (spec 4.3), minutes.
+    pub customer_token_lifetime_minutes: i64,
+    /// Admin token lifetime, hours (Magento's default 4).
+    pub admin_token_lifetime_hours: i64,
+    /// Admin one-time code lifetime, seconds (spec 6).
+    pub otc_ttl_seconds: i64,
+    /// Reset-password token lifetime, seconds (spec 5.5: 2 hours).
+    pub reset_token_ttl_seconds: i64,
+    /// Throttle (spec 4.4).
+    pub throttle_max_failures: u32,
+    pub throttle_window_seconds: i64,
+    /// Lockout (spec 4.4).
+    pub lockout_failures: u32,
+    pub lockout_minutes: i64,
+    /// Password policy (spec 5.7).
+    pub password_min_length: usize,
+    pub password_required_classes: usize,
+    /// New accounts must confirm their email before signing in.
+    pub confirmation_required: bool,
+    /// Login as Customer (admin-assisted sessions) is enabled.
+    pub login_as_customer_enabled: bool,
+    /// HMAC secret of the JWTs.
+    pub token_signing_secret: String,
+    /// Base URL of links in emails (`<base_url>/customer/account/createPassword/?token=…`).
+    pub base_url: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            customer_token_lifetime_minutes: 60,
+            admin_token_lifetime_hours: 4,
+            otc_ttl_seconds: 30,
+            reset_token_ttl_seconds: 7200,
+            throttle_max_failures: 6,
+            throttle_window_seconds: 1800,
+            lockout_failures: 10,
+            lockout_minutes: 10,
+            password_min_length: 8,
+            password_required_classes: 3,
+            confirmation_required: true,
+            login_as_customer_enabled: true,
+            token_signing_secret: "commerce-auth-mock-not-a-secret".into(),
+            base_url: "http://localhost:4000".into(),
+        }
+    }
+}
+
+/// Store configuration values that are not derived from [`Settings`] (spec 8).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    pub store_code: String,
+    pub store_name: String,
+    pub store_group_code: String,
+    pub website_code: String,
+    pub website_name: String,
+    pub locale: String,
+    pub autocomplete_on_storefront: bool,
+    pub shopping_assistance_checkbox_title: String,
+    pub shopping_assistance_checkbox_tooltip: String,
+    pub share_customer_accounts_scope: String,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            store_code: "default".into(),
+            store_name: "Default Store View".into(),
+            store_group_code: "main_website_store".into(),
+            website_code: "base".into(),
+            website_name: "Main Website".into(),
+            locale: "en_US".into(),
+            autocomplete_on_storefront: true,
+            shopping_assistance_checkbox_title: "Allow remote shopping assistance".into(),
+            shopping_assistance_checkbox_tooltip: "This allows merchants to \"see what you see\" and take \
+                actions on your behalf in order to provide better assistance."
+                .into(),
+            share_customer_accounts_scope: "1".into(),
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+fn one() -> u64 {
+    1
+}
+
+/// A customer as written in a fixture file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerFixture {
+    pub id: u64,
+    pub email: String,
+    /// `None`: the account can sign in only with a reset token or an admin OTC.
+    #[serde(default)]
+    pub password: Option<String>,
+    pub firstname: String,
+    pub lastname: String,
+    #[serde(default)]
+    pub prefix: Option<String>,
+    #[serde(default)]
+    pub middlename: Option<String>,
+    #[serde(default)]
+    pub suffix: Option<String>,
+    #[serde(default)]
+    pub date_of_birth: Option<String>,
+    #[serde(default)]
+    pub gender: Option<i64>,
+    #[serde(default)]
+    pub taxvat: Option<String>,
+    #[serde(default)]
+    pub is_subscribed: bool,
+    #[serde(default)]
+    pub allow_remote_shopping_assistance: bool,
+    /// `false`: the account waits for `confirmEmail` (when confirmation is required).
+    #[serde(default = "yes")]
+    pub confirmed: bool,
+    /// The key `confirmEmail` accepts for an unconfirmed account (generated when absent).
+    #[serde(default)]
+    pub confirmation_key: Option<String>,
+    #[serde(default = "default_created_at")]
+    pub created_at: String,
+    #[serde(default = "one")]
+    pub group_id: u64,
+    /// Failed credential checks so far (lockout counter).
+    #[serde(default)]
+    pub failures: u32,
+    /// Locked until this unix second.
+    #[serde(default)]
+    pub locked_until: Option<i64>,
+    /// What this account is for (documentation only).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+fn default_created_at() -> String {
+    "2025-01-01 00:00:00".into()
+}
+
+/// An admin user (REST admin tokens, OTCs, `generateCustomerTokenAsAdmin`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminUser {
+    pub id: u64,
+    pub username: String,
+    pub password: String,
+    /// ACL resources, e.g. `Magento_LoginAsCustomer::login`.
+    #[serde(default)]
+    pub permissions: Vec<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl AdminUser {
+    pub fn has_permission(&self, acl: &str) -> bool {
+        self.permissions
+            .iter()
+            .any(|p| p == acl || p == "Magento_Backend::all")
+    }
+}
+
+/// The whole fixture set.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fixtures {
+    /// Where the fixtures came from (a file path, or `embedded default`).
+    pub source: String,
+    pub settings: Settings,
+    pub store_config: StoreConfig,
+    pub customers: Vec<CustomerFixture>,
+    pub admin_users: Vec<AdminUser>,
+    /// Static admin tokens (stand-ins for Adobe IMS tokens): token → admin username.
+    pub admin_tokens: BTreeMap<String, String>,
+}
+
+const TOP_LEVEL_KEYS: [&str; 6] = [
+    "$comment",
+    "settings",
+    "store_config",
+    "customers",
+    "admin_users",
+    "admin_tokens",
+];
+
+impl Fixtures {
+    /// The fixtures embedded in the binary (`fixtures/default.json`).
+    pub fn embedded_default() -> Fixtures {
+        Fixtures::from_json_str("embedded fixtures/default.json", DEFAULT_FIXTURES_JSON)
+            .expect("the embedded default fixtures are valid (checked by a unit test)")
+    }
+
+    /// Loads a fixture file.
+    pub fn load(path: &Path) -> Result<Fixtures, FixtureError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| FixtureError::Io {
+            file: file.clone(),
+            source,
+        })?;
+        Fixtures::from_json_str(&file, &text)
+    }
+
+    /// Parses and checks fixture JSON; `source_name` names it in errors.
+    pub fn from_json_str(source_name: &str, text: &str) -> Result<Fixtures, FixtureError> {
+        let invalid = |path: &str, problem: String| FixtureError::Invalid {
+            file: source_name.to_string(),
+            path: path.to_string(),
+            problem,
+        };
+        let root: Value = serde_json::from_str(text).map_err(|e| {
+            invalid(
+                &format!("line {} column {}", e.line(), e.column()),
+                format!("not valid JSON: {e}"),
+            )
+        })?;
+        let Value::Object(top) = &root else {
+            return Err(invalid(
+                "$",
+                "expected a JSON object with settings, customers, admin_users".into(),
+            ));
+        };
+        for key in top.keys() {
+            if !TOP_LEVEL_KEYS.contains(&key.as_str()) {
+                return Err(invalid(
+                    key,
+                    format!(
+                        "unknown field `{key}`, expected one of {}",
+                        TOP_LEVEL_KEYS.join(", ")
+                    ),
+                ));
+            }
+        }
+        let section = |name: &str| top.get(name).cloned();
+        let settings: Settings = match section("settings") {
+            Some(v) => typed_at(&v, "settings").map_err(|(p, m)| invalid(&p, m))?,
+            None => Settings::default(),
+        };
+        let store_config: StoreConfig = match section("store_config") {
+            Some(v) => typed_at(&v, "store_config").map_err(|(p, m)| invalid(&p, m))?,
+            None => StoreConfig::default(),
+        };
+        let customers: Vec<CustomerFixture> =
+            list_at(section("customers"), "customers").map_err(|(p, m)| invalid(&p, m))?;
+        let admin_users: Vec<AdminUser> =
+            list_at(section("admin_users"), "admin_users").map_err(|(p, m)| invalid(&p, m))?;
+        let admin_tokens: BTreeMap<String, String> = match section("admin_tokens") {
+            Some(v) => typed_at(&v, "admin_tokens").map_err(|(p, m)| invalid(&p, m))?,
+            None => BTreeMap::new(),
+        };
+        let fixtures = Fixtures {
+            source: source_name.to_string(),
+            settings,
+            store_config,
+            customers,
+            admin_users,
+            admin_tokens,
+        };
+        fixtures.check().map_err(|(p, m)| invalid(&p, m))?;
+        Ok(fixtures)
+    }
+
+    /// Checks the values serde cannot: uniqueness, ranges, formats.
+    fn check(&self) -> Result<(), (String, String)> {
+        let s = &self.settings;
+        let positive = [
+            (
+                "customer_token_lifetime_minutes",
+                s.customer_token_lifetime_minutes,
+            ),
+            ("admin_token_lifetime_hours", s.admin_token_lifetime_hours),
+            ("otc_ttl_seconds", s.otc_ttl_seconds),
+            ("reset_token_ttl_seconds", s.reset_token_ttl_seconds),
+            ("throttle_window_seconds", s.throttle_window_seconds),
+            ("lockout_minutes", s.lockout_minutes),
+            ("throttle_max_failures", i64::from(s.throttle_max_failures)),
+            ("lockout_failures", i64::from(s.lockout_failures)),
+        ];
+        for (name, v) in positive {
+            if v <= 0 {
+                return Err((
+                    format!("settings.{name}"),
+                    format!("must be greater than 0, got {v}"),
+                ));
+            }
+        }
+        if !(1..=rules::MAX_PASSWORD_LENGTH).contains(&s.password_min_length) {
+            return Err((
+                "settings.password_min_length".into(),
+                format!("must be between 1 and 256, got {}", s.password_min_length),
+            ));
+        }
+        if !(1..=4).contains(&s.password_required_classes) {
+            return Err((
+                "settings.password_required_classes".into(),
+                format!("must be between 1 and 4, got {}", s.password_required_classes),
+            ));
+        }
+        if s.token_signing_secret.is_empty() {
+            return Err(("settings.token_signing_secret".into(), "must not be empty".into()));
+        }
+        if !(s.base_url.starts_with("http://") || s.base_url.starts_with("https://")) {
+            return Err((
+                "settings.base_url".into(),
+                format!("must start with http:// or https://, got {:?}", s.base_url),
+            ));
+        }
+
+        let mut ids: HashMap<u64, usize> = HashMap::new();
+        let mut emails: HashMap<String, usize> = HashMap::new();
+        for (i, c) in self.customers.iter().enumerate() {
+            let at = |field: &str| format!("customers[{i}].{field}");
+            if c.id == 0 {
+                return Err((at("id"), "must be a positive integer".into()));
+            }
+            if let Some(j) = ids.insert(c.id, i) {
+                return Err((
+                    at("id"),
+                    format!("duplicate id {} (also customers[{j}].id)", c.id),
+                ));
+            }
+            if !rules::is_valid_email(&c.email) {
+                return Err((at("email"), format!("{:?} is not a valid email address", c.email)));
+            }
+            if let Some(j) = emails.insert(c.email.to_ascii_lowercase(), i) {
+                return Err((
+                    at("email"),
+                    format!(
+                        "duplicate email {:?} ignoring case (also customers[{j}].email)",
+                        c.email
+                    ),
+                ));
+            }
+            if c.firstname.trim().is_empty() {
+                return Err((at("firstname"), "must not be empty".into()));
+            }
+            if c.lastname.trim().is_empty() {
+                return Err((at("lastname"), "must not be empty".into()));
+            }
+            if let Some(g) = c.gender {
+                if !rules::is_valid_gender(g) {
+                    return Err((at("gender"), format!("must be 1, 2 or 3, got {g}")));
+                }
+            }
+            if let Some(d) = &c.date_of_birth {
+                if !rules::is_valid_date(d) {
+                    return Err((at("date_of_birth"), format!("{d:?} is not a date (YYYY-MM-DD)")));
+                }
+            }
+            if c.password.as_deref() == Some("") {
+                return Err((
+                    at("password"),
+                    "must not be empty: use null for an account without password".into(),
+                ));
+            }
+        }
+
+        let mut admin_ids: HashMap<u64, usize> = HashMap::new();
+        let mut usernames: HashMap<String, usize> = HashMap::new();
+        for (i, a) in self.admin_users.iter().enumerate() {
+            let at = |field: &str| format!("admin_users[{i}].{field}");
+            if a.id == 0 {
+                return Err((at("id"), "must be a positive integer".into()));
+            }
+            if let Some(j) = admin_ids.insert(a.id, i) {
+                return Err((
+                    at("id"),
+                    format!("duplicate id {} (also admin_users[{j}].id)", a.id),
+                ));
+            }
+            if let Some(j) = usernames.insert(a.username.to_ascii_lowercase(), i) {
+                return Err((
+                    at("username"),
+                    format!(
+                        "duplicate username {:?} (also admin_users[{j}].username)",
+                        a.username
+                    ),
+                ));
+            }
+        }
+        for (token, username) in &self.admin_tokens {
+            if token.is_empty() {
+                return Err(("admin_tokens".into(), "a token must not be empty".into()));
+            }
+            if !usernames.contains_key(&username.to_ascii_lowercase()) {
+                return Err((
+                    format!("admin_tokens.{token}"),
+                    format!("no admin user named {username:?}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Deserializes `v`, reporting errors at the JSON path of the offending field.
+fn typed_at<T: DeserializeOwned>(v: &Value, path: &str) -> Result<T, (String, String)> {
+    let problem = match serde_json::from_value::<T>(v.clone()) {
+        Ok(t) => return Ok(t),
+        Err(e) => e.to_string(),
+    };
+    // serde names the field in unknown/missing/duplicate field messages.
+    if let Some(field) = named_field(&problem) {
+        return Err((format!("{path}.{field}"), problem));
+    }
+    // A bad value: find the field whose removal changes the error.
+    if let Value::Object(map) = v {
+        for key in map.keys() {
+            let mut probe = map.clone();
+            probe.remove(key);
+            let changed = match serde_json::from_value::<T>(Value::Object(probe)) {
+                Ok(_) => true,
+                Err(e) => e.to_string() != problem,
+            };
+            if changed {
+                return Err((format!("{path}.{key}"), problem));
+            }
+        }
+    }
+    Err((path.to_string(), problem))
+}
+
+fn named_field(problem: &str) -> Option<&str> {
+    for prefix in ["unknown field `", "missing field `", "duplicate field `"] {
+        if let Some(rest) = problem.strip_prefix(prefix) {
+            return rest.split('`').next();
+        }
+    }
+    None
+}
+
+fn list_at<T: DeserializeOwned>(v: Option<Value>, path: &str) -> Result<Vec<T>, (String, String)> {
+    match v {
+        None => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| typed_at(item, &format!("{path}[{i}]")))
+            .collect(),
+        Some(other) => Err((path.to_string(), format!("expected a list, found {other}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> FixtureError {
+        Fixtures::from_json_str("test.json", text).unwrap_err()
+    }
+
+    const ONE_CUSTOMER: &str = r#"{"id":1,"email":"a@example.com","firstname":"A","lastname":"B"}"#;
+
+    #[test]
+    fn embedded_default_fixtures_are_valid() {
+        let f = Fixtures::from_json_str("default", DEFAULT_FIXTURES_JSON).unwrap();
+        assert!(f.customers.len() >= 5);
+        assert_eq!(f.settings, Settings::default());
+    }
+
+    #[test]
+    fn unknown_field_is_named_with_its_path() {
+        let e = err(&format!(
+            r#"{{"customers":[{ONE_CUSTOMER},{{"id":2,"emial":"x@example.com"}}]}}"#
+        ));
+        assert_eq!(e.path(), Some("customers[1].emial"));
+        let text = e.to_string();
+        assert!(
+            text.starts_with("fixture file test.json: at customers[1].emial: unknown field `emial`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn duplicate_email_ignoring_case_is_refused() {
+        let e = err(&format!(
+            r#"{{"customers":[{ONE_CUSTOMER},{{"id":2,"email":"A@EXAMPLE.com","firstname":"A","lastname":"B"}}]}}"#
+        ));
+        assert_eq!(e.path(), Some("customers[1].email"));
+        assert!(e.to_string().contains("duplicate email"));
+    }
+
+    #[test]
+    fn duplicate_id_is_refused() {
+        let e = err(&format!(r#"{{"customers":[{ONE_CUSTOMER},{ONE_CUSTOMER}]}}"#));
+        assert_eq!(e.path(), Some("customers[1].id"));
+    }
+
+    #[test]
+    fn bad_value_is_located() {
+        let e = err(r#"{"settings":{"otc_ttl_seconds":"thirty"}}"#);
+        assert_eq!(e.path(), Some("settings.otc_ttl_seconds"));
+        let e = err(
+            r#"{"customers":[{"id":1,"email":"a@example.com","firstname":"A","lastname":"B","gender":"m"}]}"#,
+        );
+        assert_eq!(e.path(), Some("customers[0].gender"));
+        let e = err(r#"{"customers":[{"id":1,"email":"nope","firstname":"A","lastname":"B"}]}"#);
+        assert_eq!(e.path(), Some("customers[0].email"));
+        let e = err(r#"{"settings":{"lockout_failures":0}}"#);
+        assert_eq!(e.path(), Some("settings.lockout_failures"));
+    }
+
+    #[test]
+    fn static_admin_token_must_name_an_admin() {
+        let e = err(r#"{"admin_tokens":{"t":"ghost"}}"#);
+        assert_eq!(e.path(), Some("admin_tokens.t"));
+    }
+
+    #[test]
+    fn syntax_error_names_line_and_column() {
+        let e = err("{\n  \"customers\": [,]\n}");
+        assert!(e.to_string().contains("test.json: at line 2 column"), "{e}");
+    }
+
+    #[test]
+    fn a_fixture_file_loads_with_defaults_for_missing_settings() {
+        let path = std::env::temp_dir().join(format!("cam-fixtures-{}.json", std::process::id()));
+        std::fs::write(
+            &path,
+            format!(r#"{{"settings":{{"otc_ttl_seconds":60}},"customers":[{ONE_CUSTOMER}]}}"#),
+        )
+        .unwrap();
+        let f = Fixtures::load(&path).unwrap();
+        std::fs::remove_file(&path).ok();
+        assert_eq!(f.settings.otc_ttl_seconds, 60);
+        assert_eq!(f.settings.lockout_failures, 10);
+        assert_eq!(f.customers[0].email, "a@example.com");
+        assert!(f.customers[0].confirmed);
+        assert_eq!(f.source, path.display().to_string());
+    }
+
+    #[test]
+    fn unreadable_file_names_the_file() {
+        let e = Fixtures::load(Path::new("/nonexistent/fixtures.json")).unwrap_err();
+        assert!(e.to_string().contains("/nonexistent/fixtures.json"));
+    }
+}

@@ -1,0 +1,315 @@
+//! Small, pure rules of the spec: PHP emptiness, email format (5.8), password policy (5.7),
+//! customer field checks. Each is a plain function, unit-tested below.
+
+/// PHP's `empty()` for a string: `""` and `"0"` are empty; whitespace is not (spec 5.1).
+pub fn php_empty(s: &str) -> bool {
+    s.is_empty() || s == "0"
+}
+
+/// True when `s` is empty after PHP's `trim()` (space, tab, newline, CR, NUL, vertical tab).
+pub fn blank_after_php_trim(s: &str) -> bool {
+    php_trim(s).is_empty()
+}
+
+/// PHP's default `trim()` character set.
+pub fn php_trim(s: &str) -> &str {
+    s.trim_matches([' ', '\t', '\n', '\r', '\0', '\u{0B}'])
+}
+
+/// Email format check, modelled on the Laminas validator Magento uses (spec 5.8).
+///
+/// **Mock decision** on the exact grammar: one `@`; a local part that is a dot-atom of ASCII
+/// `atext` plus any non-ASCII character, or a quoted string (straight or typographic quotes);
+/// a host name of at least two dot-separated labels (letters, digits, hyphens, non-ASCII letters;
+/// no leading or trailing hyphen) whose last label is at least two letters.
+pub fn is_valid_email(email: &str) -> bool {
+    let mut parts = email.split('@');
+    let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    valid_local_part(local) && valid_domain(domain) && email.chars().count() <= 254
+}
+
+fn valid_local_part(local: &str) -> bool {
+    if local.is_empty() || local.chars().count() > 64 {
+        return false;
+    }
+    let quoted = |open: char, close: char| {
+        local.len() >= open.len_utf8() + close.len_utf8()
+            && local.starts_with(open)
+            && local.ends_with(close)
+            && local.chars().count() >= 2
+    };
+    if quoted('"', '"') || quoted('\u{201C}', '\u{201D}') {
+        let inner: String = {
+            let mut cs: Vec<char> = local.chars().collect();
+            cs.remove(0);
+            cs.pop();
+            cs.into_iter().collect()
+        };
+        return !inner.is_empty() && inner.chars().all(|c| c != '"' && c != '\\' && !c.is_control());
+    }
+    if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        return false;
+    }
+    local
+        .chars()
+        .all(|c| c == '.' || (!c.is_ascii() && !c.is_whitespace() && !c.is_control()) || is_atext(c))
+}
+
+fn is_atext(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c)
+}
+
+fn valid_domain(domain: &str) -> bool {
+    let labels: Vec<&str> = domain.split('.').collect();
+    if labels.len() < 2 || domain.len() > 253 {
+        return false;
+    }
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.chars().count() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || (!c.is_ascii() && c.is_alphanumeric()))
+    };
+    let tld = labels[labels.len() - 1];
+    labels.iter().all(|l| label_ok(l)) && tld.chars().count() >= 2 && tld.chars().all(|c| c.is_alphabetic())
+}
+
+/// Why a new password is refused (spec 5.7), in the order the checks run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordPolicyError {
+    SameAsEmail,
+    TooLong,
+    TooShort { min: usize },
+    EdgeSpace,
+    TooFewClasses { min: usize },
+}
+
+impl PasswordPolicyError {
+    /// The wire message.
+    pub fn message(&self) -> String {
+        match self {
+            PasswordPolicyError::SameAsEmail => {
+                "The password can't be the same as the email address. Create a new password and try again."
+                    .into()
+            }
+            PasswordPolicyError::TooLong => "Please enter a password with at most 256 characters.".into(),
+            PasswordPolicyError::TooShort { min } => {
+                format!("The password needs at least {min} characters. Create a new password and try again.")
+            }
+            PasswordPolicyError::EdgeSpace => {
+                "The password can't begin or end with a space. Verify the password and try again.".into()
+            }
+            PasswordPolicyError::TooFewClasses { min } => format!(
+                "Minimum of different classes of characters in password is {min}. Classes of characters: \
+                 Lower Case, Upper Case, Digits, Special Characters."
+            ),
+        }
+    }
+}
+
+/// Maximum password length (Magento's constant, not a setting).
+pub const MAX_PASSWORD_LENGTH: usize = 256;
+
+/// Checks a new password against the policy of spec 5.7; first failure wins.
+pub fn check_password_policy(
+    password: &str,
+    email: &str,
+    min_length: usize,
+    min_classes: usize,
+) -> Result<(), PasswordPolicyError> {
+    if password.eq_ignore_ascii_case(email) {
+        return Err(PasswordPolicyError::SameAsEmail);
+    }
+    let length = password.chars().count();
+    if length > MAX_PASSWORD_LENGTH {
+        return Err(PasswordPolicyError::TooLong);
+    }
+    if length < min_length {
+        return Err(PasswordPolicyError::TooShort { min: min_length });
+    }
+    if php_trim(password).chars().count() != length {
+        return Err(PasswordPolicyError::EdgeSpace);
+    }
+    let classes = [
+        password.chars().any(|c| c.is_ascii_lowercase()),
+        password.chars().any(|c| c.is_ascii_uppercase()),
+        password.chars().any(|c| c.is_ascii_digit()),
+        password.chars().any(|c| !c.is_ascii_alphanumeric()),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    if classes < min_classes {
+        return Err(PasswordPolicyError::TooFewClasses { min: min_classes });
+    }
+    Ok(())
+}
+
+/// Gender codes Magento accepts: 1 male, 2 female, 3 not specified.
+pub fn is_valid_gender(g: i64) -> bool {
+    (1..=3).contains(&g)
+}
+
+/// A date of birth as `YYYY-MM-DD` (month and day may have one digit), checked against the
+/// calendar. **Mock decision**: Magento also accepts locale formats; the mock accepts ISO only.
+pub fn is_valid_date(s: &str) -> bool {
+    let s = s.split([' ', 'T']).next().unwrap_or("");
+    let parts: Vec<&str> = s.split('-').collect();
+    if parts.len() != 3
+        || parts[0].len() != 4
+        || !(1..=2).contains(&parts[1].len())
+        || !(1..=2).contains(&parts[2].len())
+    {
+        return false;
+    }
+    if !parts.iter().all(|p| p.chars().all(|c| c.is_ascii_digit())) {
+        return false;
+    }
+    let (y, m, d): (i64, u32, u32) = (
+        parts[0].parse().unwrap_or(0),
+        parts[1].parse().unwrap_or(0),
+        parts[2].parse().unwrap_or(0),
+    );
+    if !(1..=12).contains(&m) || y < 1 {
+        return false;
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ][(m - 1) as usize];
+    (1..=days).contains(&d)
+}
+
+/// Formats unix seconds as Magento's `created_at` (`YYYY-MM-DD HH:MM:SS`, UTC).
+pub fn format_datetime(unix: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn php_empty_is_empty_string_or_zero_only() {
+        assert!(php_empty(""));
+        assert!(php_empty("0"));
+        assert!(!php_empty(" "));
+        assert!(!php_empty("00"));
+    }
+
+    #[test]
+    fn spec_valid_emails_are_accepted() {
+        for e in [
+            "jØrgenV2@somedomain.com",
+            "“emailV2”@example.com",
+            "roni@example.com",
+            "a.b+c@sub.example.co",
+        ] {
+            assert!(is_valid_email(e), "{e} should be valid");
+        }
+    }
+
+    #[test]
+    fn spec_invalid_emails_are_refused() {
+        for e in [
+            "plainaddress",
+            "#@%^%#$@#$@#.com",
+            "@example.com",
+            "Joe Smith <email@example.com>",
+            "email.example.com",
+            "email@example@example.com",
+            "email@example.com (Joe Smith)",
+            "email@example",
+            "",
+            ".email@example.com",
+            "email..x@example.com",
+        ] {
+            assert!(!is_valid_email(e), "{e} should be invalid");
+        }
+    }
+
+    #[test]
+    fn password_policy_checks_in_spec_order() {
+        let p = |pw: &str| check_password_policy(pw, "roni@example.com", 8, 3).map_err(|e| e.message());
+        assert_eq!(
+            p("RONI@example.com"),
+            Err(
+                "The password can't be the same as the email address. Create a new password and try again."
+                    .into()
+            )
+        );
+        assert_eq!(
+            p(&"aA1".repeat(90)),
+            Err("Please enter a password with at most 256 characters.".into())
+        );
+        assert_eq!(
+            p("aA1"),
+            Err("The password needs at least 8 characters. Create a new password and try again.".into())
+        );
+        assert_eq!(
+            p(" Abcdefg1"),
+            Err("The password can't begin or end with a space. Verify the password and try again.".into())
+        );
+        assert_eq!(
+            p("abcdefgh1"),
+            Err("Minimum of different classes of characters in password is 3. Classes of characters: Lower Case, Upper Case, Digits, Special Characters.".into())
+        );
+        assert_eq!(p("abcdefg!1"), Ok(()));
+        assert_eq!(p(&"aA1".repeat(85)), Ok(()));
+    }
+
+    #[test]
+    fn short_password_with_spaces_reports_length_first() {
+        let e = check_password_policy(" a ", "x@example.com", 8, 3).unwrap_err();
+        assert_eq!(e, PasswordPolicyError::TooShort { min: 8 });
+    }
+
+    #[test]
+    fn dates_are_checked_against_the_calendar() {
+        assert!(is_valid_date("1990-01-31"));
+        assert!(is_valid_date("2000-02-29"));
+        assert!(!is_valid_date("1900-02-29"));
+        assert!(!is_valid_date("1990-13-01"));
+        assert!(!is_valid_date("not a date"));
+        assert!(is_valid_gender(3) && !is_valid_gender(0) && !is_valid_gender(4));
+    }
+
+    #[test]
+    fn datetime_formatting_is_utc() {
+        assert_eq!(format_datetime(0), "1970-01-01 00:00:00");
+        assert_eq!(format_datetime(1_767_225_600), "2026-01-01 00:00:00");
+        assert_eq!(format_datetime(951_782_400 + 3661), "2000-02-29 01:01:01");
+    }
+}
