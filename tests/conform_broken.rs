@@ -267,7 +267,7 @@ async fn run_through_proxy(bug: Bug, filter: &str) -> Summary {
     let mut args = ConformArgs::for_target(format!("{}/graphql", proxy.uri()), Profile::Saas);
     args.admin_token = Some("mock-admin-token".into());
     args.admin_username = Some("admin".into());
-    args.admin_password = Some("Admin!2345".into());
+    args.admin_password = Some("Admin-Pass-2024".into());
     args.snapshots = Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("snapshots"));
     args.filter = Some(filter.into());
     args.seed = Some(7);

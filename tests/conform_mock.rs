@@ -15,11 +15,13 @@ fn args_for(server: &TestServer, profile: Profile) -> ConformArgs {
     let mut a = ConformArgs::for_target(server.graphql_url(), profile);
     a.admin_token = Some("mock-admin-token".into());
     a.admin_username = Some("admin".into());
-    a.admin_password = Some("Admin!2345".into());
+    a.admin_password = Some("Admin-Pass-2024".into());
+    a.limited_admin_token = Some("mock-viewer-token".into());
     a.snapshots = Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("snapshots"));
     a.accept = std::env::var("CONFORM_ACCEPT").is_ok_and(|v| v == "1" || v == "true");
     a.seed = Some(20_260_101);
     a.cases = Some(24);
+    a.rate = Some(0.0);
     a.filter = std::env::var("CONFORM_FILTER").ok();
     a
 }

@@ -61,7 +61,7 @@ pub struct ConformArgs {
     /// Run only scenarios and properties whose name contains this string.
     #[arg(long, env = "CONFORM_FILTER")]
     pub filter: Option<String>,
-    /// Maximum request rate in requests per second (default: unlimited against the mock, 10 otherwise).
+    /// Maximum request rate in requests per second; 0 for no bound (default: unlimited against the mock, 10 otherwise).
     #[arg(long, env = "CONFORM_RATE")]
     pub rate: Option<f64>,
     /// Bearer token guarding the mock's `/__mock/` control API.

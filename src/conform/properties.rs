@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 
 use super::event::Status;
 use super::model::{self, Config, Model, Op, Outcome, Secret};
-use super::scenarios::{q, Ctx, Failure, Need, RunState, ALL, NEW_PASSWORD, PASSWORD, WRONG_PASSWORD};
+use super::scenarios::{q, Ctx, Failure, Flow, Need, RunState, ALL, NEW_PASSWORD, PASSWORD, WRONG_PASSWORD};
 use super::target::{Response, Target};
 use crate::profile::Profile;
 
@@ -344,6 +344,9 @@ fn state_machine(pc: &PropCtx) -> Status {
         customers: 2,
     };
     SM_CONFIG.with(|c| c.set(Some(cfg)));
+    if let Err(flow) = setup_account(pc) {
+        return setup_status(flow);
+    }
     let mut r = runner(pc, 3);
     let last_trace = RefCell::new(String::new());
     let strategy = SignInMachine::sequential_strategy(1..24);

@@ -95,7 +95,7 @@ fn create_validation(c: &mut Ctx) -> StepResult<()> {
         json!({}),
     )?;
     c.gql(
-        "email missing: firstname next",
+        "a variable missing email and firstname: only the first error",
         "mutation($input: CustomerCreateInput!) { createCustomerV2(input: $input) { customer { email } } }",
         json!({"input": {"lastname": "Runner"}}),
     )?;
