@@ -138,24 +138,29 @@ fn sign_in(pc: &PropCtx, email: &str, password: &str) -> Result<Response, TestCa
     )
 }
 
-fn new_account(pc: &PropCtx) -> Result<String, TestCaseError> {
+fn setup_account(pc: &PropCtx) -> Result<String, Flow> {
     let mut ctx = Ctx::new(pc.t, pc.run);
-    ctx.account()
-        .map(|a| a.email)
-        .map_err(|f| TestCaseError::fail(format!("setup: {f:?}")))
+    ctx.account().map(|a| a.email)
+}
+
+fn new_account(pc: &PropCtx) -> Result<String, TestCaseError> {
+    setup_account(pc).map_err(|f| TestCaseError::fail(format!("setup: {f:?}")))
+}
+
+/// The status of a property whose setup could not create an account.
+fn setup_status(flow: Flow) -> Status {
+    match flow {
+        Flow::Skip(why) => Status::Skipped(why),
+        Flow::Fail(f) => Status::Failed(f),
+    }
 }
 
 // ----- no account enumeration -----
 
 fn no_account_enumeration(pc: &PropCtx) -> Status {
-    let account = match new_account(pc) {
+    let account = match setup_account(pc) {
         Ok(a) => a,
-        Err(e) => {
-            return Status::Failed(Box::new(Failure {
-                message: e.to_string(),
-                ..Default::default()
-            }))
-        }
+        Err(flow) => return setup_status(flow),
     };
     let mut r = runner(pc, 1);
     let n = Cell::new(0u32);
