@@ -355,3 +355,54 @@ async fn scenarios_without_admin_mail_or_clock_are_skipped_with_reasons() {
     assert!(reasons.iter().any(|w| w.contains("--admin-token")), "{reasons:?}");
     assert_eq!(exit_code(&Ok(r)), 0);
 }
+
+#[test]
+fn the_json_report_has_one_record_per_item_with_reasons_and_failures() {
+    use commerce_auth_mock::conform::report::json::summary_json;
+    let summary = Summary {
+        records: vec![
+            record("signin/a", Area::SignIn, Status::Passed),
+            record("expiry/c", Area::Expiry, Status::Skipped("needs a clock".into())),
+            record(
+                "signin/b",
+                Area::SignIn,
+                Status::Failed(Box::new(Failure {
+                    message: "differs".into(),
+                    ..Default::default()
+                })),
+            ),
+        ],
+        ..Default::default()
+    };
+    let v = summary_json(&summary, None);
+    assert_eq!(v["records"].as_array().unwrap().len(), 3);
+    assert_eq!(v["records"][1]["status"], "skipped");
+    assert_eq!(v["records"][1]["reason"], "needs a clock");
+    assert_eq!(v["records"][2]["failure"]["message"], "differs");
+    assert_eq!(
+        (v["passed"].as_u64(), v["failed"].as_u64(), v["skipped"].as_u64()),
+        (Some(1), Some(1), Some(1))
+    );
+}
+
+#[test]
+fn the_human_report_shows_the_step_a_diff_and_a_curl_command() {
+    use commerce_auth_mock::conform::report::human::failure_text;
+    let r = record(
+        "signin/b",
+        Area::SignIn,
+        Status::Failed(Box::new(Failure {
+            step: Some("2. sign in with a wrong password".into()),
+            message: "response differs from snapshot".into(),
+            expected: Some("< 401\n\"message\": \"a\"\n".into()),
+            actual: Some("< 200\n\"message\": \"a\"\n".into()),
+            curl: Some("curl -i -X POST 'http://x/graphql'".into()),
+            pending_snapshot: Some("snapshots/saas/signin__b.snap.new".into()),
+        })),
+    );
+    let text = failure_text(&r);
+    assert!(text.contains("step: 2. sign in with a wrong password"));
+    assert!(text.contains("-< 401") && text.contains("+< 200"), "{text}");
+    assert!(text.contains("reproduce: curl -i -X POST"));
+    assert!(text.contains("cargo insta review"));
+}
