@@ -384,6 +384,11 @@ impl Model {
                     return e;
                 }
                 self.lockout_fail(who);
+                // Magento checks the lock right after counting the failure: the failure that
+                // locks the account already answers "locked" (Customer\Model\Authentication).
+                if self.locked(who) {
+                    return vec![self.err("graphql-authentication", LOCKED_DOT)];
+                }
                 vec![self.err("graphql-authentication", INVALID_LOGIN)]
             }
             Op::SetAssistance { who, on } => {
