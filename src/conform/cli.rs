@@ -5,8 +5,31 @@ use std::path::PathBuf;
 use crate::profile::Profile;
 
 /// Check a target server (the mock, or a real Adobe Commerce / Magento) against the contract.
+///
+/// A thin box around [`ConformOptions`] (so the subcommand enum stays small); fields are reached
+/// through `Deref`, e.g. `args.admin_token`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ConformArgs {
+    #[command(flatten)]
+    pub options: Box<ConformOptions>,
+}
+
+impl std::ops::Deref for ConformArgs {
+    type Target = ConformOptions;
+    fn deref(&self) -> &ConformOptions {
+        &self.options
+    }
+}
+
+impl std::ops::DerefMut for ConformArgs {
+    fn deref_mut(&mut self) -> &mut ConformOptions {
+        &mut self.options
+    }
+}
+
+/// Every option of `conform`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ConformOptions {
     /// The target's GraphQL endpoint, e.g. `http://127.0.0.1:8080/graphql`.
     #[arg(long, env = "CONFORM_TARGET")]
     pub target: String,
@@ -84,7 +107,7 @@ pub struct ConformArgs {
 impl ConformArgs {
     /// Arguments for a run against `target` with every other option at its default.
     pub fn for_target(target: impl Into<String>, profile: Profile) -> Self {
-        ConformArgs {
+        let options = ConformOptions {
             target: target.into(),
             rest_url: None,
             profile,
@@ -109,6 +132,9 @@ impl ConformArgs {
             list: false,
             timeout_secs: 30,
             no_progress: true,
+        };
+        ConformArgs {
+            options: Box::new(options),
         }
     }
 }

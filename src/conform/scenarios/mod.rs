@@ -265,6 +265,12 @@ impl<'a> Ctx<'a> {
         norm.add(t.graphql_url.clone(), "[graphql]");
         norm.add(t.rest_base.clone(), "[rest]");
         norm.add(t.origin.clone(), "[origin]");
+        if let Some(tok) = &t.static_admin_token {
+            norm.add(tok.clone(), "[admin-token]");
+        }
+        if let Some(tok) = &t.limited_admin_token {
+            norm.add(tok.clone(), "[limited-admin-token]");
+        }
         Ctx {
             t,
             run,
@@ -342,6 +348,22 @@ impl<'a> Ctx<'a> {
         self.step_curls.push(req.to_curl());
         let resp = self.t.send(&req).map_err(|e| self.transport(e))?;
         self.record(title, &req, &resp);
+        Ok(resp)
+    }
+
+    /// Send `req` as a recorded step whose body is not compared (only the status is).
+    pub fn send_status_only(&mut self, title: &str, req: Request) -> StepResult<Response> {
+        self.steps += 1;
+        self.last_title = Some(format!("{}. {title}", self.steps));
+        self.last_curl = Some(req.to_curl());
+        self.step_curls.push(req.to_curl());
+        let resp = self.t.send(&req).map_err(|e| self.transport(e))?;
+        let shown = Response {
+            json: None,
+            text: "(body not compared)".into(),
+            ..resp.clone()
+        };
+        self.record(title, &req, &shown);
         Ok(resp)
     }
 

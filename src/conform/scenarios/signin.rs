@@ -236,13 +236,11 @@ fn integration_token(c: &mut Ctx) -> StepResult<()> {
 }
 
 fn integration_absent(c: &mut Ctx) -> StepResult<()> {
-    let r = c.rest(
-        "REST customer token endpoint",
-        "POST",
-        "/V1/integration/customer/token",
-        Some(json!({"username": "someone@example.com", "password": WRONG_PASSWORD})),
-        None,
-    )?;
+    let body = json!({"username": "someone@example.com", "password": WRONG_PASSWORD});
+    let req =
+        c.t.rest_req("POST", "/V1/integration/customer/token", Some(&body), None);
+    // Only the status is the contract here; a real server's 404 body is its router's.
+    let r = c.send_status_only("REST customer token endpoint", req)?;
     c.check_eq(r.status, 404, "the endpoint does not exist on saas")?;
     Ok(())
 }
