@@ -1,12 +1,33 @@
 //! `conform`: checks a target server (the mock, or a real Adobe Commerce / Magento) against the
 //! contract of `spec/behaviour.md`, over HTTP only.
 //!
+//! ```text
+//! # against the mock (clock, outbox and admin found automatically)
+//! commerce-auth-mock conform --target http://127.0.0.1:4000/graphql --admin-token mock-admin-token
+//! # against a real 2.4.8 store with Mailpit, real waits up to 40 s, CI reports
+//! commerce-auth-mock conform --target https://shop.example/graphql --profile paas-2.4.8 \
+//!     --admin-username ci --admin-password … --mailbox http://mailpit:8025 --slow \
+//!     --junit conform.xml --json conform.json
+//! ```
+//!
 //! It never imports the mock's code: its reference model ([`model`]) is a second, independent,
 //! deliberately simple statement of the rules. Layout (after nextest): listing and running in
 //! [`runner`], which emits [`event`]s that the reporters in [`report`] consume.
 //!
+//! Snapshots: every scenario's normalised transcript is compared with
+//! `snapshots/<profile>/<area>__<name>.snap` (insta's format). The set is built into the binary;
+//! `--snapshots DIR` reads a checkout's directory instead and writes `<name>.snap.new` beside a
+//! mismatching (or missing) snapshot, for `cargo insta review`. `--accept` or
+//! `INSTA_UPDATE=always` writes `.snap` directly; review every accepted file against the spec.
+//!
+//! Safety on real servers: only accounts created by the run (`conformance+<run id>-<n>@<domain>`),
+//! deleted at the end when admin access allows (the report lists what was not), throttle and
+//! lockout scenarios on fresh accounts, wrong admin credentials under a run-scoped user name, a
+//! bounded request rate (`--rate`, 10/s by default against non-mock targets) and no retries.
+//!
 //! Exit codes (stable): 0 everything that ran passed; 1 something failed; 2 the run could not
-//! start (bad arguments, target unreachable, report files unwritable are reported but not fatal).
+//! start (bad arguments, target unreachable, the mock serving another profile). Report files that
+//! cannot be written are reported on stderr without changing the code.
 
 pub mod cli;
 pub mod event;
