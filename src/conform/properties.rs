@@ -6,7 +6,7 @@
 //! - `properties/empty_values`: PHP's notion of empty (`""`, `"0"`) for any mix of empty, `"0"`,
 //!   whitespace and non-ASCII inputs.
 //! - `properties/state_machine`: random operation sequences run against the target and against
-//!   the independent [`model`](super::model); every answer must be one the model allows.
+//!   the independent reference model (`super::model`); every answer must be one the model allows.
 
 use std::cell::{Cell, RefCell};
 
