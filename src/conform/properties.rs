@@ -76,7 +76,7 @@ pub fn catalogue() -> Vec<Property> {
             name: "properties/state_machine",
             description: "random sign-in, reset, OTC, revoke, password, assistance and clock sequences match the reference model",
             profiles: ALL,
-            needs: &[Need::Clock],
+            needs: &[],
             run: state_machine,
         },
     ]
