@@ -149,6 +149,17 @@ impl Model {
         }
     }
 
+    /// The start of every state-machine case: each customer signed in once (at time 0), the
+    /// first one with remote shopping assistance enabled.
+    pub fn initial(cfg: Config) -> Self {
+        let mut m = Model::new(cfg);
+        for (i, c) in m.customers.iter_mut().enumerate() {
+            c.tokens.push(0);
+            c.assistance = i == 0;
+        }
+        m
+    }
+
     fn err(&self, category: &str, message: &str) -> Outcome {
         Outcome {
             status: self.cfg.profile.status_for_category(Some(category)),

@@ -143,8 +143,11 @@ fn setup_account(pc: &PropCtx) -> Result<String, Flow> {
     ctx.account().map(|a| a.email)
 }
 
-fn new_account(pc: &PropCtx) -> Result<String, TestCaseError> {
-    setup_account(pc).map_err(|f| TestCaseError::fail(format!("setup: {f:?}")))
+fn new_account(pc: &PropCtx, assistance: bool) -> Result<String, TestCaseError> {
+    let mut ctx = Ctx::new(pc.t, pc.run);
+    ctx.account_with(json!({"allow_remote_shopping_assistance": assistance}))
+        .map(|a| a.email)
+        .map_err(|f| TestCaseError::fail(format!("setup: {f:?}")))
 }
 
 /// The status of a property whose setup could not create an account.
@@ -268,22 +271,21 @@ impl ReferenceStateMachine for SignInMachine {
         let cfg = SM_CONFIG
             .with(|c| c.get())
             .expect("state machine config set before running");
-        Just(Model::new(cfg)).boxed()
+        Just(Model::initial(cfg)).boxed()
     }
 
     fn transitions(state: &Model) -> BoxedStrategy<Op> {
         let n = state.cfg.customers;
         let who = move || 0..n;
-        let secret = prop::sample::select(vec![
-            Secret::Password,
-            Secret::OldPassword,
-            Secret::LatestReset,
-            Secret::PreviousReset,
-            Secret::LatestOtc,
-            Secret::PreviousOtc,
-            Secret::Wrong,
-            Secret::Wrong,
-        ]);
+        let secret = prop_oneof![
+            3 => Just(Secret::Password),
+            1 => Just(Secret::OldPassword),
+            2 => Just(Secret::LatestReset),
+            1 => Just(Secret::PreviousReset),
+            3 => Just(Secret::LatestOtc),
+            1 => Just(Secret::PreviousOtc),
+            3 => Just(Secret::Wrong),
+        ];
         let secs = prop::sample::select(vec![1i64, 29, 31, 601, 1801, 3601, 7201]);
         prop_oneof![
             6 => (who(), secret).prop_map(|(who, secret)| Op::SignIn { who, secret }),
@@ -358,6 +360,9 @@ fn state_machine(pc: &PropCtx) -> Status {
     let result = r.run(&strategy, |(init, ops, _)| {
         let mut trace = String::new();
         let res = run_case(pc, init, &ops, &mut trace);
+        if std::env::var("CONFORM_SM_TRACE").is_ok() {
+            eprintln!("--- case ({} ops)\n{trace}", ops.len());
+        }
         *last_trace.borrow_mut() = trace;
         res
     });
@@ -378,8 +383,14 @@ fn run_case(pc: &PropCtx, mut model: Model, ops: &[Op], trace: &mut String) -> R
         resets: vec![Vec::new(); n],
         otcs: vec![Vec::new(); n],
     };
-    for _ in 0..n {
-        sut.emails.push(new_account(pc)?);
+    // The model's initial state: every customer signed in once, the first with assistance.
+    for who in 0..n {
+        let email = new_account(pc, who == 0)?;
+        let tok = sign_in(pc, &email, PASSWORD)?
+            .str_at("/data/generateCustomerToken/token")
+            .ok_or_else(|| TestCaseError::fail("setup: sign-in of a new account failed"))?;
+        sut.tokens[who] = Some(tok);
+        sut.emails.push(email);
     }
     for (i, op) in ops.iter().enumerate() {
         let pre = model.clone();
