@@ -63,7 +63,7 @@ pub struct ConformOptions {
     /// Longest real wait `--slow` allows, in seconds.
     #[arg(long, env = "CONFORM_MAX_WAIT_SECS", default_value_t = 40)]
     pub max_wait_secs: u64,
-    /// Cases per property (default: 32 against the mock, 4 against other targets).
+    /// Cases per property (default: 64 against the mock, 4 against other targets).
     #[arg(long, env = "CONFORM_CASES")]
     pub cases: Option<u32>,
     /// Seed of the property tests (printed by every run, to replay a failure).

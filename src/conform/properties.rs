@@ -8,7 +8,7 @@
 //! - `properties/state_machine`: random operation sequences run against the target and against
 //!   the independent reference model (`super::model`); every answer must be one the model allows.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 
 use proptest::prelude::*;
 use proptest::test_runner::{
@@ -89,7 +89,8 @@ fn runner(pc: &PropCtx, salt: u8) -> TestRunner {
     }
     let config = PtConfig {
         cases: pc.cases,
-        max_shrink_iters: 64,
+        // Each shrink step replays a case against the target: generous on the mock only.
+        max_shrink_iters: if pc.t.mock.is_some() { 512 } else { 32 },
         failure_persistence: None,
         max_global_rejects: 4096,
         ..PtConfig::default()
@@ -286,17 +287,17 @@ impl ReferenceStateMachine for SignInMachine {
             1 => Just(Secret::PreviousOtc),
             3 => Just(Secret::Wrong),
         ];
-        let secs = prop::sample::select(vec![1i64, 29, 31, 601, 1801, 3601, 7201]);
+        let secs = prop::sample::select(vec![1i64, 1, 29, 31, 601, 1801, 3601, 7201]);
         prop_oneof![
-            6 => (who(), secret).prop_map(|(who, secret)| Op::SignIn { who, secret }),
+            8 => (who(), secret).prop_map(|(who, secret)| Op::SignIn { who, secret }),
             1 => who().prop_map(|who| Op::RequestReset { who }),
-            2 => who().prop_map(|who| Op::IssueOtc { who }),
+            3 => who().prop_map(|who| Op::IssueOtc { who }),
             1 => who().prop_map(|who| Op::UseToken { who }),
             1 => who().prop_map(|who| Op::Revoke { who }),
             1 => who().prop_map(|who| Op::ChangePassword { who }),
             1 => who().prop_map(|who| Op::ChangePasswordWrong { who }),
-            2 => (who(), any::<bool>()).prop_map(|(who, on)| Op::SetAssistance { who, on }),
-            2 => secs.prop_map(|secs| Op::Advance { secs }),
+            1 => (who(), any::<bool>()).prop_map(|(who, on)| Op::SetAssistance { who, on }),
+            1 => secs.prop_map(|secs| Op::Advance { secs }),
         ]
         .boxed()
     }
@@ -355,25 +356,40 @@ fn state_machine(pc: &PropCtx) -> Status {
         return setup_status(flow);
     }
     let mut r = runner(pc, 3);
-    let last_trace = RefCell::new(String::new());
     let strategy = SignInMachine::sequential_strategy(1..24);
-    let result = r.run(&strategy, |(init, ops, _)| {
+    let result = r.run(&strategy, |(init, ops, seen)| {
         let mut trace = String::new();
-        let res = run_case(pc, init, &ops, &mut trace);
-        if std::env::var("CONFORM_SM_TRACE").is_ok() {
-            eprintln!("--- case ({} ops)\n{trace}", ops.len());
-        }
-        *last_trace.borrow_mut() = trace;
-        res
+        run_case(pc, init, &ops, &mut trace, seen.as_deref())
     });
-    let mut status = to_status(pc, result);
-    if let Status::Failed(f) = &mut status {
-        f.actual = Some(last_trace.borrow().clone());
+    match result {
+        Err(TestError::Fail(why, (_, ops, _))) => {
+            // Re-run the minimal sequence to show its trace.
+            let mut trace = String::new();
+            let _ = run_case(pc, Model::initial(cfg), &ops, &mut trace, None);
+            Status::Failed(Box::new(Failure {
+                message: format!(
+                    "{why}\nminimal failing sequence ({} operations, from two signed-in customers, the first with assistance):\n{trace}seed {} — replay: {}",
+                    ops.len(),
+                    pc.seed,
+                    pc.replay
+                ),
+
+                ..Default::default()
+            }))
+        }
+        other => to_status(pc, other.map(|_| ())),
     }
-    status
 }
 
-fn run_case(pc: &PropCtx, mut model: Model, ops: &[Op], trace: &mut String) -> Result<(), TestCaseError> {
+/// Run one case; `seen` counts applied operations for the strategy's first shrinking step
+/// (it drops the operations after the failing one), as `proptest-state-machine` expects.
+fn run_case(
+    pc: &PropCtx,
+    mut model: Model,
+    ops: &[Op],
+    trace: &mut String,
+    seen: Option<&std::sync::atomic::AtomicUsize>,
+) -> Result<(), TestCaseError> {
     let n = model.cfg.customers;
     let mut sut = Sut {
         emails: Vec::new(),
@@ -393,6 +409,9 @@ fn run_case(pc: &PropCtx, mut model: Model, ops: &[Op], trace: &mut String) -> R
         sut.emails.push(email);
     }
     for (i, op) in ops.iter().enumerate() {
+        if let Some(seen) = seen {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
         let pre = model.clone();
         let expected = model.step(op);
         let (obs, body) = execute(pc, &pre, &mut sut, op)?;

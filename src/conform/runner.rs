@@ -101,7 +101,7 @@ pub fn execute(args: &ConformArgs, mut reporters: Vec<Box<dyn Reporter>>) -> Res
     );
     let store = SnapshotStore::new(args.snapshots.clone(), args.accept);
     let seed = args.seed.unwrap_or_else(rand::random::<u64>);
-    let cases = args.cases.unwrap_or(if target.mock.is_some() { 32 } else { 4 });
+    let cases = args.cases.unwrap_or(if target.mock.is_some() { 64 } else { 4 });
 
     let matches = |name: &str| args.filter.as_ref().is_none_or(|f| name.contains(f.as_str()));
     let scenarios: Vec<Scenario> = scenarios::catalogue()
