@@ -17,6 +17,7 @@ fn args_for(server: &TestServer, profile: Profile) -> ConformArgs {
     a.admin_username = Some("admin".into());
     a.admin_password = Some("Admin-Pass-2024".into());
     a.limited_admin_token = Some("mock-viewer-token".into());
+    a.admin_token_without_assistance = Some("mock-support-token".into());
     a.snapshots = Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("snapshots"));
     a.accept = std::env::var("CONFORM_ACCEPT").is_ok_and(|v| v == "1" || v == "true");
     a.seed = Some(20_260_101);

@@ -51,6 +51,10 @@ pub struct ConformOptions {
     /// An admin bearer token that lacks `Magento_LoginAsCustomer::login` (for the "no permission" scenario).
     #[arg(long, env = "CONFORM_LIMITED_ADMIN_TOKEN")]
     pub limited_admin_token: Option<String>,
+    /// An admin bearer token with `Magento_LoginAsCustomer::login` but without
+    /// `Magento_LoginAsCustomer::allow_shopping_assistance`.
+    #[arg(long, env = "CONFORM_ADMIN_TOKEN_WITHOUT_ASSISTANCE")]
+    pub admin_token_without_assistance: Option<String>,
     /// Mailpit-compatible HTTP API to read reset and confirmation emails from (e.g. `http://localhost:8025`).
     #[arg(long, env = "CONFORM_MAILBOX")]
     pub mailbox: Option<String>,
@@ -115,6 +119,7 @@ impl ConformArgs {
             admin_username: None,
             admin_password: None,
             limited_admin_token: None,
+            admin_token_without_assistance: None,
             mailbox: None,
             email_domain: "example.com".into(),
             slow: false,

@@ -157,6 +157,7 @@ pub struct Target {
     admin_password: Option<String>,
     pub static_admin_token: Option<String>,
     pub limited_admin_token: Option<String>,
+    pub admin_token_without_assistance: Option<String>,
     /// Seconds the virtual clock was moved (mock) or waited for real.
     pub time_moved: Cell<u64>,
 }
@@ -206,6 +207,7 @@ impl Target {
             admin_password: args.admin_password.clone(),
             static_admin_token: args.admin_token.clone(),
             limited_admin_token: args.limited_admin_token.clone(),
+            admin_token_without_assistance: args.admin_token_without_assistance.clone(),
             time_moved: Cell::new(0),
         };
         // Discovery: is this the mock? A real server answers 404 (or anything else).

@@ -47,6 +47,20 @@ pub fn scenarios() -> Vec<Scenario> {
             otc_no_permission,
         ),
         s(
+            "admin/as_admin_without_assistance_permission",
+            ALL,
+            &[Need::AdminWithoutAssistance],
+            "generateCustomerTokenAsAdmin with an admin lacking the shopping-assistance permission",
+            as_admin_no_permission,
+        ),
+        s(
+            "admin/unconfirmed_customer_operations",
+            ALL,
+            &[Need::AdminCredentials, Need::Mail],
+            "an unconfirmed account reached with an admin-issued token",
+            unconfirmed_customer,
+        ),
+        s(
             "admin/generate_customer_token_as_admin",
             ALL,
             &[Need::AdminCredentials],
@@ -199,6 +213,59 @@ fn admin_on_customer(c: &mut Ctx) -> StepResult<()> {
         &admin,
         q::REVOKE,
         json!({}),
+    )?;
+    Ok(())
+}
+
+fn as_admin_no_permission(c: &mut Ctx) -> StepResult<()> {
+    let a = c.account()?;
+    let tok = c.t.admin_token_without_assistance.clone().unwrap_or_default();
+    c.gql_as(
+        "generateCustomerTokenAsAdmin without the permission",
+        &tok,
+        q::AS_ADMIN,
+        json!({"email": a.email}),
+    )?;
+    Ok(())
+}
+
+fn unconfirmed_customer(c: &mut Ctx) -> StepResult<()> {
+    if !c.run.confirmation_required {
+        return Err(super::Flow::Skip(
+            "the target does not require account confirmation (storeConfig.create_account_confirmation is false)".into(),
+        ));
+    }
+    let email = c.fresh_email();
+    let input =
+        json!({"firstname": "Conform", "lastname": "Runner", "email": email, "password": super::PASSWORD});
+    let r = c.quiet(c.t.gql_req(q::CREATE, Some(json!({ "input": input })), None))?;
+    if r.str_at("/data/createCustomerV2/customer/email").is_none() {
+        return Err(c.setup_failed("createCustomerV2", &r));
+    }
+    c.run.created.borrow_mut().push(email.clone());
+    let admin =
+        c.t.fetch_admin_token()
+            .map_err(|e| c.fail(format!("setup: {e}")))?;
+    let r = c.gql_as(
+        "an admin-issued token for the unconfirmed account",
+        &admin,
+        q::AS_ADMIN,
+        json!({"email": email}),
+    )?;
+    let Some(tok) = r.str_at("/data/generateCustomerTokenAsAdmin/customer_token") else {
+        return Ok(());
+    };
+    c.gql_as(
+        "customer on the unconfirmed account",
+        &tok,
+        q::CUSTOMER,
+        json!({}),
+    )?;
+    c.gql_as(
+        "updateCustomerV2 on the unconfirmed account",
+        &tok,
+        q::UPDATE,
+        json!({"input": {"firstname": "Ada"}}),
     )?;
     Ok(())
 }

@@ -80,6 +80,12 @@ pub fn scenarios() -> Vec<Scenario> {
             "OPTIONS answers 204 with an empty body",
             options_preflight,
         ),
+        s(
+            "front_door/depth_and_complexity_limits",
+            &[],
+            "queries deeper than 20 or more complex than 300 are refused",
+            limits,
+        ),
     ]
 }
 
@@ -281,5 +287,34 @@ fn options_preflight(c: &mut Ctx) -> StepResult<()> {
         .header("Access-Control-Request-Method", "POST");
     let r = c.send("an OPTIONS preflight", req)?;
     c.check_eq(r.status, 204, "OPTIONS status")?;
+    Ok(())
+}
+
+fn limits(c: &mut Ctx) -> StepResult<()> {
+    // graphql-php's depth: the number of nested fields with a selection set, minus one (the
+    // top-level field is depth 0). __type, fields, type and m times ofType: depth 2 + m.
+    let nested = |m: usize| {
+        format!(
+            "{{ __type(name: \"Query\") {{ fields {{ type {{ {}name{} }} }} }} }}",
+            "ofType { ".repeat(m),
+            " }".repeat(m)
+        )
+    };
+    c.gql("depth 20 is allowed", &nested(18), json!({}))?;
+    c.gql("depth 21 is refused", &nested(19), json!({}))?;
+    // Each aliased isEmailAvailable { is_email_available } costs 2.
+    let wide = |n: usize| {
+        let fields: Vec<String> = (0..n)
+            .map(|i| format!("a{i}: isEmailAvailable(email: \"a@example.com\") {{ is_email_available }}"))
+            .collect();
+        format!("{{ {} }}", fields.join(" "))
+    };
+    let req = c.t.gql_req(&wide(150), None, None);
+    let r = c.send_status_only("complexity 300 is allowed", req)?;
+    c.check(
+        r.at("/data/a149/is_email_available").is_some(),
+        "150 aliased fields answered",
+    )?;
+    c.gql("complexity 302 is refused", &wide(151), json!({}))?;
     Ok(())
 }

@@ -57,6 +57,8 @@ pub enum Need {
     AdminCredentials,
     /// An admin token without the Login-as-Customer permission (`--limited-admin-token`).
     LimitedAdmin,
+    /// An admin token with Login as Customer but without the shopping-assistance permission.
+    AdminWithoutAssistance,
     /// Reset and confirmation emails (mock outbox or `--mailbox`).
     Mail,
     /// This many seconds must pass (mock clock, or `--slow` real waits).
@@ -71,6 +73,7 @@ impl Need {
             Need::Admin => "admin".into(),
             Need::AdminCredentials => "admin-credentials".into(),
             Need::LimitedAdmin => "limited-admin".into(),
+            Need::AdminWithoutAssistance => "admin-without-assistance".into(),
             Need::Mail => "mail".into(),
             Need::Wait(s) => format!("wait {s}s"),
             Need::Clock => "clock".into(),
@@ -116,6 +119,10 @@ impl Scenario {
                 }
                 Need::LimitedAdmin if t.limited_admin_token.is_none() => Some(
                     "needs an admin token without Magento_LoginAsCustomer::login: pass --limited-admin-token"
+                        .into(),
+                ),
+                Need::AdminWithoutAssistance if t.admin_token_without_assistance.is_none() => Some(
+                    "needs an admin token without the shopping-assistance permission: pass --admin-token-without-assistance"
                         .into(),
                 ),
                 Need::Mail if !t.has_mail() => {
@@ -270,6 +277,9 @@ impl<'a> Ctx<'a> {
         }
         if let Some(tok) = &t.limited_admin_token {
             norm.add(tok.clone(), "[limited-admin-token]");
+        }
+        if let Some(tok) = &t.admin_token_without_assistance {
+            norm.add(tok.clone(), "[admin-token-without-assistance]");
         }
         Ctx {
             t,
@@ -441,6 +451,7 @@ impl<'a> Ctx<'a> {
         match &resp.json {
             Some(v) => s.push_str(&serde_json::to_string_pretty(&n.value(v)).unwrap_or_default()),
             None if resp.text.is_empty() => s.push_str("(empty body)"),
+            None if resp.text == BODY_NOT_COMPARED => s.push_str(BODY_NOT_COMPARED),
             None => s.push_str(&format!("(not JSON) {}", truncate(&n.text(&resp.text), 300))),
         }
         s.push_str("\n\n");
@@ -654,6 +665,9 @@ impl<'a> Ctx<'a> {
         )
     }
 }
+
+/// What a status-only step shows instead of the body.
+const BODY_NOT_COMPARED: &str = "(body not compared)";
 
 /// The generic sign-in failure message (behaviour.md 5.1).
 pub const GENERIC: &str =
