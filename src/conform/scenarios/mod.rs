@@ -370,7 +370,7 @@ impl<'a> Ctx<'a> {
         let resp = self.t.send(&req).map_err(|e| self.transport(e))?;
         let shown = Response {
             json: None,
-            text: "(body not compared)".into(),
+            text: BODY_NOT_COMPARED.into(),
             ..resp.clone()
         };
         self.record(title, &req, &shown);
