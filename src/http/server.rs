@@ -14,7 +14,7 @@ use axum::routing::any;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, Any, CorsLayer};
 
 use crate::domain::{Clock, Domain, Fixtures};
 use crate::graphql::Engine;
@@ -22,6 +22,8 @@ use crate::ops::{self, RequestCtx};
 use crate::profile::Profile;
 
 use super::front_door::{self, DocumentCache};
+use super::journal::{self, Journal};
+use super::{control, rest};
 
 /// How `serve` was asked to run.
 #[derive(Debug, Clone)]
@@ -60,6 +62,8 @@ pub struct AppState {
     pub engine: Engine<RequestCtx>,
     pub documents: DocumentCache,
     pub config: ServeConfig,
+    /// The last requests, for `GET /__mock/journal`.
+    pub journal: Journal,
 }
 
 impl AppState {
@@ -70,6 +74,7 @@ impl AppState {
             engine: ops::build_engine(config.profile),
             documents: DocumentCache::new(1024),
             config,
+            journal: Journal::default(),
         }
     }
 }
@@ -91,17 +96,23 @@ async fn graphql_endpoint(
         ms = started.elapsed().as_secs_f64() * 1000.0,
         "graphql"
     );
+    let mut response = response;
+    // The journal middleware reads the operation name from here.
+    response.extensions_mut().insert(summary);
     response
 }
 
+/// CORS for every route (spec 7). Request headers and methods are mirrored rather than answered
+/// with `*`: browsers do not let `*` cover `Authorization`. Without `--cors-origin` any origin
+/// is allowed and echoed back; with it, only the listed ones (others get no allow-origin header).
 fn cors_layer(origins: &[String]) -> CorsLayer {
     let layer = CorsLayer::new()
-        .allow_methods(Any)
-        .allow_headers(Any)
+        .allow_methods(AllowMethods::mirror_request())
+        .allow_headers(AllowHeaders::mirror_request())
         .expose_headers(Any)
         .max_age(std::time::Duration::from_secs(600));
     if origins.is_empty() {
-        return layer.allow_origin(Any);
+        return layer.allow_origin(AllowOrigin::mirror_request());
     }
     let list: Vec<HeaderValue> = origins
         .iter()
@@ -124,12 +135,57 @@ async fn options_are_204(request: axum::extract::Request, next: Next) -> Respons
 /// The routes of the mock over `app`.
 pub fn router(app: Arc<AppState>) -> Router {
     let cors = cors_layer(&app.config.cors_origins);
-    Router::new()
+    let mut routes = Router::new()
         .route("/graphql", any(graphql_endpoint))
         .route("/{tenant}/graphql", any(graphql_endpoint))
+        .route("/rest/{*path}", any(rest::endpoint))
+        .route("/V1/{*path}", any(rest::endpoint))
+        .fallback(rest::fallback);
+    if !app.config.no_control {
+        routes = routes.nest("/__mock", control::routes(app.clone()));
+    }
+    routes
         .layer(cors)
         .layer(middleware::from_fn(options_are_204))
+        .layer(middleware::from_fn_with_state(app.clone(), journal::record))
         .with_state(app)
+}
+
+/// How often the purge task drops expired throttle windows and one-time codes.
+pub const PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The one background task of the mock: every [`PURGE_INTERVAL`] it asks the domain to drop
+/// expired entries, so memory stays bounded under a long-running frontend's traffic. The rules
+/// themselves never depend on it (expiry is checked against the clock on every read).
+/// Dropping the handle stops the task.
+pub struct PurgeTask {
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl PurgeTask {
+    /// Starts the task on the current Tokio runtime.
+    pub fn start(domain: Arc<Domain>) -> PurgeTask {
+        let (tx, mut rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(PURGE_INTERVAL);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = &mut rx => break,
+                    _ = tick.tick() => domain.purge_expired(),
+                }
+            }
+        });
+        PurgeTask { stop: Some(tx) }
+    }
+}
+
+impl Drop for PurgeTask {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
 }
 
 /// Runs the mock until Ctrl-C or SIGTERM; in-flight requests finish before it returns.
@@ -150,9 +206,11 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         "commerce-auth-mock ({} profile) serving GraphQL on http://{local}/graphql",
         app.profile
     );
+    let purge = PurgeTask::start(app.domain.clone());
     axum::serve(listener, router(app))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    drop(purge);
     Ok(())
 }
 
@@ -181,6 +239,7 @@ pub struct TestServer {
     pub app: Arc<AppState>,
     pub domain: Arc<Domain>,
     shutdown: Option<oneshot::Sender<()>>,
+    _purge: PurgeTask,
 }
 
 /// Where the virtual clock of a [`TestServer`] starts: 2026-01-01T00:00:00Z.
@@ -225,6 +284,7 @@ impl TestServer {
         TestServer {
             addr,
             domain: app.domain.clone(),
+            _purge: PurgeTask::start(app.domain.clone()),
             app,
             shutdown: Some(tx),
         }

@@ -1,0 +1,188 @@
+//! The mock-only control API under `/__mock/` (spec section 7): health, virtual clock, outbox,
+//! reset to fixtures and the request journal. Real servers have none of this; the conformance
+//! runner discovers the mock through `GET /__mock/health`.
+//!
+//! `serve --control-token T` guards every route with `Authorization: Bearer T`;
+//! `serve --no-control` does not mount this router at all.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::Uri;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use serde_json::{json, Value};
+
+use crate::domain::{Email, EmailKind};
+
+use super::front_door::{bearer_token, json_response};
+use super::AppState;
+
+/// What `GET /__mock/health` lists under `capabilities`.
+pub const CAPABILITIES: [&str; 4] = ["clock", "outbox", "journal", "reset"];
+
+const CLOCK_USAGE: &str =
+    "Send JSON {\"action\":\"freeze\"}, {\"action\":\"advance\",\"seconds\":<integer>}, \
+     {\"action\":\"set\",\"now\":<unix seconds>}, {\"action\":\"resume\"} or {\"action\":\"real\"}.";
+
+/// `{"message": …}` with a status.
+fn message(status: u16, text: &str) -> Response {
+    json_response(status, &json!({ "message": text }))
+}
+
+/// The routes under `/__mock`, guarded by the control token when one is configured.
+pub fn routes(app: Arc<AppState>) -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/clock", get(clock_get).post(clock_post))
+        .route("/outbox", get(outbox_get).delete(outbox_delete))
+        .route("/reset", axum::routing::post(reset))
+        .route("/journal", get(journal_get).delete(journal_delete))
+        .fallback(unknown)
+        .layer(middleware::from_fn_with_state(app, require_control_token))
+}
+
+/// Refuses control requests without `Authorization: Bearer <control token>` when one is set.
+async fn require_control_token(State(app): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    if let Some(expected) = &app.config.control_token {
+        if bearer_token(request.headers()) != Some(expected.as_str()) {
+            return message(
+                401,
+                "The control API needs the header Authorization: Bearer <token>, with the token given to serve --control-token.",
+            );
+        }
+    }
+    next.run(request).await
+}
+
+async fn unknown() -> Response {
+    message(
+        404,
+        "Unknown control route. Available: GET /__mock/health, GET|POST /__mock/clock, GET|DELETE /__mock/outbox, \
+         POST /__mock/reset, GET|DELETE /__mock/journal.",
+    )
+}
+
+fn clock_json(app: &AppState) -> Value {
+    let clock = app.domain.clock();
+    json!({ "now": clock.now(), "virtual": clock.is_virtual(), "frozen": clock.is_frozen() })
+}
+
+async fn health(State(app): State<Arc<AppState>>) -> Response {
+    let body = json!({
+        "status": "ok",
+        "mock": "commerce-auth-mock",
+        "version": env!("CARGO_PKG_VERSION"),
+        "profile": app.profile.name(),
+        "clock": clock_json(&app),
+        "capabilities": CAPABILITIES,
+    });
+    json_response(200, &body)
+}
+
+async fn clock_get(State(app): State<Arc<AppState>>) -> Response {
+    json_response(200, &clock_json(&app))
+}
+
+/// One clock command, read from the request body.
+enum ClockAction {
+    Freeze,
+    Advance(i64),
+    Set(i64),
+    Resume,
+    Real,
+}
+
+fn read_clock_action(body: &[u8]) -> Option<ClockAction> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    match v.get("action")?.as_str()? {
+        "freeze" => Some(ClockAction::Freeze),
+        "advance" => v.get("seconds")?.as_i64().map(ClockAction::Advance),
+        "set" => v.get("now")?.as_i64().map(ClockAction::Set),
+        "resume" => Some(ClockAction::Resume),
+        "real" => Some(ClockAction::Real),
+        _ => None,
+    }
+}
+
+async fn clock_post(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
+    let Some(action) = read_clock_action(&body) else {
+        return message(400, CLOCK_USAGE);
+    };
+    let clock = app.domain.clock();
+    match action {
+        ClockAction::Freeze => clock.freeze(),
+        ClockAction::Advance(secs) => clock.advance(secs),
+        ClockAction::Set(now) => clock.set(now),
+        ClockAction::Resume => clock.resume(),
+        ClockAction::Real => clock.resume_real_time(),
+    }
+    json_response(200, &clock_json(&app))
+}
+
+fn email_json(e: &Email) -> Value {
+    let kind = match e.kind {
+        EmailKind::PasswordReset => "reset_password",
+        EmailKind::Confirmation => "confirmation",
+    };
+    json!({
+        "id": e.id,
+        "to": e.to,
+        "kind": kind,
+        "subject": e.subject,
+        "body": e.body,
+        "link": e.link,
+        "token": e.token,
+        "sent_at": e.sent_at,
+    })
+}
+
+async fn outbox_get(State(app): State<Arc<AppState>>, uri: Uri) -> Response {
+    let to = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "to")
+        .map(|(_, v)| v.into_owned());
+    let emails = match to {
+        Some(to) => app.domain.outbox_for(&to),
+        None => app.domain.outbox(),
+    };
+    let list: Vec<Value> = emails.iter().map(email_json).collect();
+    json_response(200, &json!({ "emails": list }))
+}
+
+async fn outbox_delete(State(app): State<Arc<AppState>>) -> Response {
+    app.domain.clear_outbox();
+    json_response(200, &json!({ "emails": [] }))
+}
+
+async fn reset(State(app): State<Arc<AppState>>) -> Response {
+    app.domain.reset();
+    app.journal.clear();
+    json_response(200, &json!({ "reset": true }))
+}
+
+async fn journal_get(State(app): State<Arc<AppState>>, uri: Uri) -> Response {
+    let mut limit = None;
+    for (key, value) in url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
+        if key == "limit" {
+            match value.parse::<usize>() {
+                Ok(n) => limit = Some(n),
+                Err(_) => {
+                    return message(
+                        400,
+                        "limit must be a non-negative integer, for example /__mock/journal?limit=20.",
+                    )
+                }
+            }
+        }
+    }
+    let requests = app.journal.latest(limit);
+    json_response(200, &json!({ "requests": requests }))
+}
+
+async fn journal_delete(State(app): State<Arc<AppState>>) -> Response {
+    app.journal.clear();
+    json_response(200, &json!({ "requests": [] }))
+}

@@ -1,0 +1,149 @@
+//! The request journal: the last [`JOURNAL_CAPACITY`] requests to the mock (GraphQL and REST,
+//! never the `/__mock` control API itself), newest last, for `GET /__mock/journal`.
+//!
+//! A middleware records one entry per response. GraphQL entries carry the first root field of
+//! the executed operation, which the front door leaves in the response's extensions as a
+//! [`GraphqlSummary`].
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use serde::Serialize;
+
+use super::front_door::GraphqlSummary;
+use super::AppState;
+
+/// How many requests the journal keeps (older ones are dropped first).
+pub const JOURNAL_CAPACITY: usize = 1000;
+
+/// One journaled request, serialized as the control API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JournalEntry {
+    /// When the request arrived, in unix seconds of the mock's clock (virtual when moved).
+    pub at: i64,
+    pub method: String,
+    pub path: String,
+    /// GraphQL: the first root field (`generateCustomerToken`); REST and parse failures: `null`.
+    pub operation: Option<String>,
+    pub status: u16,
+    /// Time spent answering, in milliseconds, rounded to 0.01 ms.
+    pub duration_ms: f64,
+}
+
+/// A bounded, shared list of [`JournalEntry`]. A std mutex: each critical section is a push or
+/// a copy, never held across an await.
+#[derive(Debug, Default)]
+pub struct Journal {
+    entries: Mutex<VecDeque<JournalEntry>>,
+}
+
+impl Journal {
+    fn lock(&self) -> MutexGuard<'_, VecDeque<JournalEntry>> {
+        // A panic while holding the lock leaves a valid deque: keep journaling.
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds an entry, dropping the oldest beyond [`JOURNAL_CAPACITY`].
+    pub fn record(&self, entry: JournalEntry) {
+        let mut entries = self.lock();
+        if entries.len() >= JOURNAL_CAPACITY {
+            entries.pop_front();
+        }
+        entries.push_back(entry);
+    }
+
+    /// The newest `limit` entries (all when `None`), newest last.
+    pub fn latest(&self, limit: Option<usize>) -> Vec<JournalEntry> {
+        let entries = self.lock();
+        let skip = limit.map_or(0, |n| entries.len().saturating_sub(n));
+        entries.iter().skip(skip).cloned().collect()
+    }
+
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+}
+
+/// True for the control API's own paths, which are not journaled.
+pub fn is_control_path(path: &str) -> bool {
+    path == "/__mock" || path.starts_with("/__mock/")
+}
+
+/// Middleware: journals every request outside `/__mock`, with its final status.
+pub async fn record(State(app): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    if is_control_path(&path) {
+        return next.run(request).await;
+    }
+    let at = app.domain.clock().now();
+    let method = request.method().to_string();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let summary = response.extensions().get::<GraphqlSummary>();
+    let operation = summary.and_then(|s| s.operation.clone());
+    if summary.is_none() {
+        // The GraphQL endpoint logs its own line (with the operation); this is everything else.
+        tracing::info!(
+            method = %method,
+            path = %path,
+            status = response.status().as_u16(),
+            ms = elapsed_ms,
+            "request"
+        );
+    }
+    app.journal.record(JournalEntry {
+        at,
+        method,
+        path,
+        operation,
+        status: response.status().as_u16(),
+        duration_ms: (elapsed_ms * 100.0).round() / 100.0,
+    });
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(n: i64) -> JournalEntry {
+        JournalEntry {
+            at: n,
+            method: "POST".into(),
+            path: "/graphql".into(),
+            operation: None,
+            status: 200,
+            duration_ms: 0.0,
+        }
+    }
+
+    #[test]
+    fn journal_keeps_the_last_thousand_newest_last() {
+        let j = Journal::default();
+        for n in 0..1005 {
+            j.record(entry(n));
+        }
+        assert_eq!(j.len(), JOURNAL_CAPACITY);
+        let all = j.latest(None);
+        assert_eq!(all.first().unwrap().at, 5);
+        assert_eq!(all.last().unwrap().at, 1004);
+        let two: Vec<i64> = j.latest(Some(2)).iter().map(|e| e.at).collect();
+        assert_eq!(two, vec![1003, 1004]);
+        assert_eq!(j.latest(Some(5000)).len(), JOURNAL_CAPACITY);
+        j.clear();
+        assert!(j.is_empty());
+    }
+}

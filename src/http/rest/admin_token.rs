@@ -1,0 +1,28 @@
+//! `POST /V1/integration/admin/token` `{"username","password"}` → an admin JWT as a JSON string
+//! (spec 6). Empty fields → 400; wrong credentials → 401 with the generic sign-in message,
+//! throttled by the username exactly as submitted.
+
+use serde_json::Value;
+
+use crate::domain::messages::GENERIC_SIGN_IN;
+
+use super::{body_fields, error, fields_required, ok, string_field, RestRequest, RestResult};
+
+pub fn handle(req: &RestRequest) -> RestResult {
+    let fields = body_fields(req.body)?;
+    let username = string_field(&fields, "username");
+    let password = string_field(&fields, "password");
+    let missing: Vec<&str> = [("username", &username), ("password", &password)]
+        .into_iter()
+        .filter(|(_, v)| v.is_empty())
+        .map(|(name, _)| name)
+        .collect();
+    if !missing.is_empty() {
+        return Err(fields_required(&missing));
+    }
+    match req.app.domain.admin_token(&username, &password) {
+        Ok(token) => Ok(ok(&Value::String(token))),
+        // Throttled or wrong: one message, so the answer does not tell which.
+        Err(_) => Err(error(401, GENERIC_SIGN_IN)),
+    }
+}
