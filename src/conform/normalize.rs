@@ -129,6 +129,8 @@ pub struct Normalizer {
     replacements: Vec<(String, String)>,
     /// Numeric ids: replaced as whole path segments and as exact string values only.
     ids: Vec<(String, String)>,
+    /// Values replaced only when a JSON string is exactly them (short, common words).
+    exact: Vec<(String, String)>,
     pub token_lifetime_secs: i64,
 }
 
@@ -137,6 +139,7 @@ impl Normalizer {
         Normalizer {
             replacements: Vec::new(),
             ids: Vec::new(),
+            exact: Vec::new(),
             token_lifetime_secs,
         }
     }
@@ -149,6 +152,11 @@ impl Normalizer {
         }
         self.replacements.push((literal, placeholder.into()));
         self.replacements.sort_by_key(|r| std::cmp::Reverse(r.0.len()));
+    }
+
+    /// Replace a JSON string that is exactly `value` with `placeholder` (never inside text).
+    pub fn add_exact(&mut self, value: impl Into<String>, placeholder: impl Into<String>) {
+        self.exact.push((value.into(), placeholder.into()));
     }
 
     /// Replace the id `id` with `placeholder` where it appears as a path segment or a whole value.
@@ -182,7 +190,7 @@ impl Normalizer {
             // A malformed code stays as it is (and so differs from the stored `[otc]`).
             Some("otp") if check_otc(s).is_ok() => "[otc]".into(),
             Some("created_at" | "updated_at" | "sent_at") => "[timestamp]".into(),
-            _ => match self.ids.iter().find(|(id, _)| id == s) {
+            _ => match self.ids.iter().chain(&self.exact).find(|(id, _)| id == s) {
                 Some((_, ph)) => ph.clone(),
                 None => self.text(s),
             },

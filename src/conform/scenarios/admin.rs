@@ -81,7 +81,8 @@ fn admin_token(c: &mut Ctx) -> StepResult<()> {
     let (user, pass) =
         c.t.admin_credentials()
             .ok_or_else(|| c.fail("no admin credentials"))?;
-    c.norm.add(user.clone(), "[admin-user]");
+    c.norm.add_exact(user.clone(), "[admin-user]");
+    c.norm.add_exact(pass.clone(), "[admin-password]");
     let path = "/V1/integration/admin/token";
     c.rest(
         "empty username and password",
