@@ -277,7 +277,8 @@ fn compare(store: &SnapshotStore, sc: &Scenario, name: &str, ctx: &Ctx) -> Statu
     match store.check(name, &snap) {
         SnapOutcome::Matched | SnapOutcome::Accepted(_) => Status::Passed,
         SnapOutcome::Mismatch { expected, pending } => {
-            let actual = super::snapshot::normalize_content(&ctx.transcript);
+            let actual = super::snapshot::normalize_content(&ctx.transcript) + "\n";
+            let expected = expected.map(|e| super::snapshot::normalize_content(&e) + "\n");
             let (message, step) = match &expected {
                 None => (format!("no stored snapshot `{name}.snap`"), None),
                 Some(e) => {
