@@ -253,6 +253,10 @@ impl Proxy {
 }
 
 async fn run_through_proxy(bug: Bug, filter: &str) -> Summary {
+    run_through_proxy_with(bug, filter, 48).await
+}
+
+async fn run_through_proxy_with(bug: Bug, filter: &str, cases: u32) -> Summary {
     let mock = TestServer::start(Profile::Saas).await;
     let proxy = MockServer::start().await;
     Mock::given(wiremock::matchers::any())
@@ -271,7 +275,7 @@ async fn run_through_proxy(bug: Bug, filter: &str) -> Summary {
     args.snapshots = Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("snapshots"));
     args.filter = Some(filter.into());
     args.seed = Some(7);
-    args.cases = Some(8);
+    args.cases = Some(cases);
     // Pending snapshots of broken targets must not land in the checkout.
     let scratch = std::env::temp_dir().join(format!("conform-broken-{}-{bug:?}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
@@ -417,4 +421,13 @@ async fn an_enumerating_message_fails_the_scenario_and_the_property() {
     .await;
     let s = run_through_proxy(Bug::EnumeratingMessage, "properties/no_account_enumeration").await;
     assert_eq!(failed(&s), vec!["properties/no_account_enumeration".to_string()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_state_machine_property_catches_a_reusable_otc() {
+    let s = run_through_proxy_with(Bug::ReusableOtc, "properties/state_machine", 48).await;
+    assert_eq!(failed(&s), vec!["properties/state_machine".to_string()]);
+    let why = failure_step(&s, "properties/state_machine");
+    assert!(why.contains("minimal failing sequence"), "{why}");
+    assert!(why.contains("LatestOtc"), "{why}");
 }

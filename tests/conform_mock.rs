@@ -44,6 +44,12 @@ async fn run_suite(profile: Profile) -> Summary {
     summary
 }
 
+/// Scenarios where the mock disagrees with `spec/behaviour.md` (reported, not bent): the runner
+/// fails them, and this test insists they still fail, so fixing the mock means deleting a line.
+/// - `account/create_validation`: a variable missing two required input fields gets two
+///   errors; section 3 says only the first error is returned.
+const KNOWN_MOCK_DISAGREEMENTS: &[&str] = &["account/create_validation"];
+
 fn assert_all_passed(s: &Summary) {
     let failed: Vec<&str> = s
         .records
@@ -51,7 +57,29 @@ fn assert_all_passed(s: &Summary) {
         .filter(|r| r.status.label() == "FAIL")
         .map(|r| r.name.as_str())
         .collect();
-    assert!(failed.is_empty(), "failed: {failed:?}");
+    let unexpected: Vec<&&str> = failed
+        .iter()
+        .filter(|f| !KNOWN_MOCK_DISAGREEMENTS.contains(f))
+        .collect();
+    assert!(unexpected.is_empty(), "failed: {unexpected:?}");
+    if std::env::var("CONFORM_FILTER").is_err() {
+        for known in KNOWN_MOCK_DISAGREEMENTS {
+            assert!(
+                failed.contains(known),
+                "{known} passes now: the mock was fixed, remove it from KNOWN_MOCK_DISAGREEMENTS"
+            );
+        }
+        let skipped: Vec<&str> = s
+            .records
+            .iter()
+            .filter(|r| r.status.label() == "SKIP")
+            .map(|r| r.name.as_str())
+            .collect();
+        assert!(
+            skipped.iter().all(|n| !n.starts_with("properties/")),
+            "every property runs against the mock: {skipped:?}"
+        );
+    }
     assert!(s.uncleaned.is_empty(), "not cleaned up: {:?}", s.uncleaned);
 }
 

@@ -277,13 +277,18 @@ impl ReferenceStateMachine for SignInMachine {
 
     fn transitions(state: &Model) -> BoxedStrategy<Op> {
         let n = state.cfg.customers;
-        let who = move || 0..n;
+        // Customer 0 (remote shopping assistance on) twice as often as each other one.
+        let who = move || prop_oneof![2 => Just(0usize), 1 => 0..n];
+        // Favour the secrets that exist, so one-time use and expiry get exercised.
+        let has = |f: fn(&super::model::Customer) -> bool| state.customers.iter().any(f);
+        let otc = if has(|c| !c.otcs.is_empty()) { 6 } else { 1 };
+        let reset = if has(|c| !c.resets.is_empty()) { 4 } else { 1 };
         let secret = prop_oneof![
             3 => Just(Secret::Password),
             1 => Just(Secret::OldPassword),
-            2 => Just(Secret::LatestReset),
+            reset => Just(Secret::LatestReset),
             1 => Just(Secret::PreviousReset),
-            3 => Just(Secret::LatestOtc),
+            otc => Just(Secret::LatestOtc),
             1 => Just(Secret::PreviousOtc),
             3 => Just(Secret::Wrong),
         ];
