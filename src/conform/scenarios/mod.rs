@@ -467,6 +467,9 @@ impl<'a> Ctx<'a> {
 
     /// A new account with extra `createCustomerV2` input fields.
     pub fn account_with(&mut self, extra: Value) -> StepResult<Account> {
+        if self.run.confirmation_required && !self.t.has_mail() {
+            return Err(Flow::Skip(NEEDS_MAILBOX_TO_CONFIRM.into()));
+        }
         let email = self.fresh_email();
         let mut input =
             json!({"firstname": "Conform", "lastname": "Runner", "email": email, "password": PASSWORD});
@@ -502,10 +505,7 @@ impl<'a> Ctx<'a> {
     /// Confirm an account with the key from its confirmation email.
     pub fn confirm(&mut self, email: &str) -> StepResult<()> {
         if !self.t.has_mail() {
-            return Err(Flow::Skip(
-                "new accounts need confirmation (create_account_confirmation) and no mailbox was given: pass --mailbox"
-                    .into(),
-            ));
+            return Err(Flow::Skip(NEEDS_MAILBOX_TO_CONFIRM.into()));
         }
         let key = self
             .t
@@ -665,6 +665,10 @@ impl<'a> Ctx<'a> {
         )
     }
 }
+
+/// Why scenarios that create accounts skip when the store requires confirmation and no mail is readable.
+const NEEDS_MAILBOX_TO_CONFIRM: &str =
+    "new accounts need confirmation (create_account_confirmation) and no mailbox was given: pass --mailbox";
 
 /// What a status-only step shows instead of the body.
 const BODY_NOT_COMPARED: &str = "(body not compared)";
