@@ -50,6 +50,28 @@ async fn run_suite(profile: Profile) -> Summary {
 ///   errors; section 3 says only the first error is returned.
 const KNOWN_MOCK_DISAGREEMENTS: &[&str] = &["account/create_validation"];
 
+/// The same transcripts through insta's own assertion, so `cargo insta test` / `cargo insta
+/// review` work on `snapshots/` like on any insta snapshot.
+fn assert_with_insta(s: &Summary, profile: Profile) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("snapshots")
+        .join(profile.name());
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(dir);
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        for r in &s.records {
+            let (Some(t), Some(_)) = (&r.transcript, &r.snapshot) else {
+                continue;
+            };
+            if KNOWN_MOCK_DISAGREEMENTS.contains(&r.name.as_str()) {
+                continue;
+            }
+            insta::assert_snapshot!(r.name.replace('/', "__"), t);
+        }
+    });
+}
+
 fn assert_all_passed(s: &Summary) {
     let failed: Vec<&str> = s
         .records
@@ -85,15 +107,21 @@ fn assert_all_passed(s: &Summary) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_mock_conforms_as_saas() {
-    assert_all_passed(&run_suite(Profile::Saas).await);
+    let s = run_suite(Profile::Saas).await;
+    assert_all_passed(&s);
+    assert_with_insta(&s, Profile::Saas);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_mock_conforms_as_paas_248() {
-    assert_all_passed(&run_suite(Profile::Paas248).await);
+    let s = run_suite(Profile::Paas248).await;
+    assert_all_passed(&s);
+    assert_with_insta(&s, Profile::Paas248);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_mock_conforms_as_paas_247() {
-    assert_all_passed(&run_suite(Profile::Paas247).await);
+    let s = run_suite(Profile::Paas247).await;
+    assert_all_passed(&s);
+    assert_with_insta(&s, Profile::Paas247);
 }

@@ -202,6 +202,7 @@ fn record(name: &str, area: Area, status: Status) -> Record {
         status,
         duration: Duration::from_millis(12),
         snapshot: None,
+        transcript: None,
     }
 }
 

@@ -51,6 +51,8 @@ pub struct Record {
     pub duration: Duration,
     /// Snapshot name (scenarios).
     pub snapshot: Option<String>,
+    /// The normalised transcript, when the scenario ran to its end (for insta assertions).
+    pub transcript: Option<String>,
 }
 
 /// Facts about the run, known when it starts.

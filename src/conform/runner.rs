@@ -178,6 +178,7 @@ pub fn execute(args: &ConformArgs, mut reporters: Vec<Box<dyn Reporter>>) -> Res
             status,
             duration: t0.elapsed(),
             snapshot: None,
+            transcript: None,
         };
         emit(&mut reporters, &Event::Finished(&rec));
         records.push(rec);
@@ -242,6 +243,7 @@ fn panic_status(e: Box<dyn std::any::Any + Send>, what: &str) -> Status {
 pub fn run_scenario(target: &Target, state: &RunState, store: &SnapshotStore, sc: &Scenario) -> Record {
     let t0 = Instant::now();
     let snapshot_name = sc.snapshot_name(target.profile);
+    let mut transcript = None;
     let status = match sc.skip_reason(target) {
         Some(why) => Status::Skipped(why),
         None => {
@@ -251,7 +253,10 @@ pub fn run_scenario(target: &Target, state: &RunState, store: &SnapshotStore, sc
                 Err(e) => panic_status(e, "scenario"),
                 Ok(Err(Flow::Skip(why))) => Status::Skipped(why),
                 Ok(Err(Flow::Fail(f))) => Status::Failed(f),
-                Ok(Ok(())) => compare(store, sc, &snapshot_name, &ctx),
+                Ok(Ok(())) => {
+                    transcript = Some(ctx.transcript.clone());
+                    compare(store, sc, &snapshot_name, &ctx)
+                }
             }
         }
     };
@@ -264,6 +269,7 @@ pub fn run_scenario(target: &Target, state: &RunState, store: &SnapshotStore, sc
         status,
         duration: t0.elapsed(),
         snapshot: Some(snapshot_name),
+        transcript,
     }
 }
 
