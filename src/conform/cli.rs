@@ -98,7 +98,7 @@ pub struct ConformOptions {
     #[arg(long, env = "CONFORM_NO_PROPERTIES")]
     pub no_properties: bool,
     /// List the scenarios and properties with their needs, and exit.
-    #[arg(long)]
+    #[arg(long, env = "CONFORM_LIST")]
     pub list: bool,
     /// Timeout of one HTTP request, in seconds.
     #[arg(long, env = "CONFORM_TIMEOUT_SECS", default_value_t = 30)]

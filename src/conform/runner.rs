@@ -296,6 +296,11 @@ fn compare(store: &SnapshotStore, sc: &Scenario, name: &str, ctx: &Ctx) -> Statu
                 let n: usize = s.trim_start_matches("# ").split('.').next()?.parse().ok()?;
                 ctx.step_curls.get(n.checked_sub(1)?).cloned()
             });
+            let message = if pending.is_none() && store.dir.is_none() {
+                format!("{message} (built-in snapshots; pass --snapshots DIR to write a pending .snap.new)")
+            } else {
+                message
+            };
             Status::Failed(Box::new(Failure {
                 step: step.map(|s| s.trim_start_matches("# ").to_string()),
                 message,
