@@ -123,6 +123,8 @@ pub struct MockInfo {
     pub version: String,
     pub profile: String,
     pub capabilities: Vec<String>,
+    /// The mock's clock followed real time when the run started (restored at the end).
+    pub clock_was_real: bool,
 }
 
 /// An email found in the mock's outbox or the mailbox.
@@ -228,6 +230,7 @@ impl Target {
                         .as_array()
                         .map(|a| a.iter().filter_map(|c| c.as_str().map(String::from)).collect())
                         .unwrap_or_default(),
+                    clock_was_real: j.pointer("/clock/virtual") == Some(&Value::Bool(false)),
                 });
             }
         } else if health.status == 401 && target.control_token.is_none() {
@@ -403,9 +406,10 @@ impl Target {
         }
     }
 
-    /// Give the clock back to real time (mock only), at the end of a run.
+    /// Give the clock back to real time at the end of a run, if it followed real time before
+    /// (a virtual clock stays where the run left it).
     pub fn release_clock(&self) {
-        if self.has_clock() {
+        if self.has_clock() && self.mock.as_ref().is_some_and(|m| m.clock_was_real) {
             let _ = self.control_json("POST", "/__mock/clock", Some(json!({"action": "real"})));
         }
     }
