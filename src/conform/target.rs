@@ -134,6 +134,8 @@ pub struct Email {
     pub kind: String,
     pub subject: String,
     pub body: String,
+    /// The link the email carries (the mock's outbox gives it; from a mailbox, the body).
+    pub link: Option<String>,
     /// Reset token or confirmation key.
     pub token: Option<String>,
 }
@@ -442,6 +444,7 @@ impl Target {
                 kind: kind.into(),
                 subject: e["subject"].as_str().unwrap_or_default().into(),
                 body: e["body"].as_str().unwrap_or_default().into(),
+                link: e["link"].as_str().map(String::from),
                 token: e["token"].as_str().map(String::from),
             }))
     }
@@ -482,6 +485,7 @@ impl Target {
                     kind: kind.into(),
                     subject: j["Subject"].as_str().unwrap_or_default().into(),
                     body: text,
+                    link: None,
                     token,
                 }));
             }

@@ -638,13 +638,26 @@ impl<'a> Ctx<'a> {
 
     /// The newest reset token mailed to `email`.
     pub fn read_reset_token(&mut self, email: &str) -> StepResult<String> {
-        let tok = self
+        let mail = self
             .t
             .latest_email(email, "reset_password")
             .map_err(|e| self.fail(format!("reading the reset email: {e}")))?
-            .and_then(|m| m.token)
             .ok_or_else(|| self.fail(format!("no reset email for {email}")))?;
+        let tok = mail
+            .token
+            .clone()
+            .ok_or_else(|| self.fail("the reset email carries no token"))?;
         normalize::check_reset_token(&tok).map_err(|e| self.fail(format!("reset token: {e}")))?;
+        // behaviour.md 5.5: the link is <base-url>/customer/account/createPassword/?token=<token>.
+        let want = format!("/customer/account/createPassword/?token={tok}");
+        let link_ok = match &mail.link {
+            Some(l) => l.ends_with(&want),
+            None => mail.body.contains(&want),
+        };
+        self.check(
+            link_ok,
+            format!("the reset email links to …{want} (link {:?})", mail.link),
+        )?;
         self.norm.add(tok.clone(), "[reset-token]");
         Ok(tok)
     }
