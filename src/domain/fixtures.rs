@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::attributes::{self, AttributeMetadata};
 use super::rules;
 
 /// The default fixtures, embedded at build time.
@@ -220,15 +221,19 @@ pub struct Fixtures {
     pub admin_users: Vec<AdminUser>,
     /// Static admin tokens (stand-ins for Adobe IMS tokens): token → admin username.
     pub admin_tokens: BTreeMap<String, String>,
+    /// `attributesForm` forms: form code → its attributes (default: Magento's
+    /// `customer_account_create`, see [`attributes::default_forms`]).
+    pub attribute_forms: BTreeMap<String, Vec<AttributeMetadata>>,
 }
 
-const TOP_LEVEL_KEYS: [&str; 6] = [
+const TOP_LEVEL_KEYS: [&str; 7] = [
     "$comment",
     "settings",
     "store_config",
     "customers",
     "admin_users",
     "admin_tokens",
+    "attribute_forms",
 ];
 
 impl Fixtures {
@@ -295,6 +300,26 @@ impl Fixtures {
             Some(v) => typed_at(&v, "admin_tokens").map_err(|(p, m)| invalid(&p, m))?,
             None => BTreeMap::new(),
         };
+        let attribute_forms: BTreeMap<String, Vec<AttributeMetadata>> = match section("attribute_forms") {
+            Some(Value::Object(forms)) => {
+                let mut out = BTreeMap::new();
+                for (code, items) in forms {
+                    let at = format!("attribute_forms.{code}");
+                    out.insert(
+                        code.clone(),
+                        list_at(Some(items.clone()), &at).map_err(|(p, m)| invalid(&p, m))?,
+                    );
+                }
+                out
+            }
+            Some(other) => {
+                return Err(invalid(
+                    "attribute_forms",
+                    format!("expected an object of form code → list of attributes, found {other}"),
+                ))
+            }
+            None => attributes::default_forms(),
+        };
         let fixtures = Fixtures {
             source: source_name.to_string(),
             settings,
@@ -302,6 +327,7 @@ impl Fixtures {
             customers,
             admin_users,
             admin_tokens,
+            attribute_forms,
         };
         fixtures.check().map_err(|(p, m)| invalid(&p, m))?;
         Ok(fixtures)
@@ -434,6 +460,32 @@ impl Fixtures {
                     format!("admin_tokens.{token}"),
                     format!("no admin user named {username:?}"),
                 ));
+            }
+        }
+        for (form, items) in &self.attribute_forms {
+            for (i, a) in items.iter().enumerate() {
+                let at = |field: &str| format!("attribute_forms.{form}[{i}].{field}");
+                let one_of = |field: &str, value: &str, allowed: &[&str]| {
+                    if allowed.contains(&value) {
+                        Ok(())
+                    } else {
+                        Err((
+                            at(field),
+                            format!("{value:?} is not one of {}", allowed.join(", ")),
+                        ))
+                    }
+                };
+                if a.code.is_empty() {
+                    return Err((at("code"), "must not be empty".into()));
+                }
+                one_of("entity_type", &a.entity_type, attributes::ENTITY_TYPES)?;
+                one_of("frontend_input", &a.frontend_input, attributes::FRONTEND_INPUTS)?;
+                if let Some(f) = &a.input_filter {
+                    one_of("input_filter", f, attributes::INPUT_FILTERS)?;
+                }
+                for r in &a.validate_rules {
+                    one_of("validate_rules", &r.name, attributes::VALIDATION_RULES)?;
+                }
             }
         }
         Ok(())

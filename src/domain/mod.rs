@@ -5,6 +5,8 @@
 //! operations pass flags (for example [`AcceptedSecrets`]) taken from `profile.caps()`.
 //! Every time rule reads the one [`Clock`]. Expiry is uniformly `expires_at <= now` ⇒ expired.
 
+pub mod attributes;
+pub mod cart;
 pub mod clock;
 pub mod fixtures;
 pub mod messages;
@@ -321,6 +323,7 @@ struct State {
     revoked_at: HashMap<u64, i64>,
     outbox: Vec<Email>,
     next_email_id: u64,
+    carts: cart::Carts,
 }
 
 impl State {
@@ -336,6 +339,7 @@ impl State {
             revoked_at: HashMap::new(),
             outbox: Vec::new(),
             next_email_id: 1,
+            carts: cart::Carts::default(),
         }
     }
 
@@ -417,6 +421,31 @@ impl Domain {
 
     pub fn store_config(&self) -> &StoreConfig {
         &self.fixtures.store_config
+    }
+
+    /// The attributes of an `attributesForm` form, `None` for a form the fixtures do not have.
+    pub fn attribute_form(&self, form_code: &str) -> Option<&[attributes::AttributeMetadata]> {
+        self.fixtures.attribute_forms.get(form_code).map(Vec::as_slice)
+    }
+
+    /// A new guest cart (`createEmptyCart` without a customer token).
+    pub fn create_guest_cart(&self) -> cart::Cart {
+        self.state().carts.create_guest(random_alnum32())
+    }
+
+    /// The customer's active cart, created when the customer has none.
+    pub fn customer_cart(&self, customer_id: u64) -> cart::Cart {
+        self.state().carts.customer_cart(customer_id, random_alnum32())
+    }
+
+    /// Merges the guest cart `source` into the customer's cart `destination`.
+    pub fn merge_carts(
+        &self,
+        source: &str,
+        destination: &str,
+        customer_id: u64,
+    ) -> Result<cart::Cart, cart::CartError> {
+        self.state().carts.merge(source, destination, customer_id)
     }
 
     pub fn fixtures(&self) -> &Fixtures {

@@ -15,17 +15,28 @@ use crate::graphql::FieldError;
 
 pub fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
     let input = object_arg(args, "input");
-    let new = NewCustomer {
-        email: opt_str(&input, "email").unwrap_or_default(),
-        firstname: opt_str(&input, "firstname").unwrap_or_default(),
-        lastname: opt_str(&input, "lastname").unwrap_or_default(),
-        password: opt_str(&input, "password").filter(|p| !p.is_empty()),
-        prefix: opt_str(&input, "prefix"),
-        middlename: opt_str(&input, "middlename"),
-        suffix: opt_str(&input, "suffix"),
-        date_of_birth: opt_str(&input, "date_of_birth").or_else(|| opt_str(&input, "dob")),
+    let c = ctx
+        .domain
+        .create_customer(&new_customer(&input))
+        .map_err(refusal)?;
+    Ok(customer_output(&ctx.domain, &c))
+}
+
+/// The domain's [`NewCustomer`] from a `CustomerCreateInput` (or a `CustomerInput`, whose
+/// fields are the same but optional: an absent one reads as empty). `custom_attributes` are
+/// accepted and not kept.
+pub fn new_customer(input: &Map<String, Value>) -> NewCustomer {
+    NewCustomer {
+        email: opt_str(input, "email").unwrap_or_default(),
+        firstname: opt_str(input, "firstname").unwrap_or_default(),
+        lastname: opt_str(input, "lastname").unwrap_or_default(),
+        password: opt_str(input, "password").filter(|p| !p.is_empty()),
+        prefix: opt_str(input, "prefix"),
+        middlename: opt_str(input, "middlename"),
+        suffix: opt_str(input, "suffix"),
+        date_of_birth: opt_str(input, "date_of_birth").or_else(|| opt_str(input, "dob")),
         gender: input.get("gender").and_then(Value::as_i64),
-        taxvat: opt_str(&input, "taxvat"),
+        taxvat: opt_str(input, "taxvat"),
         is_subscribed: input
             .get("is_subscribed")
             .and_then(Value::as_bool)
@@ -34,7 +45,5 @@ pub fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, Fie
             .get("allow_remote_shopping_assistance")
             .and_then(Value::as_bool)
             .unwrap_or(false),
-    };
-    let c = ctx.domain.create_customer(&new).map_err(refusal)?;
-    Ok(customer_output(&ctx.domain, &c))
+    }
 }

@@ -13,14 +13,19 @@ use crate::domain::{Auth, Customer, Domain, Refusal, RefusalKind};
 use crate::graphql::{Engine, FieldError, Schema};
 use crate::profile::Profile;
 
+pub mod attributes_form;
 pub mod change_customer_password;
 pub mod confirm_email;
+pub mod create_customer;
 pub mod create_customer_v2;
+pub mod create_empty_cart;
 pub mod customer;
+pub mod customer_cart;
 pub mod exchange_otp_for_customer_token;
 pub mod generate_customer_token;
 pub mod generate_customer_token_as_admin;
 pub mod is_email_available;
+pub mod merge_carts;
 pub mod request_password_reset_email;
 pub mod resend_confirmation_email;
 pub mod reset_password;
@@ -54,6 +59,11 @@ pub fn build_engine(profile: Profile) -> Engine<RequestCtx> {
         .resolver("Query", "customer", customer::resolve)
         .resolver("Query", "isEmailAvailable", is_email_available::resolve)
         .resolver("Query", "storeConfig", store_config::resolve)
+        .resolver("Query", "attributesForm", attributes_form::resolve)
+        .resolver("Mutation", "createCustomer", create_customer::resolve)
+        .resolver("Query", "customerCart", customer_cart::resolve)
+        .resolver("Mutation", "createEmptyCart", create_empty_cart::resolve)
+        .resolver("Mutation", "mergeCarts", merge_carts::resolve)
         .resolver(
             "Mutation",
             "generateCustomerToken",
@@ -183,6 +193,36 @@ pub fn customer_json(domain: &Domain, c: &Customer) -> Value {
         "allow_remote_shopping_assistance": c.allow_remote_shopping_assistance,
         "confirmation_status": status,
         "group": { "uid": base64::engine::general_purpose::STANDARD.encode(c.group_id.to_string()) },
+        "addresses": [],
+        "default_billing": null,
+        "default_shipping": null,
+        "custom_attributes": [],
+    })
+}
+
+/// The signed-in customer's id, `None` for a guest; an admin token is refused like a guest
+/// would be on a customer-only operation.
+pub fn customer_or_guest(ctx: &RequestCtx) -> Result<Option<u64>, FieldError> {
+    match ctx.auth {
+        Auth::Customer { customer_id, .. } => Ok(Some(customer_id)),
+        Auth::Guest => Ok(None),
+        Auth::Admin { .. } => Err(authorization_error(msg::NOT_AUTHORIZED)),
+    }
+}
+
+/// The `Cart` object: the mock's carts are always empty.
+pub fn cart_json(domain: &Domain, cart: &crate::domain::cart::Cart) -> Value {
+    let email = cart
+        .customer_id
+        .and_then(|id| domain.current_customer(id).ok())
+        .map(|c| c.email);
+    json!({
+        "id": cart.id,
+        "email": email,
+        "is_virtual": false,
+        "items": [],
+        "total_quantity": 0.0,
+        "available_payment_methods": [],
     })
 }
 

@@ -229,7 +229,8 @@ fn customer_object_has_null_id_and_spec_fields() {
             "middlename": null, "lastname": "Costello", "suffix": null, "email": RONI,
             "date_of_birth": "1973-12-15", "dob": "1973-12-15", "gender": 2, "taxvat": null,
             "is_subscribed": false, "allow_remote_shopping_assistance": false,
-            "confirmation_status": "ACCOUNT_CONFIRMED", "group": {"uid": "MQ=="}
+            "confirmation_status": "ACCOUNT_CONFIRMED", "group": {"uid": "MQ=="},
+            "addresses": [], "default_billing": null, "default_shipping": null, "custom_attributes": []
         })
     );
 }
