@@ -295,7 +295,7 @@ fn limits(c: &mut Ctx) -> StepResult<()> {
     // top-level field is depth 0). __type, fields, type and m times ofType: depth 2 + m.
     let nested = |m: usize| {
         format!(
-            "{{ __type(name: \"Query\") {{ fields {{ type {{ {}name{} }} }} }} }}",
+            "{{ __type(name: \"IsEmailAvailableOutput\") {{ fields {{ type {{ {}name{} }} }} }} }}",
             "ofType { ".repeat(m),
             " }".repeat(m)
         )
