@@ -44,12 +44,6 @@ async fn run_suite(profile: Profile) -> Summary {
     summary
 }
 
-/// Scenarios where the mock disagrees with `spec/behaviour.md` (reported, not bent): the runner
-/// fails them, and this test insists they still fail, so fixing the mock means deleting a line.
-/// - `account/create_validation`: a variable missing two required input fields gets two
-///   errors; section 3 says only the first error is returned.
-const KNOWN_MOCK_DISAGREEMENTS: &[&str] = &["account/create_validation"];
-
 /// The same transcripts through insta's own assertion, so `cargo insta test` / `cargo insta
 /// review` work on `snapshots/` like on any insta snapshot.
 fn assert_with_insta(s: &Summary, profile: Profile) {
@@ -64,9 +58,6 @@ fn assert_with_insta(s: &Summary, profile: Profile) {
             let (Some(t), Some(_)) = (&r.transcript, &r.snapshot) else {
                 continue;
             };
-            if KNOWN_MOCK_DISAGREEMENTS.contains(&r.name.as_str()) {
-                continue;
-            }
             insta::assert_snapshot!(r.name.replace('/', "__"), t);
         }
     });
@@ -79,18 +70,8 @@ fn assert_all_passed(s: &Summary) {
         .filter(|r| r.status.label() == "FAIL")
         .map(|r| r.name.as_str())
         .collect();
-    let unexpected: Vec<&&str> = failed
-        .iter()
-        .filter(|f| !KNOWN_MOCK_DISAGREEMENTS.contains(f))
-        .collect();
-    assert!(unexpected.is_empty(), "failed: {unexpected:?}");
+    assert!(failed.is_empty(), "failed: {failed:?}");
     if std::env::var("CONFORM_FILTER").is_err() {
-        for known in KNOWN_MOCK_DISAGREEMENTS {
-            assert!(
-                failed.contains(known),
-                "{known} passes now: the mock was fixed, remove it from KNOWN_MOCK_DISAGREEMENTS"
-            );
-        }
         let skipped: Vec<&str> = s
             .records
             .iter()
