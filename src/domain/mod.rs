@@ -6,6 +6,7 @@
 //! Every time rule reads the one [`Clock`]. Expiry is uniformly `expires_at <= now` ⇒ expired.
 
 pub mod clock;
+pub mod console;
 pub mod fixtures;
 pub mod messages;
 pub mod rules;
@@ -20,6 +21,7 @@ use rand::Rng;
 use serde::Serialize;
 
 pub use clock::Clock;
+pub use console::{ConsoleAction, CustomerState};
 pub use fixtures::{AdminUser, CustomerFixture, FixtureError, Fixtures, Settings, StoreConfig};
 use messages as msg;
 pub use throttle::Throttle;
