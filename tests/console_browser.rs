@@ -5,6 +5,8 @@
 //! `assisted@example.com`; the test reads the code off the page, exchanges it with
 //! `generateCustomerToken`, and waits for the page's journal to show that request. Every wait
 //! polls the DOM with a bounded timeout; nothing sleeps for an expiry (the mock's clock is moved).
+//! Then, against a `paas-2.4.8` mock with a control token: the page asks for the token, hides
+//! Generate Login Code saying why, and its actions work with the token.
 //!
 //! - `SKIP_BROWSER_TESTS=1` skips the test with a printed reason. Without it, a missing browser
 //!   or driver fails the test with a message saying what to install.
@@ -18,7 +20,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use commerce_auth_mock::http::TestServer;
+use commerce_auth_mock::domain::Fixtures;
+use commerce_auth_mock::http::{ServeConfig, TestServer};
 use commerce_auth_mock::profile::Profile;
 use common::gql;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -106,6 +109,11 @@ impl Drop for Driver {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.profile_dir);
+        if std::thread::panicking() {
+            eprintln!("chromedriver's log: {}", self.log.display());
+        } else {
+            let _ = std::fs::remove_file(&self.log);
+        }
     }
 }
 
@@ -219,7 +227,10 @@ async fn console_generates_a_login_code_that_signs_in_and_shows_in_the_journal()
             )
         });
 
-    let result = drive(&client, &server).await;
+    let mut result = drive(&client, &server).await;
+    if result.is_ok() {
+        result = drive_guarded_paas(&client).await;
+    }
     let _ = client.close().await;
     drop(driver);
     result.expect("the browser run");
@@ -324,5 +335,70 @@ async fn drive(client: &Client, server: &TestServer) -> Result<(), String> {
         std::fs::write(&path, png).map_err(|e| format!("{}: {e}", path.display()))?;
         println!("screenshot written to {}", path.display());
     }
+    Ok(())
+}
+
+/// With `--control-token`, the page asks for the token before showing anything; on a paas
+/// profile, Generate Login Code is hidden and the page says why.
+async fn drive_guarded_paas(client: &Client) -> Result<(), String> {
+    let config = ServeConfig {
+        profile: Profile::Paas248,
+        control_token: Some("s3cret".into()),
+        ..ServeConfig::default()
+    };
+    let server = TestServer::start_config(config, Fixtures::embedded_default()).await;
+    client
+        .goto(&format!("{}/__mock/ui", server.base_url()))
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for(
+        client,
+        "the control token form",
+        "return document.querySelector('#token-form').hidden ? null : true",
+    )
+    .await;
+    client
+        .find(Locator::Css("#control-token"))
+        .await
+        .map_err(|e| e.to_string())?
+        .send_keys("s3cret")
+        .await
+        .map_err(|e| e.to_string())?;
+    click(client, "#token-form-el button[type=submit]").await;
+    wait_for(
+        client,
+        "the console to load with the token",
+        "return document.body.dataset.ready || null",
+    )
+    .await;
+    let hidden = client
+        .execute(
+            "return [...document.querySelectorAll('button[data-action=otp]')].map(b => b.hidden)",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    assert_eq!(hidden, json!([true, true, true, true, true, true]));
+    let note = client
+        .execute("return document.querySelector('#otc-note').textContent", vec![])
+        .await
+        .map_err(|e| e.to_string())?;
+    assert_eq!(
+        note,
+        json!("Generate Login Code is unavailable: POST /V1/customer/{id}/otp exists only on the saas profile, and this mock runs paas-2.4.8.")
+    );
+    // Actions work with the token: unlock the locked customer from the page.
+    click(
+        client,
+        r#"tr[data-email="locked@example.com"] button[data-action=lock]"#,
+    )
+    .await;
+    wait_for(
+        client,
+        "the unlock",
+        r#"const c = document.querySelector('tr[data-email="locked@example.com"] button[data-action=lock]'); return c && c.textContent === 'Lock' ? true : null;"#,
+    )
+    .await;
+    assert_eq!(server.domain.customer_state(4).unwrap().locked_until, None);
     Ok(())
 }
