@@ -8,6 +8,7 @@
 pub mod attributes;
 pub mod cart;
 pub mod clock;
+pub mod console;
 pub mod fixtures;
 pub mod messages;
 pub mod rules;
@@ -22,6 +23,7 @@ use rand::Rng;
 use serde::Serialize;
 
 pub use clock::Clock;
+pub use console::{ConsoleAction, CustomerState};
 pub use fixtures::{AdminUser, CustomerFixture, FixtureError, Fixtures, Settings, StoreConfig};
 use messages as msg;
 pub use throttle::Throttle;

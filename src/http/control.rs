@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use crate::domain::{Email, EmailKind};
 
 use super::front_door::{bearer_token, json_response};
-use super::AppState;
+use super::{console, control_customers, AppState};
 
 /// What `GET /__mock/health` lists under `capabilities`.
 pub const CAPABILITIES: [&str; 4] = ["clock", "outbox", "journal", "reset"];
@@ -41,8 +41,12 @@ pub fn routes(app: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/outbox", get(outbox_get).delete(outbox_delete))
         .route("/reset", axum::routing::post(reset))
         .route("/journal", get(journal_get).delete(journal_delete))
+        .route("/customers", get(control_customers::list))
+        .route("/customers/{id}", axum::routing::post(control_customers::act))
         .fallback(unknown)
         .layer(middleware::from_fn_with_state(app, require_control_token))
+        // The console page holds no state; what it fetches is guarded (see `console.rs`).
+        .route("/ui", get(console::page))
 }
 
 /// Refuses control requests without `Authorization: Bearer <control token>` when one is set.

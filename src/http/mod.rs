@@ -4,7 +4,9 @@
 //! GraphQL controller does (spec section 2), asks the domain who the bearer is, and hands the
 //! document to the engine. Statuses come from the profile table.
 
+mod console;
 mod control;
+mod control_customers;
 mod front_door;
 pub mod journal;
 pub mod rest;
