@@ -220,15 +220,20 @@ pub struct Fixtures {
     pub admin_users: Vec<AdminUser>,
     /// Static admin tokens (stand-ins for Adobe IMS tokens): token → admin username.
     pub admin_tokens: BTreeMap<String, String>,
+    /// Fault injection rules, kept as JSON: the domain knows nothing of HTTP. The HTTP layer
+    /// reads and checks them (`src/http/faults.rs`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<Value>,
 }
 
-const TOP_LEVEL_KEYS: [&str; 6] = [
+const TOP_LEVEL_KEYS: [&str; 7] = [
     "$comment",
     "settings",
     "store_config",
     "customers",
     "admin_users",
     "admin_tokens",
+    "faults",
 ];
 
 impl Fixtures {
@@ -295,6 +300,7 @@ impl Fixtures {
             Some(v) => typed_at(&v, "admin_tokens").map_err(|(p, m)| invalid(&p, m))?,
             None => BTreeMap::new(),
         };
+        let faults: Vec<Value> = list_at(section("faults"), "faults").map_err(|(p, m)| invalid(&p, m))?;
         let fixtures = Fixtures {
             source: source_name.to_string(),
             settings,
@@ -302,6 +308,7 @@ impl Fixtures {
             customers,
             admin_users,
             admin_tokens,
+            faults,
         };
         fixtures.check().map_err(|(p, m)| invalid(&p, m))?;
         Ok(fixtures)
