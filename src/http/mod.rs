@@ -5,6 +5,7 @@
 //! document to the engine. Statuses come from the profile table.
 
 mod control;
+pub mod faults;
 mod front_door;
 pub mod journal;
 pub mod rest;

@@ -21,6 +21,7 @@ use crate::graphql::Engine;
 use crate::ops::{self, RequestCtx};
 use crate::profile::Profile;
 
+use super::faults::{self, Faults};
 use super::front_door::{self, DocumentCache};
 use super::journal::{self, Journal};
 use super::{control, rest};
@@ -64,12 +65,15 @@ pub struct AppState {
     pub config: ServeConfig,
     /// The last requests, for `GET /__mock/journal`.
     pub journal: Journal,
+    /// Injected faults (`/__mock/faults`, fixtures `faults`).
+    pub faults: Faults,
 }
 
 impl AppState {
     pub fn new(config: ServeConfig, fixtures: Fixtures, clock: Clock) -> Self {
         AppState {
             profile: config.profile,
+            faults: Faults::from_fixtures(&fixtures),
             domain: Arc::new(Domain::new(fixtures, clock)),
             engine: ops::build_engine(config.profile),
             documents: DocumentCache::new(1024),
@@ -145,6 +149,7 @@ pub fn router(app: Arc<AppState>) -> Router {
         routes = routes.nest("/__mock", control::routes(app.clone()));
     }
     routes
+        .layer(middleware::from_fn_with_state(app.clone(), faults::inject))
         .layer(cors)
         .layer(middleware::from_fn(options_are_204))
         .layer(middleware::from_fn_with_state(app.clone(), journal::record))
