@@ -85,6 +85,7 @@ async fn health(State(app): State<Arc<AppState>>) -> Response {
         "profile": app.profile.name(),
         "clock": clock_json(&app),
         "capabilities": CAPABILITIES,
+        "fixtures": app.fixtures_status.to_json(),
     });
     json_response(200, &body)
 }
