@@ -118,8 +118,9 @@ impl WatchTask {
     /// taken as loaded.
     pub fn start(app: Arc<AppState>, path: PathBuf, interval: Duration) -> WatchTask {
         let (tx, mut rx) = oneshot::channel::<()>();
+        // Taken now, not when the task first runs, so a save right after start is not missed.
+        let mut seen = stamp(&path);
         tokio::spawn(async move {
-            let mut seen = stamp(&path);
             let mut tick = tokio::time::interval(interval);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
