@@ -7,10 +7,12 @@
 mod console;
 mod control;
 mod control_customers;
+pub mod faults;
 mod front_door;
 pub mod journal;
 pub mod rest;
 mod server;
+pub mod watch;
 
 pub use front_door::DocumentCache;
 pub use server::{router, serve, AppState, PurgeTask, ServeConfig, TestServer, PURGE_INTERVAL};
