@@ -23,7 +23,7 @@ use super::front_door::{bearer_token, json_response};
 use super::{console, control_customers, AppState};
 
 /// What `GET /__mock/health` lists under `capabilities`.
-pub const CAPABILITIES: [&str; 4] = ["clock", "outbox", "journal", "reset"];
+pub const CAPABILITIES: [&str; 7] = ["clock", "outbox", "journal", "reset", "customers", "faults", "ui"];
 
 const CLOCK_USAGE: &str =
     "Send JSON {\"action\":\"freeze\"}, {\"action\":\"advance\",\"seconds\":<integer>}, \
