@@ -4,9 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use commerce_auth_mock::conform;
 use commerce_auth_mock::http::{self, ServeConfig};
 use commerce_auth_mock::profile::Profile;
+use commerce_auth_mock::{conform, fixtures_cli};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -25,6 +25,23 @@ enum Command {
     Serve(ServeArgs),
     /// Check a target server (the mock or a real backend) against the contract.
     Conform(conform::ConformArgs),
+    /// Check or create fixture files.
+    #[command(subcommand)]
+    Fixtures(FixturesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum FixturesCommand {
+    /// Print every problem of a fixtures file (exit 1), or a one-line summary (exit 0).
+    Check { file: PathBuf },
+    /// Write a commented starting fixtures file (the defaults, explained).
+    Init {
+        #[arg(default_value = "fixtures.json")]
+        file: PathBuf,
+        /// Overwrite FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -39,8 +56,11 @@ struct ServeArgs {
     #[arg(long, env = "COMMERCE_AUTH_MOCK_PROFILE", default_value = "saas")]
     profile: Profile,
     /// A fixtures file to serve instead of the embedded defaults.
-    #[arg(long, env = "COMMERCE_AUTH_MOCK_FIXTURES")]
+    #[arg(long, env = "COMMERCE_AUTH_MOCK_FIXTURES", value_name = "FILE")]
     fixtures: Option<PathBuf>,
+    /// Reload the --fixtures file when it changes (a broken file keeps the last good state).
+    #[arg(long, env = "COMMERCE_AUTH_MOCK_WATCH")]
+    watch: bool,
     /// Allow only these CORS origins (repeatable; default: any origin).
     #[arg(
         long = "cors-origin",
@@ -60,6 +80,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => {
+            if args.watch && args.fixtures.is_none() {
+                use clap::CommandFactory;
+                Cli::command()
+                    .error(
+                        clap::error::ErrorKind::MissingRequiredArgument,
+                        "--watch needs a fixtures file to watch: pass --fixtures FILE",
+                    )
+                    .exit();
+            }
             init_tracing();
             let config = ServeConfig {
                 host: args.host,
@@ -69,6 +98,7 @@ fn main() -> ExitCode {
                 cors_origins: args.cors_origins,
                 control_token: args.control_token,
                 no_control: args.no_control,
+                watch: args.watch,
             };
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(rt) => rt,
@@ -86,6 +116,10 @@ fn main() -> ExitCode {
             }
         }
         Command::Conform(args) => ExitCode::from(conform::run(args).clamp(0, 255) as u8),
+        Command::Fixtures(FixturesCommand::Check { file }) => ExitCode::from(fixtures_cli::check(&file)),
+        Command::Fixtures(FixturesCommand::Init { file, force }) => {
+            ExitCode::from(fixtures_cli::init(&file, force))
+        }
     }
 }
 

@@ -252,3 +252,17 @@ async fn exchange_otp_mutation_exists_only_in_saas() {
     let r = gql(&server.graphql_url(), q, json!({}), &[]).await;
     assert!(r.json().get("data").is_some(), "{}", r.body);
 }
+
+#[tokio::test]
+async fn a_variable_with_several_problems_reports_only_the_first() {
+    assert_on_every_profile(
+        "mutation($input: CustomerCreateInput!) { createCustomerV2(input: $input) { customer { email } } }",
+        json!({"input": {"lastname": "Runner"}}),
+        &validation_error(
+            r#"Variable "$input" got invalid value {"lastname":"Runner"}; Field "email" of required type "String!" was not provided."#,
+            1,
+            10,
+        ),
+    )
+    .await;
+}

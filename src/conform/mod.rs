@@ -1,15 +1,98 @@
-//! Placeholder of the conformance runner (the real one lands from branch `conform`).
+//! `conform`: checks a target server (the mock, or a real Adobe Commerce / Magento) against the
+//! contract of `spec/behaviour.md`, over HTTP only.
+//!
+//! ```text
+//! # against the mock (clock, outbox and admin found automatically)
+//! commerce-auth-mock conform --target http://127.0.0.1:4000/graphql --admin-token mock-admin-token
+//! # against a real 2.4.8 store with Mailpit, real waits up to 40 s, CI reports
+//! commerce-auth-mock conform --target https://shop.example/graphql --profile paas-2.4.8 \
+//!     --admin-username ci --admin-password … --mailbox http://mailpit:8025 --slow \
+//!     --junit conform.xml --json conform.json
+//! ```
+//!
+//! It never imports the mock's code: its reference model ([`model`]) is a second, independent,
+//! deliberately simple statement of the rules. Layout (after nextest): listing and running in
+//! [`runner`], which emits [`event`]s that the reporters in [`report`] consume.
+//!
+//! Snapshots: every scenario's normalised transcript is compared with
+//! `snapshots/<profile>/<area>__<name>.snap` (insta's format). The set is built into the binary;
+//! `--snapshots DIR` reads a checkout's directory instead and writes `<name>.snap.new` beside a
+//! mismatching (or missing) snapshot, for `cargo insta review`. `--accept` or
+//! `INSTA_UPDATE=always` writes `.snap` directly; review every accepted file against the spec.
+//!
+//! Safety on real servers: only accounts created by the run (`conformance+<run id>-<n>@<domain>`),
+//! deleted at the end when admin access allows (the report lists what was not), throttle and
+//! lockout scenarios on fresh accounts, wrong admin credentials under a run-scoped user name, a
+//! bounded request rate (`--rate`, 10/s by default against non-mock targets) and no retries.
+//!
+//! Exit codes (stable): 0 everything that ran passed; 1 something failed; 2 the run could not
+//! start (bad arguments, target unreachable, the mock serving another profile). Report files that
+//! cannot be written are reported on stderr without changing the code.
 
-/// Options of `conform`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct ConformArgs {
-    /// The target's GraphQL endpoint.
-    #[arg(long, env = "CONFORM_TARGET")]
-    pub target: String,
+pub mod cli;
+pub mod event;
+pub mod model;
+pub mod normalize;
+pub mod properties;
+pub mod report;
+pub mod runner;
+pub mod scenarios;
+pub mod snapshot;
+pub mod target;
+
+pub use cli::ConformArgs;
+
+use event::{Reporter, Summary};
+
+/// The exit code of a finished (or unstartable) run.
+pub fn exit_code(result: &Result<Summary, runner::StartError>) -> i32 {
+    match result {
+        Err(_) => 2,
+        Ok(s) if s.failed() > 0 => 1,
+        Ok(_) => 0,
+    }
 }
 
-/// Runs the suite; returns the exit code.
-pub fn run(_args: ConformArgs) -> i32 {
-    eprintln!("conform: not available yet");
-    2
+/// The standard reporters for `args`: human on stdout, plus JUnit and JSON files when asked.
+pub fn reporters(args: &ConformArgs) -> Vec<Box<dyn Reporter>> {
+    let mut v: Vec<Box<dyn Reporter>> = vec![Box::new(report::human::Human::stdout(!args.no_progress))];
+    if let Some(p) = &args.junit {
+        v.push(Box::new(report::junit::Junit::new(
+            p.clone(),
+            args.profile.name().into(),
+        )));
+    }
+    if let Some(p) = &args.json {
+        v.push(Box::new(report::json::JsonReport::new(p.clone())));
+    }
+    v
+}
+
+/// Run `conform` and return the process exit code. Blocking: the HTTP client runs on its own
+/// thread and runtime, so this may be called from anywhere; from async code prefer [`run_async`].
+pub fn run(args: ConformArgs) -> i32 {
+    if args.list {
+        print!("{}", runner::list(args.profile));
+        return 0;
+    }
+    let handle = std::thread::spawn(move || {
+        let result = runner::execute(&args, reporters(&args));
+        if let Err(e) = &result {
+            eprintln!("conform: could not start: {e}");
+        }
+        exit_code(&result)
+    });
+    handle.join().unwrap_or(2)
+}
+
+/// [`run`] from async code (on a blocking thread).
+pub async fn run_async(args: ConformArgs) -> i32 {
+    tokio::task::spawn_blocking(move || run(args)).await.unwrap_or(2)
+}
+
+/// Run with the given reporters, returning the summary (for tests and embedding).
+pub fn run_with(args: ConformArgs, reporters: Vec<Box<dyn Reporter>>) -> Result<Summary, runner::StartError> {
+    std::thread::spawn(move || runner::execute(&args, reporters))
+        .join()
+        .unwrap_or_else(|_| Err(runner::StartError("the runner panicked".into())))
 }

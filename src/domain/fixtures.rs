@@ -224,9 +224,13 @@ pub struct Fixtures {
     /// `attributesForm` forms: form code → its attributes (default: Magento's
     /// `customer_account_create`, see [`attributes::default_forms`]).
     pub attribute_forms: BTreeMap<String, Vec<AttributeMetadata>>,
+    /// Fault injection rules, kept as JSON: the domain knows nothing of HTTP. The HTTP layer
+    /// reads and checks them (`src/http/faults.rs`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<Value>,
 }
 
-const TOP_LEVEL_KEYS: [&str; 7] = [
+const TOP_LEVEL_KEYS: [&str; 8] = [
     "$comment",
     "settings",
     "store_config",
@@ -234,6 +238,7 @@ const TOP_LEVEL_KEYS: [&str; 7] = [
     "admin_users",
     "admin_tokens",
     "attribute_forms",
+    "faults",
 ];
 
 impl Fixtures {
@@ -320,6 +325,7 @@ impl Fixtures {
             }
             None => attributes::default_forms(),
         };
+        let faults: Vec<Value> = list_at(section("faults"), "faults").map_err(|(p, m)| invalid(&p, m))?;
         let fixtures = Fixtures {
             source: source_name.to_string(),
             settings,
@@ -328,6 +334,7 @@ impl Fixtures {
             admin_users,
             admin_tokens,
             attribute_forms,
+            faults,
         };
         fixtures.check().map_err(|(p, m)| invalid(&p, m))?;
         Ok(fixtures)

@@ -8,7 +8,9 @@
 pub mod attributes;
 pub mod cart;
 pub mod clock;
+pub mod console;
 pub mod fixtures;
+mod generations;
 pub mod messages;
 pub mod rules;
 pub mod throttle;
@@ -22,7 +24,9 @@ use rand::Rng;
 use serde::Serialize;
 
 pub use clock::Clock;
+pub use console::{ConsoleAction, CustomerState};
 pub use fixtures::{AdminUser, CustomerFixture, FixtureError, Fixtures, Settings, StoreConfig};
+use generations::FixtureGenerations;
 use messages as msg;
 pub use throttle::Throttle;
 use token::{Claims, UTYPID_ADMIN, UTYPID_CUSTOMER};
@@ -383,7 +387,8 @@ impl State {
 /// ```
 #[derive(Debug)]
 pub struct Domain {
-    fixtures: Fixtures,
+    /// The fixtures in force are the newest generation (see [`Domain::replace_fixtures`]).
+    fixtures: FixtureGenerations,
     clock: Clock,
     state: Mutex<State>,
 }
@@ -405,7 +410,7 @@ impl Domain {
     pub fn new(fixtures: Fixtures, clock: Clock) -> Domain {
         let state = Mutex::new(State::from_fixtures(&fixtures));
         Domain {
-            fixtures,
+            fixtures: FixtureGenerations::new(fixtures),
             clock,
             state,
         }
@@ -416,16 +421,16 @@ impl Domain {
     }
 
     pub fn settings(&self) -> &Settings {
-        &self.fixtures.settings
+        &self.fixtures().settings
     }
 
     pub fn store_config(&self) -> &StoreConfig {
-        &self.fixtures.store_config
+        &self.fixtures().store_config
     }
 
     /// The attributes of an `attributesForm` form, `None` for a form the fixtures do not have.
     pub fn attribute_form(&self, form_code: &str) -> Option<&[attributes::AttributeMetadata]> {
-        self.fixtures.attribute_forms.get(form_code).map(Vec::as_slice)
+        self.fixtures().attribute_forms.get(form_code).map(Vec::as_slice)
     }
 
     /// A new guest cart (`createEmptyCart` without a customer token).
@@ -449,7 +454,7 @@ impl Domain {
     }
 
     pub fn fixtures(&self) -> &Fixtures {
-        &self.fixtures
+        self.fixtures.latest()
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -459,7 +464,16 @@ impl Domain {
 
     /// Back to the fixtures, atomically (customers, counters, secrets, revocations, outbox).
     pub fn reset(&self) {
-        *self.state() = State::from_fixtures(&self.fixtures);
+        *self.state() = State::from_fixtures(self.fixtures());
+    }
+
+    /// New fixtures in force (`serve --watch`), and the state reset to them, under the one lock:
+    /// a request sees the old fixtures and state or the new ones. A request already running may
+    /// finish with settings it borrowed before the swap.
+    pub fn replace_fixtures(&self, fixtures: Fixtures) {
+        let mut state = self.state();
+        let fixtures = self.fixtures.push(fixtures);
+        *state = State::from_fixtures(fixtures);
     }
 
     /// Drops expired throttle windows and one-time codes.
@@ -1014,12 +1028,12 @@ impl Domain {
     // ----- admin side (spec 5.9, 6) ---------------------------------------------------------
 
     pub fn admin_by_id(&self, id: u64) -> Option<&AdminUser> {
-        self.fixtures.admin_users.iter().find(|a| a.id == id)
+        self.fixtures().admin_users.iter().find(|a| a.id == id)
     }
 
     fn static_token_admin(&self, bearer: &str) -> Option<&AdminUser> {
-        let username = self.fixtures.admin_tokens.get(bearer)?;
-        self.fixtures
+        let username = self.fixtures().admin_tokens.get(bearer)?;
+        self.fixtures()
             .admin_users
             .iter()
             .find(|a| a.username.eq_ignore_ascii_case(username))
@@ -1039,7 +1053,7 @@ impl Domain {
                 return Err(AdminLoginError::Throttled);
             }
             let found = self
-                .fixtures
+                .fixtures()
                 .admin_users
                 .iter()
                 .find(|a| a.username.eq_ignore_ascii_case(username) && a.password == password);

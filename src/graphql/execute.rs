@@ -62,7 +62,12 @@ pub fn execute<C>(engine: &Engine<C>, ctx: &C, doc: &Document, raw: &Map<String,
     };
     let vars = match coerce_variables(schema, op, raw) {
         Ok(v) => v,
-        Err(errors) => return ExecutionResult { errors, data: None },
+        // graphql-php reports every variable error; Magento returns only the first error of a
+        // request that fails before execution (spec section 3), so the rest are dropped here.
+        Err(mut errors) => {
+            errors.truncate(1);
+            return ExecutionResult { errors, data: None };
+        }
     };
     let fragments: Vec<&FragmentDef> = doc
         .definitions

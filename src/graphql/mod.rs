@@ -23,7 +23,7 @@
 mod execute;
 mod introspection;
 mod schema;
-mod syntax;
+pub(crate) mod syntax;
 mod validate;
 mod values;
 

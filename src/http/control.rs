@@ -18,11 +18,12 @@ use serde_json::{json, Value};
 
 use crate::domain::{Email, EmailKind};
 
+use super::faults;
 use super::front_door::{bearer_token, json_response};
-use super::AppState;
+use super::{console, control_customers, AppState};
 
 /// What `GET /__mock/health` lists under `capabilities`.
-pub const CAPABILITIES: [&str; 4] = ["clock", "outbox", "journal", "reset"];
+pub const CAPABILITIES: [&str; 7] = ["clock", "outbox", "journal", "reset", "customers", "faults", "ui"];
 
 const CLOCK_USAGE: &str =
     "Send JSON {\"action\":\"freeze\"}, {\"action\":\"advance\",\"seconds\":<integer>}, \
@@ -41,8 +42,17 @@ pub fn routes(app: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/outbox", get(outbox_get).delete(outbox_delete))
         .route("/reset", axum::routing::post(reset))
         .route("/journal", get(journal_get).delete(journal_delete))
+        .route("/customers", get(control_customers::list))
+        .route("/customers/{id}", axum::routing::post(control_customers::act))
+        .route(
+            "/faults",
+            get(faults::list).post(faults::add).delete(faults::clear),
+        )
+        .route("/faults/{id}", axum::routing::delete(faults::remove))
         .fallback(unknown)
         .layer(middleware::from_fn_with_state(app, require_control_token))
+        // The console page holds no state; what it fetches is guarded (see `console.rs`).
+        .route("/ui", get(console::page))
 }
 
 /// Refuses control requests without `Authorization: Bearer <control token>` when one is set.
@@ -62,7 +72,7 @@ async fn unknown() -> Response {
     message(
         404,
         "Unknown control route. Available: GET /__mock/health, GET|POST /__mock/clock, GET|DELETE /__mock/outbox, \
-         POST /__mock/reset, GET|DELETE /__mock/journal.",
+         POST /__mock/reset, GET|DELETE /__mock/journal, GET|POST|DELETE /__mock/faults, DELETE /__mock/faults/{id}.",
     )
 }
 
@@ -79,6 +89,7 @@ async fn health(State(app): State<Arc<AppState>>) -> Response {
         "profile": app.profile.name(),
         "clock": clock_json(&app),
         "capabilities": CAPABILITIES,
+        "fixtures": app.fixtures_status.to_json(),
     });
     json_response(200, &body)
 }
@@ -159,6 +170,7 @@ async fn outbox_delete(State(app): State<Arc<AppState>>) -> Response {
 
 async fn reset(State(app): State<Arc<AppState>>) -> Response {
     app.domain.reset();
+    app.faults.reset();
     app.journal.clear();
     json_response(200, &json!({ "reset": true }))
 }

@@ -14,6 +14,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use serde::Serialize;
 
+use super::faults::FaultMark;
 use super::front_door::GraphqlSummary;
 use super::AppState;
 
@@ -32,6 +33,9 @@ pub struct JournalEntry {
     pub status: u16,
     /// Time spent answering, in milliseconds, rounded to 0.01 ms.
     pub duration_ms: f64,
+    /// The injected fault that shaped the answer, if any (`status` 0: the connection was dropped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<FaultMark>,
 }
 
 /// A bounded, shared list of [`JournalEntry`]. A std mutex: each critical section is a push or
@@ -104,13 +108,16 @@ pub async fn record(State(app): State<Arc<AppState>>, request: Request, next: Ne
             "request"
         );
     }
+    let fault = response.extensions().get::<FaultMark>().cloned();
+    let dropped = fault.as_ref().is_some_and(|f| f.kind == "drop");
     app.journal.record(JournalEntry {
         at,
         method,
         path,
         operation,
-        status: response.status().as_u16(),
+        status: if dropped { 0 } else { response.status().as_u16() },
         duration_ms: (elapsed_ms * 100.0).round() / 100.0,
+        fault,
     });
     response
 }
@@ -127,6 +134,7 @@ mod tests {
             operation: None,
             status: 200,
             duration_ms: 0.0,
+            fault: None,
         }
     }
 

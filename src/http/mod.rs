@@ -4,11 +4,15 @@
 //! GraphQL controller does (spec section 2), asks the domain who the bearer is, and hands the
 //! document to the engine. Statuses come from the profile table.
 
+mod console;
 mod control;
+mod control_customers;
+pub mod faults;
 mod front_door;
 pub mod journal;
 pub mod rest;
 mod server;
+pub mod watch;
 
 pub use front_door::DocumentCache;
 pub use server::{router, serve, AppState, PurgeTask, ServeConfig, TestServer, PURGE_INTERVAL};

@@ -21,8 +21,10 @@ use crate::graphql::Engine;
 use crate::ops::{self, RequestCtx};
 use crate::profile::Profile;
 
+use super::faults::{self, Faults};
 use super::front_door::{self, DocumentCache};
 use super::journal::{self, Journal};
+use super::watch::{self, FixtureStatus, WatchTask, WATCH_INTERVAL};
 use super::{control, rest};
 
 /// How `serve` was asked to run.
@@ -39,6 +41,8 @@ pub struct ServeConfig {
     pub control_token: Option<String>,
     /// Removes the `/__mock/*` control API entirely.
     pub no_control: bool,
+    /// Reload `fixtures` when the file changes (`serve --watch`).
+    pub watch: bool,
 }
 
 impl Default for ServeConfig {
@@ -51,6 +55,7 @@ impl Default for ServeConfig {
             cors_origins: Vec::new(),
             control_token: None,
             no_control: false,
+            watch: false,
         }
     }
 }
@@ -64,12 +69,18 @@ pub struct AppState {
     pub config: ServeConfig,
     /// The last requests, for `GET /__mock/journal`.
     pub journal: Journal,
+    /// Injected faults (`/__mock/faults`, fixtures `faults`).
+    pub faults: Faults,
+    /// The fixtures file and its last (re)load, for `GET /__mock/health`.
+    pub fixtures_status: FixtureStatus,
 }
 
 impl AppState {
     pub fn new(config: ServeConfig, fixtures: Fixtures, clock: Clock) -> Self {
         AppState {
             profile: config.profile,
+            faults: Faults::from_fixtures(&fixtures),
+            fixtures_status: FixtureStatus::new(config.fixtures.as_deref(), clock.now()),
             domain: Arc::new(Domain::new(fixtures, clock)),
             engine: ops::build_engine(config.profile),
             documents: DocumentCache::new(1024),
@@ -145,6 +156,7 @@ pub fn router(app: Arc<AppState>) -> Router {
         routes = routes.nest("/__mock", control::routes(app.clone()));
     }
     routes
+        .layer(middleware::from_fn_with_state(app.clone(), faults::inject))
         .layer(cors)
         .layer(middleware::from_fn(options_are_204))
         .layer(middleware::from_fn_with_state(app.clone(), journal::record))
@@ -191,7 +203,8 @@ impl Drop for PurgeTask {
 /// Runs the mock until Ctrl-C or SIGTERM; in-flight requests finish before it returns.
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let fixtures = match &config.fixtures {
-        Some(path) => Fixtures::load(path)?,
+        Some(path) => watch::load_fixtures(path)?,
+        None if config.watch => anyhow::bail!("--watch needs a fixtures file to watch: pass --fixtures FILE"),
         None => Fixtures::embedded_default(),
     };
     let addr = format!("{}:{}", config.host, config.port);
@@ -207,11 +220,18 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         app.profile
     );
     let purge = PurgeTask::start(app.domain.clone());
+    let watch = start_watch(&app);
     axum::serve(listener, router(app))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
-    drop(purge);
+    drop((purge, watch));
     Ok(())
+}
+
+/// The `--watch` task, when asked for and there is a file to watch.
+fn start_watch(app: &Arc<AppState>) -> Option<WatchTask> {
+    let path = app.config.fixtures.clone().filter(|_| app.config.watch)?;
+    Some(WatchTask::start(app.clone(), path, WATCH_INTERVAL))
 }
 
 async fn shutdown_signal() {
@@ -240,6 +260,7 @@ pub struct TestServer {
     pub domain: Arc<Domain>,
     shutdown: Option<oneshot::Sender<()>>,
     _purge: PurgeTask,
+    _watch: Option<WatchTask>,
 }
 
 /// Where the virtual clock of a [`TestServer`] starts: 2026-01-01T00:00:00Z.
@@ -285,6 +306,7 @@ impl TestServer {
             addr,
             domain: app.domain.clone(),
             _purge: PurgeTask::start(app.domain.clone()),
+            _watch: start_watch(&app),
             app,
             shutdown: Some(tx),
         }

@@ -194,7 +194,7 @@ pub fn require_admin<'a>(
 }
 
 /// The part of `path` after `V1/`, when `path` is under a REST prefix the profile serves.
-fn v1_tail<'p>(app: &AppState, path: &'p str) -> Option<&'p str> {
+pub(crate) fn v1_tail<'p>(app: &AppState, path: &'p str) -> Option<&'p str> {
     if let Some(rest) = path.strip_prefix("/rest/") {
         if let Some(tail) = rest.strip_prefix("V1/") {
             return Some(tail);

@@ -1,0 +1,202 @@
+//! Accounts (behaviour.md 5.4, 5.8, 5.10): createCustomerV2, updateCustomerV2 and the
+//! assistance flag, `customer` authorisation, isEmailAvailable.
+
+use serde_json::json;
+
+use super::{q, Area, Ctx, Need, Scenario, StepResult, ALL};
+
+fn s(
+    name: &'static str,
+    needs: &'static [Need],
+    description: &'static str,
+    run: fn(&mut Ctx) -> StepResult<()>,
+) -> Scenario {
+    Scenario {
+        name,
+        area: Area::Account,
+        description,
+        profiles: ALL,
+        needs,
+        source: file!(),
+        run,
+    }
+}
+
+pub fn scenarios() -> Vec<Scenario> {
+    vec![
+        s(
+            "account/create",
+            &[],
+            "createCustomerV2 returns the customer with id null; the same email twice is refused",
+            create,
+        ),
+        s(
+            "account/create_validation",
+            &[],
+            "createCustomerV2 input checks: missing fields, invalid emails, empty names",
+            create_validation,
+        ),
+        s(
+            "account/update_and_assistance_flag",
+            &[],
+            "updateCustomerV2 messages; the assistance flag is stored and returned",
+            update,
+        ),
+        s(
+            "account/customer_operations_need_a_token",
+            &[],
+            "customer, updateCustomerV2, changeCustomerPassword as a guest",
+            guest,
+        ),
+        s(
+            "account/is_email_available",
+            &[],
+            "isEmailAvailable messages; true for any address",
+            is_email_available,
+        ),
+    ]
+}
+
+fn create(c: &mut Ctx) -> StepResult<()> {
+    let email = c.fresh_email();
+    let input =
+        json!({"firstname": "Conform", "lastname": "Runner", "email": email, "password": super::PASSWORD});
+    let r = c.gql("create an account", q::CREATE, json!({"input": input}))?;
+    if r.at("/data/createCustomerV2/customer/email").is_some() {
+        c.run.created.borrow_mut().push(email.clone());
+    }
+    c.check_eq(
+        r.at("/data/createCustomerV2/customer/id"),
+        Some(&json!(null)),
+        "customer id is null",
+    )?;
+    c.gql("the same email again", q::CREATE, json!({"input": input}))?;
+    let mut upper = input.clone();
+    let up = email.to_uppercase();
+    c.norm.add(up.clone(), "[email-1:upper]");
+    upper["email"] = json!(up);
+    c.gql("the same email in upper case", q::CREATE, json!({"input": upper}))?;
+    let other = c.fresh_email();
+    let r = c.gql(
+        "an account without a password",
+        q::CREATE,
+        json!({"input": {"firstname": "Conform", "lastname": "Runner", "email": other}}),
+    )?;
+    if r.at("/data/createCustomerV2/customer/email").is_some() {
+        c.run.created.borrow_mut().push(other);
+    }
+    Ok(())
+}
+
+fn create_validation(c: &mut Ctx) -> StepResult<()> {
+    c.gql(
+        "empty input: email is reported first",
+        "mutation { createCustomerV2(input: {}) { customer { email } } }",
+        json!({}),
+    )?;
+    c.gql(
+        "a variable missing email and firstname: only the first error",
+        "mutation($input: CustomerCreateInput!) { createCustomerV2(input: $input) { customer { email } } }",
+        json!({"input": {"lastname": "Runner"}}),
+    )?;
+    for bad in [
+        "plainaddress",
+        "#@%^%#$@#$@#.com",
+        "@example.com",
+        "Joe Smith <email@example.com>",
+        "email.example.com",
+        "email@example@example.com",
+        "email@example.com (Joe Smith)",
+        "email@example",
+    ] {
+        let input =
+            json!({"firstname": "Conform", "lastname": "Runner", "email": bad, "password": super::PASSWORD});
+        c.gql(
+            &format!("invalid email {bad}"),
+            q::CREATE,
+            json!({"input": input}),
+        )?;
+    }
+    let email = c.fresh_email();
+    c.gql(
+        "empty firstname",
+        q::CREATE,
+        json!({"input": {"firstname": "", "lastname": "Runner", "email": email, "password": super::PASSWORD}}),
+    )?;
+    c.gql(
+        "empty lastname",
+        q::CREATE,
+        json!({"input": {"firstname": "Conform", "lastname": "", "email": email, "password": super::PASSWORD}}),
+    )?;
+    Ok(())
+}
+
+fn update(c: &mut Ctx) -> StepResult<()> {
+    let a = c.account()?;
+    let token = c.sign_in_quiet(&a.email, &a.password)?;
+    let step = |c: &mut Ctx, title: &str, input: serde_json::Value| {
+        c.gql_as(title, &token, q::UPDATE, json!({ "input": input }))
+    };
+    step(c, "empty input", json!({}))?;
+    step(c, "empty firstname", json!({"firstname": ""}))?;
+    step(c, "empty lastname", json!({"lastname": ""}))?;
+    step(c, "gender 7", json!({"gender": 7}))?;
+    // The exact wording of a bad date is not specified: only that it contains "Invalid date".
+    let req = c.t.gql_req(
+        q::UPDATE,
+        Some(json!({"input": {"date_of_birth": "not-a-date"}})),
+        Some(&token),
+    );
+    let r = c.quiet(req)?;
+    c.check(
+        r.message().is_some_and(|m| m.contains("Invalid date")),
+        format!(
+            "a bad date_of_birth gives a message containing \"Invalid date\", got {:?}",
+            r.message()
+        ),
+    )?;
+    step(
+        c,
+        "enable remote shopping assistance",
+        json!({"allow_remote_shopping_assistance": true}),
+    )?;
+    c.gql_as("the customer reads the flag back", &token, q::CUSTOMER, json!({}))?;
+    step(
+        c,
+        "names, gender and date of birth",
+        json!({"firstname": "Ada", "lastname": "Lovelace", "gender": 2, "date_of_birth": "1990-12-31"}),
+    )?;
+    step(
+        c,
+        "disable remote shopping assistance",
+        json!({"allow_remote_shopping_assistance": false}),
+    )?;
+    Ok(())
+}
+
+fn guest(c: &mut Ctx) -> StepResult<()> {
+    c.gql("customer as a guest", q::CUSTOMER, json!({}))?;
+    c.gql(
+        "updateCustomerV2 as a guest",
+        q::UPDATE,
+        json!({"input": {"firstname": "X"}}),
+    )?;
+    c.gql(
+        "changeCustomerPassword as a guest",
+        q::CHANGE_PASSWORD,
+        json!({"current": "a", "new": "b"}),
+    )?;
+    Ok(())
+}
+
+fn is_email_available(c: &mut Ctx) -> StepResult<()> {
+    let a = c.account()?;
+    c.gql("empty", q::IS_EMAIL_AVAILABLE, json!({"email": ""}))?;
+    c.gql("invalid", q::IS_EMAIL_AVAILABLE, json!({"email": "plainaddress"}))?;
+    c.gql(
+        "an existing account is still reported available",
+        q::IS_EMAIL_AVAILABLE,
+        json!({"email": a.email}),
+    )?;
+    Ok(())
+}

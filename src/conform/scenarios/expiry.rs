@@ -1,0 +1,195 @@
+//! Expiry (behaviour.md 4.3, 4.4, 5.5, 6): OTC lifetime, reset tokens after 2 h, customer tokens
+//! after their lifetime, lockout end, throttle window. Time is moved on the mock, waited for
+//! (with `--slow`) or the scenario is skipped.
+
+use serde_json::json;
+
+use super::{q, Area, Ctx, Flow, Need, Scenario, StepResult, ALL, NEW_PASSWORD, SAAS, WRONG_PASSWORD};
+
+fn s(
+    name: &'static str,
+    profiles: &'static [crate::profile::Profile],
+    needs: &'static [Need],
+    description: &'static str,
+    run: fn(&mut Ctx) -> StepResult<()>,
+) -> Scenario {
+    Scenario {
+        name,
+        area: Area::Expiry,
+        description,
+        profiles,
+        needs,
+        source: file!(),
+        run,
+    }
+}
+
+pub fn scenarios() -> Vec<Scenario> {
+    vec![
+        s(
+            "expiry/otc_lifetime",
+            SAAS,
+            &[Need::Admin, Need::Wait(31)],
+            "an OTC works 29 s after issue and is refused 31 s after",
+            otc_lifetime,
+        ),
+        s(
+            "expiry/reset_token_after_2h",
+            ALL,
+            &[Need::Mail, Need::Wait(7201)],
+            "a reset token works just before 2 h and is expired after",
+            reset_token_expiry,
+        ),
+        s(
+            "expiry/customer_token_lifetime",
+            ALL,
+            &[Need::Wait(3601)],
+            "a customer token expires after its lifetime: Consumer key has expired",
+            customer_token_expiry,
+        ),
+        s(
+            "expiry/lockout_ends_after_10_minutes",
+            ALL,
+            &[Need::Wait(601)],
+            "a lock ends after 10 minutes; the count restarts",
+            lockout_ends,
+        ),
+        s(
+            "expiry/throttle_window",
+            ALL,
+            &[Need::Wait(1801)],
+            "the throttle window slides 1800 s from the last failure",
+            throttle_window,
+        ),
+    ]
+}
+
+fn otc_lifetime(c: &mut Ctx) -> StepResult<()> {
+    let a = c.account_with(json!({"allow_remote_shopping_assistance": true}))?;
+    let id = c.customer_id(&a.email)?;
+    c.norm.add_id(id, "[id]");
+    let otc = c.issue_otc("issue an OTC", id)?;
+    c.norm.add(otc.clone(), "[otc-1]");
+    c.advance(29)?;
+    let r = c.sign_in("the OTC 29 s after issue", &a.email, &otc)?;
+    c.token_of(&r)?;
+    let otc2 = c.issue_otc("issue another OTC", id)?;
+    c.norm.add(otc2.clone(), "[otc-2]");
+    c.advance(31)?;
+    let r = c.sign_in("the OTC 31 s after issue", &a.email, &otc2)?;
+    c.expect_generic(&r)?;
+    Ok(())
+}
+
+fn reset_token_expiry(c: &mut Ctx) -> StepResult<()> {
+    let a = c.account()?;
+    let rt = c.reset_token(&a.email)?;
+    c.advance(7190)?;
+    let r = c.gql(
+        "resetPassword just before 2 h",
+        q::RESET,
+        json!({"email": a.email, "token": rt, "new": NEW_PASSWORD}),
+    )?;
+    c.check_eq(
+        r.at("/data/resetPassword"),
+        Some(&json!(true)),
+        "reset works before 2 h",
+    )?;
+    let rt2 = c.reset_token(&a.email)?;
+    c.norm.add(rt2.clone(), "[reset-token-2]");
+    c.advance(7201)?;
+    c.gql(
+        "resetPassword after 2 h",
+        q::RESET,
+        json!({"email": a.email, "token": rt2, "new": super::PASSWORD}),
+    )?;
+    let r = c.sign_in("the expired reset token as password", &a.email, &rt2)?;
+    c.expect_generic(&r)?;
+    Ok(())
+}
+
+fn customer_token_expiry(c: &mut Ctx) -> StepResult<()> {
+    let lifetime = c.run.token_lifetime_secs as u64;
+    if c.t.can_advance(lifetime + 1).is_err() {
+        return Err(Flow::Skip(format!(
+            "needs the token lifetime ({lifetime} s) to pass"
+        )));
+    }
+    let a = c.account()?;
+    let token = c.sign_in_quiet(&a.email, &a.password)?;
+    c.advance(lifetime - 1)?;
+    c.gql_as(
+        "customer 1 s before the token expires",
+        &token,
+        q::CUSTOMER,
+        json!({}),
+    )?;
+    c.advance(2)?;
+    c.gql_as("customer after the token expired", &token, q::CUSTOMER, json!({}))?;
+    c.gql_as(
+        "a public operation with the expired token",
+        &token,
+        q::IS_EMAIL_AVAILABLE,
+        json!({"email": "someone@example.com"}),
+    )?;
+    Ok(())
+}
+
+fn lockout_ends(c: &mut Ctx) -> StepResult<()> {
+    let a = c.account()?;
+    let token = c.sign_in_quiet(&a.email, &a.password)?;
+    let v1 = c.variant(&a, 1);
+    let v2 = c.variant(&a, 2);
+    for i in 1..=5 {
+        c.sign_in(&format!("failure {i}"), &v1, WRONG_PASSWORD)?;
+    }
+    for i in 6..=9 {
+        c.sign_in(&format!("failure {i}"), &v2, WRONG_PASSWORD)?;
+    }
+    c.gql_as(
+        "a wrong currentPassword is the 10th failure",
+        &token,
+        q::CHANGE_PASSWORD,
+        json!({"current": WRONG_PASSWORD, "new": NEW_PASSWORD}),
+    )?;
+    let v3 = c.variant(&a, 3);
+    let r = c.sign_in("locked", &v3, &a.password)?;
+    c.expect_generic(&r)?;
+    c.advance(599)?;
+    let v4 = c.variant(&a, 4);
+    let r = c.sign_in("still locked after 599 s", &v4, &a.password)?;
+    c.expect_generic(&r)?;
+    c.advance(2)?;
+    let v5 = c.variant(&a, 5);
+    let r = c.sign_in("unlocked after 10 minutes", &v5, &a.password)?;
+    c.token_of(&r)?;
+    Ok(())
+}
+
+fn throttle_window(c: &mut Ctx) -> StepResult<()> {
+    let a = c.account()?;
+    for i in 1..=5 {
+        c.sign_in(&format!("failure {i}"), &a.email, WRONG_PASSWORD)?;
+    }
+    c.advance(1000)?;
+    c.sign_in(
+        "failure 6, 1000 s later (the window slides)",
+        &a.email,
+        WRONG_PASSWORD,
+    )?;
+    c.advance(1000)?;
+    let r = c.sign_in(
+        "still throttled 1000 s after the last failure",
+        &a.email,
+        &a.password,
+    )?;
+    c.expect_generic(&r)?;
+    c.advance(801)?;
+    let r = c.sign_in(
+        "1801 s after the last failure the right password works",
+        &a.email,
+        &a.password,
+    )?;
+    c.token_of(&r)?;
+    Ok(())
+}

@@ -1,0 +1,162 @@
+//! What the web console and its control routes (`/__mock/customers`) need from the domain:
+//! a snapshot of each customer's sign-in state, and the operator actions lock, unlock and
+//! confirm. Nothing here is reachable from GraphQL or REST; the rules of spec 4–6 are untouched.
+//! Each method takes the one state lock once, like the rest of [`Domain`].
+
+use super::{rules, Domain};
+
+/// One customer's sign-in state at a moment of the mock's clock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerState {
+    pub id: u64,
+    pub email: String,
+    pub firstname: String,
+    pub lastname: String,
+    pub confirmed: bool,
+    /// Unix seconds, while a lockout lasts; `None` when not locked (or the lock has expired).
+    pub locked_until: Option<i64>,
+    /// The lockout counter (`failures_num`).
+    pub failures: u32,
+    pub allow_remote_shopping_assistance: bool,
+    pub has_password: bool,
+    /// When the customer's live admin one-time code expires; `None` without a live code.
+    pub otc_expires_at: Option<i64>,
+}
+
+/// An operator action on one customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsoleAction {
+    /// Locks for `lockout_minutes` from now, with the counter at `lockout_failures`, as if the
+    /// customer had just failed too often.
+    Lock,
+    /// Clears the lock and the counter (Magento's admin "Unlock").
+    Unlock,
+    /// Marks the account confirmed and drops its confirmation key, without the key.
+    Confirm,
+    AllowAssistance,
+    DenyAssistance,
+}
+
+impl Domain {
+    /// Every customer's state, by id.
+    pub fn customer_states(&self) -> Vec<CustomerState> {
+        let now = self.clock.now();
+        let st = self.state();
+        st.customers
+            .values()
+            .map(|c| CustomerState {
+                id: c.id,
+                email: c.email.clone(),
+                firstname: c.firstname.clone(),
+                lastname: c.lastname.clone(),
+                confirmed: c.confirmed,
+                locked_until: c.lock_expires.filter(|t| *t > now),
+                failures: c.failures_num,
+                allow_remote_shopping_assistance: c.allow_remote_shopping_assistance,
+                has_password: c.has_password(),
+                otc_expires_at: c.otc.as_ref().filter(|s| s.is_live(now)).map(|s| s.expires_at),
+            })
+            .collect()
+    }
+
+    /// One customer's state; `None` when there is no such customer.
+    pub fn customer_state(&self, id: u64) -> Option<CustomerState> {
+        self.customer_states().into_iter().find(|c| c.id == id)
+    }
+
+    /// Applies an operator action; `None` when there is no such customer. Every action is
+    /// idempotent and answers the customer's state afterwards.
+    pub fn console_action(&self, id: u64, action: ConsoleAction) -> Option<CustomerState> {
+        let now = self.clock.now();
+        let (max, minutes) = (self.settings().lockout_failures, self.settings().lockout_minutes);
+        {
+            let mut st = self.state();
+            let c = st.customers.get_mut(&id)?;
+            match action {
+                ConsoleAction::Lock => {
+                    c.failures_num = max;
+                    c.lock_expires = Some(now + minutes * 60);
+                }
+                ConsoleAction::Unlock => c.reset_failures(),
+                ConsoleAction::Confirm => {
+                    c.confirmed = true;
+                    c.confirmation_key = None;
+                }
+                ConsoleAction::AllowAssistance => c.allow_remote_shopping_assistance = true,
+                ConsoleAction::DenyAssistance => c.allow_remote_shopping_assistance = false,
+            }
+            c.updated_at = rules::format_datetime(now);
+        }
+        self.customer_state(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{AcceptedSecrets, Clock, Fixtures, SignInError};
+
+    const T0: i64 = 1_767_225_600;
+    const SAAS: AcceptedSecrets = AcceptedSecrets {
+        password: true,
+        reset_token: true,
+        otc: true,
+    };
+
+    fn domain() -> Domain {
+        Domain::new(Fixtures::embedded_default(), Clock::virtual_at(T0))
+    }
+
+    #[test]
+    fn states_show_locks_confirmation_and_live_codes() {
+        let d = domain();
+        let states = d.customer_states();
+        assert_eq!(states.len(), 6);
+        let locked = d.customer_state(4).unwrap();
+        assert_eq!((locked.locked_until, locked.failures), (Some(4_102_444_800), 10));
+        assert!(!d.customer_state(3).unwrap().confirmed);
+        assert!(!d.customer_state(5).unwrap().has_password);
+        d.issue_otc(2, 1).unwrap();
+        assert_eq!(d.customer_state(2).unwrap().otc_expires_at, Some(T0 + 30));
+        d.clock().advance(30);
+        assert_eq!(d.customer_state(2).unwrap().otc_expires_at, None);
+    }
+
+    #[test]
+    fn lock_unlock_and_confirm_change_what_sign_in_answers() {
+        let d = domain();
+        let s = d.console_action(1, ConsoleAction::Lock).unwrap();
+        assert_eq!((s.locked_until, s.failures), (Some(T0 + 600), 10));
+        assert_eq!(
+            d.sign_in("roni_cost@example.com", "Roni-Cost-2024", SAAS),
+            Err(SignInError::Locked)
+        );
+        let s = d.console_action(1, ConsoleAction::Unlock).unwrap();
+        assert_eq!((s.locked_until, s.failures), (None, 0));
+        assert!(d.sign_in("roni_cost@example.com", "Roni-Cost-2024", SAAS).is_ok());
+
+        assert_eq!(
+            d.sign_in("unconfirmed@example.com", "Unconfirmed-2024", SAAS),
+            Err(SignInError::NotConfirmed)
+        );
+        assert!(d.console_action(3, ConsoleAction::Confirm).unwrap().confirmed);
+        assert!(d
+            .sign_in("unconfirmed@example.com", "Unconfirmed-2024", SAAS)
+            .is_ok());
+        assert_eq!(d.console_action(99, ConsoleAction::Confirm), None);
+    }
+
+    #[test]
+    fn assistance_flag_decides_whether_a_code_can_be_issued() {
+        let d = domain();
+        assert!(d.issue_otc(1, 1).is_err());
+        assert!(
+            d.console_action(1, ConsoleAction::AllowAssistance)
+                .unwrap()
+                .allow_remote_shopping_assistance
+        );
+        assert!(d.issue_otc(1, 1).is_ok());
+        d.console_action(1, ConsoleAction::DenyAssistance).unwrap();
+        assert!(d.issue_otc(1, 1).is_err());
+    }
+}

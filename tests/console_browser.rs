@@ -1,0 +1,410 @@
+//! The web console at `/__mock/ui`, driven in a real headless Chromium through ChromeDriver
+//! (Debian's `chromium` and `chromium-driver`, which `.ci/run` installs when missing).
+//!
+//! A customer signs in through GraphQL; the console generates a login code for
+//! `assisted@example.com`; the test reads the code off the page, exchanges it with
+//! `generateCustomerToken`, and waits for the page's journal to show that request. Every wait
+//! polls the DOM with a bounded timeout; nothing sleeps for an expiry (the mock's clock is moved).
+//! Then, against a `paas-2.4.8` mock with a control token: the page asks for the token, hides
+//! Generate Login Code saying why, and its actions work with the token.
+//!
+//! - `SKIP_BROWSER_TESTS=1` skips the test with a printed reason. A missing browser or driver
+//!   also skips it with the reason and what to install, unless `REQUIRE_BROWSER_TESTS=1` (set by
+//!   `.ci/run`, which installs them), where it fails the test.
+//! - `CONSOLE_SCREENSHOT=1` also writes `docs/console.png`.
+//! - `CHROMEDRIVER` and `CHROME_BIN` override where the driver and the browser are looked for.
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use commerce_auth_mock::domain::Fixtures;
+use commerce_auth_mock::http::{ServeConfig, TestServer};
+use commerce_auth_mock::profile::Profile;
+use common::gql;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{json, Value};
+
+const SIGN_IN: &str =
+    "mutation($email: String!, $password: String!) { generateCustomerToken(email: $email, password: $password) { token } }";
+const REQUEST_RESET: &str = "mutation($e: String!) { requestPasswordResetEmail(email: $e) }";
+/// How long any one wait on the page may take.
+const WAIT: Duration = Duration::from_secs(20);
+const ASSISTED_ROW: &str = r#"tr[data-email="assisted@example.com"]"#;
+
+/// Finds an executable: the override variable, else the first candidate on `PATH`.
+fn find_executable(env_var: &str, candidates: &[&str]) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(env_var) {
+        return Some(PathBuf::from(path));
+    }
+    let path = std::env::var_os("PATH")?;
+    candidates.iter().find_map(|name| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+/// `chromedriver --port=N`, killed (and reaped) on drop, with its own browser profile folder.
+struct Driver {
+    child: Child,
+    port: u16,
+    profile_dir: PathBuf,
+    log: PathBuf,
+}
+
+impl Driver {
+    fn start(chromedriver: &Path) -> Driver {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port for chromedriver")
+            .port();
+        let stamp = format!(
+            "{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        );
+        let profile_dir = std::env::temp_dir().join(format!("console-browser-profile-{stamp}"));
+        std::fs::create_dir_all(&profile_dir).expect("browser profile folder");
+        let log = std::env::temp_dir().join(format!("console-browser-chromedriver-{stamp}.log"));
+        let child = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .arg(format!("--log-path={}", log.display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", chromedriver.display()));
+        let driver = Driver {
+            child,
+            port,
+            profile_dir,
+            log,
+        };
+        let deadline = Instant::now() + WAIT;
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not listen on port {port} within {WAIT:?} (log: {})",
+                driver.log.display()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        driver
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile_dir);
+        if std::thread::panicking() {
+            eprintln!("chromedriver's log: {}", self.log.display());
+        } else {
+            let _ = std::fs::remove_file(&self.log);
+        }
+    }
+}
+
+/// Runs `script` (JavaScript returning `null` for "not yet") until it returns something else,
+/// for at most [`WAIT`].
+async fn wait_for(client: &Client, what: &str, script: &str) -> Value {
+    let deadline = Instant::now() + WAIT;
+    let mut last = Value::Null;
+    loop {
+        match client.execute(script, vec![]).await {
+            Ok(Value::Null) => {}
+            Ok(v) => return v,
+            Err(e) => last = json!(e.to_string()),
+        }
+        if Instant::now() >= deadline {
+            let status = client
+                .execute("return document.querySelector('#status').textContent", vec![])
+                .await
+                .unwrap_or(Value::Null);
+            panic!("timed out after {WAIT:?} waiting for {what} (last error: {last}; page status: {status})");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+}
+
+/// The code shown in the assisted customer's row, when it differs from `previous`.
+fn new_code_script(previous: &str) -> String {
+    format!(
+        "const c = document.querySelector('{ASSISTED_ROW} .otc-code'); \
+         const t = c ? c.textContent.trim() : ''; \
+         return /^[0-9a-f]{{32}}$/.test(t) && t !== '{previous}' ? t : null;"
+    )
+}
+
+/// The countdown text of the assisted customer's row when it equals `text`.
+fn countdown_script(text: &str) -> String {
+    format!(
+        "const c = document.querySelector('{ASSISTED_ROW} .otc-countdown'); \
+         return c && c.textContent === '{text}' ? c.textContent : null;"
+    )
+}
+
+/// Journal rows on the page with operation `op`, newest first, as "op status".
+fn journal_script(op: &str, at_least: usize) -> String {
+    format!(
+        "const rows = [...document.querySelectorAll('#journal-table tbody tr[data-operation=\"{op}\"]')]; \
+         return rows.length >= {at_least} ? rows.map(r => r.dataset.operation + ' ' + r.dataset.status) : null;"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_generates_a_login_code_that_signs_in_and_shows_in_the_journal() {
+    if std::env::var("SKIP_BROWSER_TESTS").as_deref() == Ok("1") {
+        println!("skipped: SKIP_BROWSER_TESTS=1 (this test needs Debian's chromium and chromium-driver)");
+        return;
+    }
+    let started = Instant::now();
+    // `.ci/run` installs the browser and sets REQUIRE_BROWSER_TESTS=1, so CI always runs this
+    // test; on a developer's machine without Chromium, `cargo test` skips it and says why.
+    let required = std::env::var("REQUIRE_BROWSER_TESTS").as_deref() == Ok("1");
+    let missing = |what: &str, var: &str| {
+        let advice = format!(
+            "{what} not found on PATH. Install Debian's chromium and chromium-driver \
+             (apt-get install chromium chromium-driver; .ci/run does this) or set {var}."
+        );
+        if required {
+            panic!("{advice}");
+        }
+        println!("skipped: {advice}");
+    };
+    let Some(chromedriver) = find_executable("CHROMEDRIVER", &["chromedriver"]) else {
+        return missing("chromedriver", "CHROMEDRIVER");
+    };
+    let Some(chrome) = find_executable("CHROME_BIN", &["chromium", "chromium-browser", "google-chrome"])
+    else {
+        return missing("chromium", "CHROME_BIN");
+    };
+
+    let server = TestServer::start(Profile::Saas).await;
+    let driver = Driver::start(&chromedriver);
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": chrome.display().to_string(),
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1440,1400", "--hide-scrollbars",
+                format!("--user-data-dir={}", driver.profile_dir.display()),
+            ],
+        },
+    });
+    let caps = match caps {
+        Value::Object(map) => map,
+        _ => unreachable!(),
+    };
+    // ChromeDriver listens on plain HTTP on loopback: no TLS stack is needed to reach it.
+    let client = ClientBuilder::new(HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url())
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot open a browser session through chromedriver (log: {}): {e}",
+                driver.log.display()
+            )
+        });
+
+    let mut result = drive(&client, &server).await;
+    if result.is_ok() {
+        result = drive_guarded_paas(&client).await;
+    }
+    let _ = client.close().await;
+    drop(driver);
+    result.expect("the browser run");
+    println!(
+        "console browser test took {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+async fn drive(client: &Client, server: &TestServer) -> Result<(), String> {
+    client
+        .goto(&format!("{}/__mock/ui", server.base_url()))
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for(
+        client,
+        "the console to load",
+        "return document.body.dataset.ready || null",
+    )
+    .await;
+    let rows = client
+        .execute(
+            "return [...document.querySelectorAll('#customers-table tbody tr')].map(r => r.dataset.email)",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    assert_eq!(
+        rows,
+        json!([
+            "roni_cost@example.com",
+            "assisted@example.com",
+            "unconfirmed@example.com",
+            "locked@example.com",
+            "nopassword@example.com",
+            "bobloblaw@example.com"
+        ])
+    );
+
+    // A customer signs in through GraphQL, and a reset email lands in the outbox.
+    let url = server.graphql_url();
+    let vars = json!({"email": "roni_cost@example.com", "password": "Roni-Cost-2024"});
+    assert_eq!(gql(&url, SIGN_IN, vars, &[]).await.status, 200);
+    gql(&url, REQUEST_RESET, json!({"e": "roni_cost@example.com"}), &[]).await;
+    wait_for(
+        client,
+        "the sign-in in the journal",
+        &journal_script("generateCustomerToken", 1),
+    )
+    .await;
+    let token = wait_for(
+        client,
+        "the reset email in the outbox",
+        "const t = document.querySelector('#outbox-list .outbox-token'); return t ? t.textContent : null;",
+    )
+    .await;
+    assert_eq!(token, json!(server.domain.live_reset_token(1).unwrap()));
+
+    // Generate Login Code in the console, read it off the page, exchange it over GraphQL.
+    click(client, &format!("{ASSISTED_ROW} button[data-action=otp]")).await;
+    let code = wait_for(client, "a login code on the page", &new_code_script("")).await;
+    let code = code.as_str().unwrap().to_string();
+    assert_eq!(server.domain.live_otc(2).as_deref(), Some(code.as_str()));
+    // The mock's clock is frozen in tests: the countdown reads the full lifetime.
+    wait_for(client, "the countdown", &countdown_script("expires in 30 s")).await;
+    let vars = json!({"email": "assisted@example.com", "password": code});
+    let r = gql(&url, SIGN_IN, vars, &[]).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let seen = wait_for(
+        client,
+        "the exchange in the journal",
+        &journal_script("generateCustomerToken", 2),
+    )
+    .await;
+    assert_eq!(seen[0], json!("generateCustomerToken 200"), "{seen}");
+    wait_for(
+        client,
+        "the code to show as used",
+        &countdown_script("used, expired or replaced"),
+    )
+    .await;
+
+    // A second code, and the console's Advance button moves the mock's clock: the countdown
+    // follows the mock's time, not the browser's.
+    click(client, &format!("{ASSISTED_ROW} button[data-action=otp]")).await;
+    wait_for(client, "a second login code", &new_code_script(&code)).await;
+    client
+        .execute("document.querySelector('#advance-seconds').value = '12'", vec![])
+        .await
+        .map_err(|e| e.to_string())?;
+    click(client, "button[data-clock=advance]").await;
+    wait_for(
+        client,
+        "the countdown after advancing",
+        &countdown_script("expires in 18 s"),
+    )
+    .await;
+
+    if std::env::var("CONSOLE_SCREENSHOT").as_deref() == Ok("1") {
+        let png = client.screenshot().await.map_err(|e| e.to_string())?;
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/console.png");
+        std::fs::write(&path, png).map_err(|e| format!("{}: {e}", path.display()))?;
+        println!("screenshot written to {}", path.display());
+    }
+    Ok(())
+}
+
+/// With `--control-token`, the page asks for the token before showing anything; on a paas
+/// profile, Generate Login Code is hidden and the page says why.
+async fn drive_guarded_paas(client: &Client) -> Result<(), String> {
+    let config = ServeConfig {
+        profile: Profile::Paas248,
+        control_token: Some("s3cret".into()),
+        ..ServeConfig::default()
+    };
+    let server = TestServer::start_config(config, Fixtures::embedded_default()).await;
+    client
+        .goto(&format!("{}/__mock/ui", server.base_url()))
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for(
+        client,
+        "the control token form",
+        "return document.querySelector('#token-form').hidden ? null : true",
+    )
+    .await;
+    client
+        .find(Locator::Css("#control-token"))
+        .await
+        .map_err(|e| e.to_string())?
+        .send_keys("s3cret")
+        .await
+        .map_err(|e| e.to_string())?;
+    click(client, "#token-form-el button[type=submit]").await;
+    wait_for(
+        client,
+        "the console to load with the token",
+        "return document.body.dataset.ready || null",
+    )
+    .await;
+    let hidden = client
+        .execute(
+            "return [...document.querySelectorAll('button[data-action=otp]')].map(b => b.hidden)",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    assert_eq!(hidden, json!([true, true, true, true, true, true]));
+    let note = client
+        .execute("return document.querySelector('#otc-note').textContent", vec![])
+        .await
+        .map_err(|e| e.to_string())?;
+    assert_eq!(
+        note,
+        json!("Generate Login Code is unavailable: POST /V1/customer/{id}/otp exists only on the saas profile, and this mock runs paas-2.4.8.")
+    );
+    // Actions work with the token: unlock the locked customer from the page.
+    click(
+        client,
+        r#"tr[data-email="locked@example.com"] button[data-action=lock]"#,
+    )
+    .await;
+    wait_for(
+        client,
+        "the unlock",
+        r#"const c = document.querySelector('tr[data-email="locked@example.com"] button[data-action=lock]'); return c && c.textContent === 'Lock' ? true : null;"#,
+    )
+    .await;
+    assert_eq!(server.domain.customer_state(4).unwrap().locked_until, None);
+    Ok(())
+}
