@@ -64,12 +64,12 @@ def main():
         for line in f:
             parts = line.rstrip("\n").split("\t")
             parts += [""] * (9 - len(parts))
-            server, scenario, rps, p50, p99, non2xx, rss, note, load = parts[:9]
+            server, scenario, rps, p50, p99, non2xx, rss, note, other = parts[:9]
             rows.append({
                 "server": server, "scenario": scenario, "rps": num(rps),
                 "p50_ms": None if num(p50) is None else num(p50) / 1000.0,
                 "p99_ms": None if num(p99) is None else num(p99) / 1000.0,
-                "non2xx": num(non2xx), "rss_mb": mb(num(rss)) if num(rss) else None, "note": note, "load": num(load),
+                "non2xx": num(non2xx), "rss_mb": mb(num(rss)) if num(rss) else None, "note": note, "other": num(other),
             })
 
     def find(server, scenario_prefix):
@@ -87,7 +87,7 @@ def main():
     if a.params:
         out.append(a.params)
     out.append("")
-    head = f"{'server':<13} {'scenario':<42} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>8} {'peak RSS':>9} {'vs bare':>8} {'load':>5}  note"
+    head = f"{'server':<13} {'scenario':<42} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>8} {'peak RSS':>9} {'vs bare':>8} {'other':>6}  note"
     out.append(head)
     out.append("-" * len(head))
     for r in rows:
@@ -96,10 +96,11 @@ def main():
             f"{r['server']:<13} {r['scenario']:<42} {fmt(r['rps'], '{:.0f}'):>9} "
             f"{fmt(r['p50_ms'], '{:.2f}'):>7} {fmt(r['p99_ms'], '{:.2f}'):>7} "
             f"{fmt(r['non2xx'], '{:.0f}'):>8} {fmt(r['rss_mb'], '{:.1f} MB'):>9} "
-            f"{fmt(ratio, '{:.2f}x'):>8} {fmt(r['load'], '{:.1f}'):>5}  {r['note']}".rstrip()
+            f"{fmt(ratio, '{:.2f}x'):>8} {fmt(r['other'], '{:.0f} %'):>6}  {r['note']}".rstrip()
         )
     out.append("(non-2xx: the wrong-password scenario answers 401 by design; elsewhere it should be 0."
-               " load: 1-minute load average at the end of the run; wrk and the server alone make about 2)")
+               "\n other: share of the machine's CPU that processes other than wrk and the server used during the run;"
+               " above a few % the row was disturbed)")
 
     start_default = parse_json(a.start_default) or {}
     start_big = parse_json(a.start_big) or {}

@@ -100,9 +100,28 @@ post() {
     curl -s --max-time 10 -X POST "${headers[@]}" --data-binary "$body" "$url"
 }
 
-# row SERVER SCENARIO RPS P50_US P99_US NON2XX RSS_KB NOTE : the 1-minute load average at the
-# end of the run goes with it, so a run disturbed by other work on the machine shows.
-row() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" "$(cut -d' ' -f1 /proc/loadavg)" >>"$ROWS"; }
+# CPU accounting, to show how much of the machine other work took during a measured run.
+HZ="$(getconf CLK_TCK)"
+# "busy total" jiffies of all CPUs, from /proc/stat.
+cpu_jiffies() { awk '/^cpu / {print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
+# utime + stime of a process, in jiffies.
+proc_jiffies() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# other_cpu "BUSY0 TOTAL0" "BUSY1 TOTAL1" SERVER0 SERVER1 WRK_SECONDS: the share of the machine's
+# CPU time used by processes other than the server and wrk during the run, in percent.
+other_cpu() {
+    awk -v a="$1" -v b="$2" -v s0="$3" -v s1="$4" -v w="$5" -v hz="$HZ" 'BEGIN {
+        split(a, x, " "); split(b, y, " ");
+        busy = y[1] - x[1]; total = y[2] - x[2];
+        if (total <= 0) { print "-"; exit }
+        other = busy - (s1 - s0) - w * hz;
+        if (other < 0) other = 0;
+        printf "%.0f", 100 * other / total }'
+}
+OTHER_CPU="-"
+
+# row SERVER SCENARIO RPS P50_US P99_US NON2XX RSS_KB NOTE : the share of CPU that other
+# processes took during the measured run goes with it, so a disturbed run shows.
+row() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" "$OTHER_CPU" >>"$ROWS"; OTHER_CPU="-"; }
 
 # measure SERVER SCENARIO URL LUA EXPECT [HEADER...] : a preflight request whose answer must
 # contain EXPECT, a warm-up, then the measured wrk run; adds a row to the table.
@@ -119,9 +138,17 @@ measure() {
     if ((WARMUP > 0)); then
         wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$lua" "$url" >/dev/null 2>&1 || true
     fi
-    local out line
-    out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$lua" "$url" 2>&1 || true)"
-    printf '%s\n' "$out" >"$WORK/wrk-${server// /_}-${scenario// /_}.txt"
+    local out line raw="$WORK/wrk-${server// /_}-${scenario// /_}.txt"
+    local cpu0 srv0 cpu1 srv1 wrk_cpu
+    cpu0="$(cpu_jiffies)"
+    srv0="$(proc_jiffies "$SERVER_PID")"
+    TIMEFORMAT='%U %S'
+    { time wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$lua" "$url" >"$raw" 2>&1; } 2>"$raw.time" || true
+    cpu1="$(cpu_jiffies)"
+    srv1="$(proc_jiffies "$SERVER_PID")"
+    wrk_cpu="$(awk '{print $1 + $2}' "$raw.time" 2>/dev/null || echo 0)"
+    OTHER_CPU="$(other_cpu "$cpu0" "$cpu1" "$srv0" "$srv1" "$wrk_cpu")"
+    out="$(cat "$raw")"
     line="$(grep '^BENCH ' <<<"$out" || true)"
     if [[ -z "$line" ]]; then
         say "$server / $scenario: wrk printed no result: $(tail -3 <<<"$out")"
