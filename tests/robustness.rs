@@ -595,7 +595,7 @@ mod garbage {
             ..Config::default()
         });
         let result = runner.run(&strategy, |g| {
-            send(&g).map_err(|e| TestCaseError::fail(e))?;
+            send(&g).map_err(TestCaseError::fail)?;
             Ok(())
         });
         if let Err(e) = result {
