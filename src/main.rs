@@ -99,6 +99,7 @@ fn main() -> ExitCode {
                 control_token: args.control_token,
                 no_control: args.no_control,
                 watch: args.watch,
+                ..ServeConfig::default()
             };
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(rt) => rt,

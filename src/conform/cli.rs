@@ -100,6 +100,10 @@ pub struct ConformOptions {
     /// List the scenarios and properties with their needs, and exit.
     #[arg(long, env = "CONFORM_LIST")]
     pub list: bool,
+    /// A PEM file of CA certificates to trust (added to the built-in roots), for HTTPS targets
+    /// whose certificate a private or self-signed CA issued.
+    #[arg(long, env = "CONFORM_CA_CERT")]
+    pub ca_cert: Option<PathBuf>,
     /// Timeout of one HTTP request, in seconds.
     #[arg(long, env = "CONFORM_TIMEOUT_SECS", default_value_t = 30)]
     pub timeout_secs: u64,
@@ -135,6 +139,7 @@ impl ConformArgs {
             control_token: None,
             no_properties: false,
             list: false,
+            ca_cert: None,
             timeout_secs: 30,
             no_progress: true,
         };

@@ -185,10 +185,16 @@ impl Target {
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the HTTP runtime: {e}"))?;
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(Duration::from_secs(args.timeout_secs))
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("commerce-auth-mock-conform/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("commerce-auth-mock-conform/", env!("CARGO_PKG_VERSION")));
+        if let Some(path) = &args.ca_cert {
+            for cert in read_ca_certs(path)? {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let client = builder
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         let mut target = Target {
@@ -217,12 +223,7 @@ impl Target {
         // Discovery: is this the mock? A real server answers 404 (or anything else).
         let health = target
             .send(&target.control_req("GET", "/__mock/health"))
-            .map_err(|e| {
-                format!(
-                    "target unreachable: {e}. Is the server running at {}?",
-                    args.target
-                )
-            })?;
+            .map_err(|e| unreachable_message(&e, args))?;
         if health.status == 200 {
             if let Some(j) = health.json.as_ref().filter(|j| j["mock"] == "commerce-auth-mock") {
                 target.mock = Some(MockInfo {
@@ -330,7 +331,7 @@ impl Target {
             b = b.body(body.clone());
         }
         self.rt.block_on(async {
-            let resp = b.send().await.map_err(|e| fail(format!("{e:#}")))?;
+            let resp = b.send().await.map_err(|e| fail(error_chain(&e)))?;
             let status = resp.status().as_u16();
             let content_type = resp
                 .headers()
@@ -571,6 +572,66 @@ impl Target {
             Err(format!("DELETE /V1/customers/{id} answered {}", resp.status))
         }
     }
+}
+
+/// An error with its sources (`a: b: c`), so a TLS failure deep in the stack shows its cause.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        let text = inner.to_string();
+        if !s.contains(&text) {
+            s.push_str(": ");
+            s.push_str(&text);
+        }
+        source = inner.source();
+    }
+    s
+}
+
+/// The certificates of a PEM file (`--ca-cert`), or why they cannot be used.
+fn read_ca_certs(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let pem = std::fs::read(path).map_err(|e| format!("--ca-cert {}: {e}", path.display()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| format!("--ca-cert {}: not a PEM certificate file ({e})", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!(
+            "--ca-cert {}: no certificate found (expected -----BEGIN CERTIFICATE----- blocks)",
+            path.display()
+        ));
+    }
+    Ok(certs)
+}
+
+/// The message of a first request that failed: a TLS certificate that is not trusted says so
+/// and what to do; anything else means the target is unreachable.
+fn unreachable_message(e: &TransportError, args: &ConformArgs) -> String {
+    let text = e.to_string();
+    let lower = text.to_ascii_lowercase();
+    let tls = [
+        "certificate",
+        "unknownissuer",
+        "unknown issuer",
+        "invalid peer certificate",
+        "self signed",
+        "self-signed",
+        "notvalidforname",
+    ];
+    if args.target.starts_with("https:") && tls.iter().any(|m| lower.contains(m)) {
+        let hint = if args.ca_cert.is_some() {
+            "the --ca-cert file does not contain the CA that issued it (or the name does not match the URL's host)"
+        } else {
+            "pass --ca-cert FILE (or CONFORM_CA_CERT) with the PEM certificate of the CA that issued it, e.g. your staging CA or the self-signed certificate itself"
+        };
+        return format!(
+            "the TLS certificate of {} was not trusted: {hint}. ({text})",
+            args.target
+        );
+    }
+    format!(
+        "target unreachable: {text}. Is the server running at {}?",
+        args.target
+    )
 }
 
 /// The value after `marker` in `text`, as a run of `[A-Za-z0-9]`.

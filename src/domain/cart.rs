@@ -2,7 +2,12 @@
 //! cart into it right after `generateCustomerToken`. The mock keeps no items, prices or
 //! addresses; a cart is a masked id (32 characters `[A-Za-z0-9]`, like Magento's) and its owner.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+
+/// Guest carts kept at most; beyond it the oldest guest cart is dropped, so a load test that
+/// creates guest carts forever keeps the mock's memory flat (**mock decision**: Magento keeps
+/// quotes in the database until a cron job cleans them).
+pub const MAX_GUEST_CARTS: usize = 10_000;
 
 /// One cart.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +32,8 @@ pub enum CartError {
 pub struct Carts {
     by_id: HashMap<String, Cart>,
     of_customer: HashMap<u64, String>,
+    /// Guest cart ids, oldest first (some may be merged away already).
+    guests: VecDeque<String>,
 }
 
 impl Carts {
@@ -36,7 +43,15 @@ impl Carts {
             id: id.clone(),
             customer_id: None,
         };
-        self.by_id.insert(id, cart.clone());
+        self.by_id.insert(id.clone(), cart.clone());
+        self.guests.push_back(id);
+        while self.guests.len() > MAX_GUEST_CARTS {
+            if let Some(oldest) = self.guests.pop_front() {
+                if self.by_id.get(&oldest).is_some_and(|c| c.customer_id.is_none()) {
+                    self.by_id.remove(&oldest);
+                }
+            }
+        }
         cart
     }
 
@@ -86,6 +101,18 @@ impl Carts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn guest_carts_are_bounded_oldest_first() {
+        let mut carts = Carts::default();
+        for i in 0..MAX_GUEST_CARTS + 2 {
+            carts.create_guest(format!("g{i}"));
+        }
+        assert_eq!(carts.get("g0", None), Err(CartError::NotFound("g0".into())));
+        assert_eq!(carts.get("g1", None), Err(CartError::NotFound("g1".into())));
+        assert!(carts.get("g2", None).is_ok());
+        assert!(carts.get(&format!("g{}", MAX_GUEST_CARTS + 1), None).is_ok());
+    }
 
     #[test]
     fn a_customer_keeps_one_active_cart() {

@@ -315,6 +315,10 @@ pub struct NewCustomer {
     pub allow_remote_shopping_assistance: bool,
 }
 
+/// How many emails the outbox keeps (**mock decision**: older ones are dropped first, as the
+/// journal does; ids keep counting up).
+pub const OUTBOX_CAPACITY: usize = 1000;
+
 /// Everything that changes while the mock runs.
 #[derive(Debug)]
 struct State {
@@ -566,14 +570,19 @@ impl Domain {
     pub fn sign_in(&self, email: &str, secret: &str, accept: AcceptedSecrets) -> Result<String, SignInError> {
         let s = self.settings();
         let now = self.clock.now();
+        let throttle_key = throttle::key(email);
         let (customer_id, admin_id) = {
             let mut st = self.state();
             // 3. Throttle, checked before authentication; a throttled attempt does not count.
-            if st.throttle.is_throttled(email, now, s.throttle_max_failures) {
+            if st
+                .throttle
+                .is_throttled(&throttle_key, now, s.throttle_max_failures)
+            {
                 return Err(SignInError::Throttled);
             }
             let fail = |st: &mut State, e: SignInError| {
-                st.throttle.record_failure(email, now, s.throttle_window_seconds);
+                st.throttle
+                    .record_failure(&throttle_key, now, s.throttle_window_seconds);
                 Err(e)
             };
             // 4. Unknown email.
@@ -616,7 +625,7 @@ impl Domain {
             };
             // 9. Success resets both counters.
             c.reset_failures();
-            st.throttle.reset(email);
+            st.throttle.reset(&throttle_key);
             (id, admin_id)
         };
         Ok(self.customer_token(customer_id, admin_id, now))
@@ -833,6 +842,10 @@ impl Domain {
     ) {
         let id = st.next_email_id;
         st.next_email_id += 1;
+        if st.outbox.len() >= OUTBOX_CAPACITY {
+            // Oldest first out, so a load test of `requestPasswordResetEmail` keeps memory flat.
+            st.outbox.remove(0);
+        }
         st.outbox.push(Email {
             id,
             to,
@@ -878,7 +891,7 @@ impl Domain {
         c.reset_failures();
         c.updated_at = rules::format_datetime(now);
         // **Mock decision**: "counters reset" includes the throttle of the submitted email.
-        st.throttle.reset(email);
+        st.throttle.reset(&throttle::key(email));
         Ok(())
     }
 
@@ -1044,11 +1057,12 @@ impl Domain {
     pub fn admin_token(&self, username: &str, password: &str) -> Result<String, AdminLoginError> {
         let s = self.settings();
         let now = self.clock.now();
+        let throttle_key = throttle::key(username);
         let admin_id = {
             let mut st = self.state();
             if st
                 .admin_throttle
-                .is_throttled(username, now, s.throttle_max_failures)
+                .is_throttled(&throttle_key, now, s.throttle_max_failures)
             {
                 return Err(AdminLoginError::Throttled);
             }
@@ -1059,10 +1073,10 @@ impl Domain {
                 .find(|a| a.username.eq_ignore_ascii_case(username) && a.password == password);
             let Some(admin) = found else {
                 st.admin_throttle
-                    .record_failure(username, now, s.throttle_window_seconds);
+                    .record_failure(&throttle_key, now, s.throttle_window_seconds);
                 return Err(AdminLoginError::InvalidCredentials);
             };
-            st.admin_throttle.reset(username);
+            st.admin_throttle.reset(&throttle_key);
             admin.id
         };
         Ok(self.sign(
@@ -1087,6 +1101,7 @@ impl Domain {
     pub fn issue_otc(&self, customer_id: u64, admin_id: u64) -> Result<String, OtcError> {
         let now = self.clock.now();
         let ttl = self.settings().otc_ttl_seconds;
+        let code = random_hex32(); // before locking: nothing but map updates under the lock
         let mut st = self.state();
         let c = st
             .customers
@@ -1095,7 +1110,6 @@ impl Domain {
         if !c.allow_remote_shopping_assistance {
             return Err(OtcError::AssistanceDisabled);
         }
-        let code = random_hex32();
         c.otc = Some(Secret {
             value: code.clone(),
             issued_at: now,
@@ -1108,7 +1122,9 @@ impl Domain {
     /// `POST /V1/customers/{id}/token`: an admin-issued customer token carrying `admin_id`.
     pub fn admin_issued_customer_token(&self, customer_id: u64, admin_id: u64) -> Option<String> {
         let now = self.clock.now();
-        self.customer(customer_id)?;
+        if !self.state().customers.contains_key(&customer_id) {
+            return None; // (no copy of the record under the lock just to test it exists)
+        }
         Some(self.customer_token(customer_id, Some(admin_id), now))
     }
 
@@ -1194,7 +1210,7 @@ impl Domain {
     pub fn throttle_failures(&self, email_as_submitted: &str) -> u32 {
         self.state()
             .throttle
-            .failures(email_as_submitted, self.clock.now())
+            .failures(&throttle::key(email_as_submitted), self.clock.now())
     }
 
     /// The live reset token of a customer (what the outbox link carries).

@@ -760,3 +760,31 @@ fn admin_side_customer_management() {
     assert!(!d.set_assistance_allowed(99, true));
     assert!(!d.delete_customer(99));
 }
+
+#[test]
+fn the_outbox_keeps_the_newest_emails_only() {
+    let d = domain();
+    for _ in 0..OUTBOX_CAPACITY + 5 {
+        d.request_password_reset(RONI).unwrap();
+    }
+    let outbox = d.outbox();
+    assert_eq!(outbox.len(), OUTBOX_CAPACITY);
+    assert_eq!(outbox.first().unwrap().id, 6);
+    assert_eq!(outbox.last().unwrap().id, OUTBOX_CAPACITY as u64 + 5);
+}
+
+#[test]
+fn failures_with_huge_emails_are_throttled_under_a_small_key() {
+    let d = domain();
+    let huge = format!("{}@example.com", "x".repeat(1 << 20));
+    let saas = AcceptedSecrets {
+        password: true,
+        reset_token: true,
+        otc: true,
+    };
+    for _ in 0..6 {
+        assert!(d.sign_in(&huge, "wrong", saas).is_err());
+    }
+    assert_eq!(d.throttle_failures(&huge), 6);
+    assert_eq!(d.sign_in(&huge, "wrong", saas), Err(SignInError::Throttled));
+}

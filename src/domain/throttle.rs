@@ -1,7 +1,27 @@
 //! The sign-in throttle of spec 4.4: failures counted per key (the email or admin username
 //! exactly as submitted) in a sliding window. Independent of the lockout on the customer record.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+
+use sha2::{Digest, Sha256};
+
+/// Keys longer than this are stored as their SHA-256 digest.
+pub const MAX_PLAIN_KEY_BYTES: usize = 256;
+
+/// The key under which `submitted` (an email or username as submitted) is counted: the string
+/// itself, or for a longer string its SHA-256 digest, so a flood of failed sign-ins with huge
+/// garbage emails keeps at most a few dozen bytes per key until the window expires (memory
+/// stays flat under load tests). Compute it before taking the domain lock: hashing a long
+/// string is the only costly step.
+pub fn key(submitted: &str) -> Cow<'_, str> {
+    if submitted.len() <= MAX_PLAIN_KEY_BYTES {
+        return Cow::Borrowed(submitted);
+    }
+    let digest = Sha256::digest(submitted.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    Cow::Owned(format!("sha256:{hex}:{}", submitted.len()))
+}
 
 /// One key's failures and when they stop counting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +84,15 @@ impl Throttle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_keys_are_stored_as_a_digest_and_stay_distinct() {
+        let a = "a".repeat(1 << 20);
+        let b = format!("{}b", "a".repeat((1 << 20) - 1));
+        assert!(key(&a).len() < 100);
+        assert_ne!(key(&a), key(&b));
+        assert_eq!(key("A@example.com"), "A@example.com");
+    }
 
     #[test]
     fn six_failures_throttle_the_key() {

@@ -88,6 +88,10 @@ pub enum FaultKind {
     GraphqlError { message: String, category: String },
     /// Closes the connection without answering (the request is not executed).
     Drop,
+    /// Panics inside the handler stack. Hidden (not in [`FAULT_USAGE`] nor `docs/faults.md`):
+    /// it exists for the mock's own tests, which check that a panic becomes a 500 JSON answer
+    /// and that the server keeps serving.
+    Panic,
 }
 
 impl FaultKind {
@@ -97,6 +101,7 @@ impl FaultKind {
             FaultKind::HttpError { .. } => "http_error",
             FaultKind::GraphqlError { .. } => "graphql_error",
             FaultKind::Drop => "drop",
+            FaultKind::Panic => "panic",
         }
     }
 }
@@ -146,7 +151,7 @@ impl FaultSpec {
         let matcher = parse_match(obj.get("match"), &mut problems);
         let kind_name = match obj.get("kind") {
             Some(Value::String(k))
-                if ["latency", "http_error", "graphql_error", "drop"].contains(&k.as_str()) =>
+                if ["latency", "http_error", "graphql_error", "drop", "panic"].contains(&k.as_str()) =>
             {
                 Some(k.as_str())
             }
@@ -209,6 +214,7 @@ impl FaultSpec {
         let kind = match kind_name {
             Some("latency") => Some(FaultKind::Latency),
             Some("drop") => Some(FaultKind::Drop),
+            Some("panic") => Some(FaultKind::Panic),
             Some("http_error") => {
                 let status = match obj.get("status") {
                     Some(v) => match v.as_u64() {
@@ -304,7 +310,7 @@ impl FaultSpec {
                 m.insert("message".into(), json!(message));
                 m.insert("category".into(), json!(category));
             }
-            FaultKind::Latency | FaultKind::Drop => {}
+            FaultKind::Latency | FaultKind::Drop | FaultKind::Panic => {}
         }
         match self.trigger {
             Trigger::Always => {}
@@ -709,7 +715,7 @@ struct RootField {
     column: usize,
 }
 
-fn is_graphql_path(path: &str) -> bool {
+pub(crate) fn is_graphql_path(path: &str) -> bool {
     let trimmed = path.strip_prefix('/').unwrap_or(path);
     match trimmed.split_once('/') {
         None => trimmed == "graphql",
@@ -827,6 +833,7 @@ pub async fn inject(State(app): State<Arc<AppState>>, request: Request, next: Ne
             });
             json_response(app.profile.status_for_category(Some(category)), &body)
         }
+        FaultKind::Panic => panic!("panic injected by fault {id} (a fault kind for the mock's own tests)"),
         FaultKind::Drop => {
             let mut r = Response::new(Body::new(DroppedBody));
             *r.status_mut() = StatusCode::OK;

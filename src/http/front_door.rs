@@ -21,10 +21,16 @@ const MUTATION_OVER_GET: &str = "Mutation requests allowed only for POST request
 
 /// A bounded cache of parsed documents keyed by query text, so a frontend repeating the same
 /// operation does not pay for parsing each time. When full it is cleared (cheap and bounded).
+/// Documents longer than [`MAX_CACHED_QUERY_BYTES`] are parsed every time and never cached, so
+/// the cache holds at most `capacity` × 64 KiB of query text (plus their parses) even when fed
+/// 1 MiB garbage documents.
 pub struct DocumentCache {
     capacity: usize,
     map: Mutex<HashMap<String, Arc<Document>>>,
 }
+
+/// The longest query text [`DocumentCache`] keeps (real frontends' operations are a few KiB).
+pub const MAX_CACHED_QUERY_BYTES: usize = 64 * 1024;
 
 impl DocumentCache {
     pub fn new(capacity: usize) -> Self {
@@ -40,6 +46,9 @@ impl DocumentCache {
             return Ok(doc.clone());
         }
         let doc = graphql::parse(query)?;
+        if query.len() > MAX_CACHED_QUERY_BYTES {
+            return Ok(doc);
+        }
         let mut map = self.lock();
         if map.len() >= self.capacity {
             map.clear();

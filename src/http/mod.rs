@@ -9,10 +9,14 @@ mod control;
 mod control_customers;
 pub mod faults;
 mod front_door;
+pub mod guard;
 pub mod journal;
 pub mod rest;
 mod server;
 pub mod watch;
 
 pub use front_door::DocumentCache;
-pub use server::{router, serve, AppState, PurgeTask, ServeConfig, TestServer, PURGE_INTERVAL};
+pub use server::{
+    router, serve, AppState, PurgeTask, ServeConfig, TestServer, DEFAULT_HEADER_READ_TIMEOUT,
+    DEFAULT_SHUTDOWN_GRACE, PURGE_INTERVAL,
+};

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -12,8 +12,13 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, Any, CorsLayer};
 
 use crate::domain::{Clock, Domain, Fixtures};
@@ -23,6 +28,7 @@ use crate::profile::Profile;
 
 use super::faults::{self, Faults};
 use super::front_door::{self, DocumentCache};
+use super::guard;
 use super::journal::{self, Journal};
 use super::watch::{self, FixtureStatus, WatchTask, WATCH_INTERVAL};
 use super::{control, rest};
@@ -43,7 +49,20 @@ pub struct ServeConfig {
     pub no_control: bool,
     /// Reload `fixtures` when the file changes (`serve --watch`).
     pub watch: bool,
+    /// A connection that has not sent a whole request head within this time is closed.
+    pub header_read_timeout: Duration,
+    /// A request body not received within this time is answered 408.
+    pub body_read_timeout: Duration,
+    /// A request body over this many bytes is answered 413.
+    pub max_body_bytes: usize,
+    /// On Ctrl-C / SIGTERM, how long in-flight requests may take before the server stops anyway.
+    pub shutdown_grace: Duration,
 }
+
+/// Default of [`ServeConfig::header_read_timeout`] (hyper's own default).
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default of [`ServeConfig::shutdown_grace`].
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 impl Default for ServeConfig {
     fn default() -> Self {
@@ -56,6 +75,10 @@ impl Default for ServeConfig {
             control_token: None,
             no_control: false,
             watch: false,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            body_read_timeout: guard::DEFAULT_BODY_READ_TIMEOUT,
+            max_body_bytes: guard::DEFAULT_MAX_BODY_BYTES,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
         }
     }
 }
@@ -157,6 +180,10 @@ pub fn router(app: Arc<AppState>) -> Router {
     }
     routes
         .layer(middleware::from_fn_with_state(app.clone(), faults::inject))
+        // Inside the guard, which reshapes the 500 for the route; inside CORS and the journal,
+        // so the 500 carries CORS headers and is journaled.
+        .layer(CatchPanicLayer::custom(guard::panic_response))
+        .layer(middleware::from_fn_with_state(app.clone(), guard::guard))
         .layer(cors)
         .layer(middleware::from_fn(options_are_204))
         .layer(middleware::from_fn_with_state(app.clone(), journal::record))
@@ -221,11 +248,67 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     );
     let purge = PurgeTask::start(app.domain.clone());
     let watch = start_watch(&app);
-    axum::serve(listener, router(app))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let config = app.config.clone();
+    accept_loop(listener, router(app), &config, shutdown_signal()).await;
     drop((purge, watch));
     Ok(())
+}
+
+/// Serves `routes` on `listener` until `shutdown` completes, then stops accepting and waits up
+/// to `config.shutdown_grace` for the open connections' in-flight requests to finish.
+///
+/// This is `axum::serve` written out with hyper-util, because `axum::serve` has no header read
+/// timeout: here hyper closes a connection whose request head does not arrive in
+/// `config.header_read_timeout` (a slow or stalled client cannot hold a connection forever).
+/// Accept errors (e.g. out of file descriptors) are logged and retried, never fatal.
+async fn accept_loop(
+    listener: TcpListener,
+    routes: Router,
+    config: &ServeConfig,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.header_read_timeout);
+    builder.http2().timer(TokioTimer::new());
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => stream,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(routes.clone());
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(config.shutdown_grace) => {
+            tracing::warn!(
+                grace_ms = config.shutdown_grace.as_millis() as u64,
+                "requests still running after the shutdown grace period; stopping anyway"
+            );
+        }
+    }
 }
 
 /// The `--watch` task, when asked for and there is a file to watch.
@@ -295,12 +378,12 @@ impl TestServer {
         ));
         let (tx, rx) = oneshot::channel::<()>();
         let routes = router(app.clone());
+        let serve_config = app.config.clone();
         tokio::spawn(async move {
-            let _ = axum::serve(listener, routes)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
+            accept_loop(listener, routes, &serve_config, async {
+                let _ = rx.await;
+            })
+            .await;
         });
         TestServer {
             addr,

@@ -37,6 +37,12 @@ pub fn scenarios() -> Vec<Scenario> {
             create_validation,
         ),
         s(
+            "account/create_valid_emails",
+            &[],
+            "createCustomerV2 accepts the valid addresses of behaviour.md 5.8 (non-ASCII and curly-quoted local parts)",
+            create_valid_emails,
+        ),
+        s(
             "account/update_and_assistance_flag",
             &[],
             "updateCustomerV2 messages; the assistance flag is stored and returned",
@@ -128,6 +134,65 @@ fn create_validation(c: &mut Ctx) -> StepResult<()> {
         q::CREATE,
         json!({"input": {"firstname": "Conform", "lastname": "", "email": email, "password": super::PASSWORD}}),
     )?;
+    Ok(())
+}
+
+/// The valid examples of behaviour.md 5.8 (`jØrgenV2@somedomain.com`, `“emailV2”@example.com`),
+/// made into this run's own accounts: the run prefix goes inside the local part and the domain
+/// is `--email-domain`, so an existing customer can never be touched and cleanup finds them.
+fn create_valid_emails(c: &mut Ctx) -> StepResult<()> {
+    if c.run.confirmation_required && !c.t.has_mail() {
+        return Err(super::Flow::Skip(super::NEEDS_MAILBOX_TO_CONFIRM.into()));
+    }
+    let examples = [
+        ("jØrgenV2", "non-ASCII local part"),
+        ("“emailV2”", "curly-quoted local part"),
+    ];
+    for (i, (example, what)) in examples.into_iter().enumerate() {
+        let plain = c.run.fresh_email();
+        let (local, domain) = plain.split_once('@').unwrap_or((plain.as_str(), ""));
+        // Keep the quotes around the whole local part, as in the example.
+        let (email, shape) = match example.strip_prefix('“') {
+            Some(inner) => (
+                format!("“{local}-{inner}@{domain}"),
+                format!("“<run prefix>-{inner}@<domain>"),
+            ),
+            None => (
+                format!("{local}-{example}@{domain}"),
+                format!("<run prefix>-{example}@<domain>"),
+            ),
+        };
+        let label = format!("[email-valid-{} {shape}]", i + 1);
+        c.norm.add(email.clone(), label.clone());
+        let input = json!({"firstname": "Conform", "lastname": "Runner", "email": email, "password": super::PASSWORD});
+        let r = c.gql(
+            &format!("valid email, {what} ({example})"),
+            q::CREATE,
+            json!({ "input": input }),
+        )?;
+        let created = r.str_at("/data/createCustomerV2/customer/email");
+        if created.is_some() {
+            c.run.created.borrow_mut().push(email.clone());
+        }
+        c.check_eq(
+            created.as_deref(),
+            Some(email.as_str()),
+            "the valid address is accepted and echoed",
+        )?;
+        if c.run.confirmation_required {
+            c.confirm(&email)?;
+        }
+        c.sign_in(
+            &format!("the account with the {what} signs in"),
+            &email,
+            super::PASSWORD,
+        )?;
+        c.gql(
+            &format!("isEmailAvailable accepts the {what}"),
+            q::IS_EMAIL_AVAILABLE,
+            json!({ "email": email }),
+        )?;
+    }
     Ok(())
 }
 

@@ -680,7 +680,7 @@ impl<'a> Ctx<'a> {
 }
 
 /// Why scenarios that create accounts skip when the store requires confirmation and no mail is readable.
-const NEEDS_MAILBOX_TO_CONFIRM: &str =
+pub(super) const NEEDS_MAILBOX_TO_CONFIRM: &str =
     "new accounts need confirmation (create_account_confirmation) and no mailbox was given: pass --mailbox";
 
 /// What a status-only step shows instead of the body.

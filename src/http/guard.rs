@@ -1,0 +1,103 @@
+//! Robustness at the door (issue 6): the request body is read here, once, with a size limit and
+//! a deadline, and a panic anywhere below becomes a 500. Every refusal is JSON in the shape of the
+//! route it was sent to (GraphQL: Magento's error shape with `graphql-input`; REST and the
+//! control API: `{"message": …}`), so a client never sees a plain-text answer from the mock.
+//!
+//! Slow *headers* are cut by hyper's header read timeout (see `server.rs`); slow *bodies* by the
+//! deadline here.
+
+use std::any::Any;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::Response;
+use http_body_util::{BodyExt, Limited};
+use serde_json::json;
+
+use super::faults::is_graphql_path;
+use super::front_door::json_response;
+use super::AppState;
+
+/// The largest request body the mock reads (1 MiB), by default.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+/// How long a client may take to send a request body, by default.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// **Mock decision**: the 500 message of a handler that panicked.
+pub const PANIC_MESSAGE: &str = "Internal server error";
+
+/// An error answer in the shape of the route `path` belongs to.
+fn refusal(path: &str, status: u16, category: &str, message: &str) -> Response {
+    if is_graphql_path(path) {
+        json_response(
+            status,
+            &json!({"errors": [{"message": message, "extensions": {"category": category}}]}),
+        )
+    } else {
+        json_response(status, &json!({ "message": message }))
+    }
+}
+
+/// The message of a body over the limit (**mock decision**).
+pub fn too_large_message(limit: usize) -> String {
+    format!("Request body is too large: the limit is {limit} bytes.")
+}
+
+/// The message of a body that did not arrive in time (**mock decision**).
+pub fn too_slow_message(timeout: Duration) -> String {
+    format!("Request body was not received within {} ms.", timeout.as_millis())
+}
+
+/// Marks the answer [`panic_response`] built, so [`guard`] can reshape it for its route.
+#[derive(Debug, Clone, Copy)]
+struct Panicked;
+
+/// For `CatchPanicLayer::custom`: logs the panic and answers 500 (reshaped by [`guard`]).
+pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = detail, "a handler panicked; answering 500");
+    let mut response = json_response(500, &json!({ "message": PANIC_MESSAGE }));
+    response.extensions_mut().insert(Panicked);
+    response
+}
+
+/// Middleware: reads the body with the configured limit and deadline, then runs the request with
+/// the buffered body; turns a caught panic into the route's error shape.
+pub async fn guard(State(app): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let limit = app.config.max_body_bytes;
+    let timeout = app.config.body_read_timeout;
+    let path = request.uri().path().to_string();
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return refusal(&path, 413, "graphql-input", &too_large_message(limit));
+    }
+    let (parts, body) = request.into_parts();
+    let bytes: Bytes = match tokio::time::timeout(timeout, Limited::new(body, limit).collect()).await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+            return refusal(&path, 413, "graphql-input", &too_large_message(limit));
+        }
+        // The client went away or sent a broken body: nobody reads this answer.
+        Ok(Err(_)) => {
+            return refusal(&path, 400, "graphql-input", "The request body could not be read.");
+        }
+        Err(_) => return refusal(&path, 408, "graphql-input", &too_slow_message(timeout)),
+    };
+    let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    if response.extensions().get::<Panicked>().is_some() {
+        return refusal(&path, 500, "internal", PANIC_MESSAGE);
+    }
+    response
+}
