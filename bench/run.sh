@@ -280,6 +280,12 @@ else
     row graphql-yoga "generateCustomerToken ok" - - - - 0 "not run: node or npm is missing"
 fi
 
+say "bare hyper again (the ceiling drifts on a shared machine: the ratio uses the mean of both)"
+if start_server bare-hyper-again "$PORT_BARE" "$BARE" "$PORT_BARE"; then
+    measure "bare hyper" "fixed JSON, again after the peers" "http://127.0.0.1:$PORT_BARE/graphql" "$OK" '"token":"'
+    stop_server
+fi
+
 # ---- 5. start-up time and memory with many customers ---------------------------------------------
 say "time to first answer (default fixtures, 5 starts)"
 START_DEFAULT="$(python3 "$BENCH/tools.py" startup --port "$PORT_MOCK" --runs 5 -- \
