@@ -6,20 +6,10 @@ use serde_json::Value;
 
 use crate::domain::messages::GENERIC_SIGN_IN;
 
-use super::{body_fields, error, fields_required, ok, string_field, RestRequest, RestResult};
+use super::{credentials, error, ok, RestRequest, RestResult};
 
 pub fn handle(req: &RestRequest) -> RestResult {
-    let fields = body_fields(req.body)?;
-    let username = string_field(&fields, "username");
-    let password = string_field(&fields, "password");
-    let missing: Vec<&str> = [("username", &username), ("password", &password)]
-        .into_iter()
-        .filter(|(_, v)| v.is_empty())
-        .map(|(name, _)| name)
-        .collect();
-    if !missing.is_empty() {
-        return Err(fields_required(&missing));
-    }
+    let (username, password) = credentials(req.body)?;
     match req.app.domain.admin_token(&username, &password) {
         Ok(token) => Ok(ok(&Value::String(token))),
         // Throttled or wrong: one message, so the answer does not tell which.

@@ -163,6 +163,24 @@ pub fn string_field(fields: &Map<String, Value>, name: &str) -> String {
     }
 }
 
+/// `{"username","password"}` of the token endpoints, as Magento's `CredentialsValidator` reads
+/// them: the length is tested only, so `"0"` is a value here (unlike GraphQL's `empty()`); every
+/// missing field is reported.
+pub fn credentials(body: &[u8]) -> Result<(String, String), RestError> {
+    let fields = body_fields(body)?;
+    let username = string_field(&fields, "username");
+    let password = string_field(&fields, "password");
+    let missing: Vec<&str> = [("username", &username), ("password", &password)]
+        .into_iter()
+        .filter(|(_, v)| v.is_empty())
+        .map(|(name, _)| name)
+        .collect();
+    if !missing.is_empty() {
+        return Err(fields_required(&missing));
+    }
+    Ok((username, password))
+}
+
 /// A customer id from the path; anything but a non-negative integer is a type error.
 pub fn customer_id(segment: &str) -> Result<u64, RestError> {
     segment.parse::<u64>().map_err(|_| invalid_type(segment, "int"))
