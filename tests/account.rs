@@ -6,30 +6,12 @@ use commerce_auth_mock::domain::token::{self, Claims};
 use commerce_auth_mock::domain::EmailKind;
 use commerce_auth_mock::http::TestServer;
 use commerce_auth_mock::profile::Profile;
-use common::{gql, Reply};
+use common::{field_error, gql, Reply};
 use serde_json::{json, Value};
 
 const T0: i64 = 1_767_225_600;
 const RONI: &str = "roni_cost@example.com";
 const RONI_PW: &str = "Roni-Cost-2024";
-
-fn field_error(query: &str, field: &str, message: &str, category: &str) -> String {
-    let column = query
-        .find(&format!("{field}("))
-        .or_else(|| query.find(field))
-        .expect("field in query")
-        + 1;
-    json!({
-        "errors": [{
-            "message": message,
-            "locations": [{"line": 1, "column": column}],
-            "path": [field],
-            "extensions": {"category": category}
-        }],
-        "data": { field: null }
-    })
-    .to_string()
-}
 
 async fn run(s: &TestServer, query: &str, variables: Value) -> Reply {
     gql(&s.graphql_url(), query, variables, &[]).await

@@ -7,7 +7,7 @@ mod common;
 use commerce_auth_mock::domain::token::{self, Claims};
 use commerce_auth_mock::http::TestServer;
 use commerce_auth_mock::profile::Profile;
-use common::{gql, Reply};
+use common::{field_error, gql, Reply};
 use serde_json::{json, Value};
 
 const T0: i64 = 1_767_225_600;
@@ -40,25 +40,6 @@ fn expected_token(uid: u64, iat: i64, admin_id: Option<u64>) -> String {
         },
         SECRET,
     )
-}
-
-/// The wire body of an error raised by root field `field` of a one-line `query`.
-fn field_error(query: &str, field: &str, message: &str, category: &str) -> String {
-    let column = query
-        .find(&format!("{field}("))
-        .or_else(|| query.find(field))
-        .expect("field in query")
-        + 1;
-    json!({
-        "errors": [{
-            "message": message,
-            "locations": [{"line": 1, "column": column}],
-            "path": [field],
-            "extensions": {"category": category}
-        }],
-        "data": { field: null }
-    })
-    .to_string()
 }
 
 /// The body of a bearer-token refusal (before execution).

@@ -91,3 +91,23 @@ pub async fn request(method: &str, url: &str, body: &str, headers: &[(&str, &str
         .expect("send");
     reply(resp).await
 }
+
+/// The wire body of an error raised by root field `field` of a one-line `query` (spec 4.1): the
+/// field's location, its path, the category, and `data` with the field null.
+pub fn field_error(query: &str, field: &str, message: &str, category: &str) -> String {
+    let column = query
+        .find(&format!("{field}("))
+        .or_else(|| query.find(field))
+        .expect("field in query")
+        + 1;
+    serde_json::json!({
+        "errors": [{
+            "message": message,
+            "locations": [{"line": 1, "column": column}],
+            "path": [field],
+            "extensions": {"category": category}
+        }],
+        "data": { field: null }
+    })
+    .to_string()
+}
