@@ -11,6 +11,7 @@ pub mod clock;
 pub mod console;
 pub mod fixtures;
 mod generations;
+mod memory;
 pub mod messages;
 pub mod rules;
 pub mod throttle;
@@ -413,11 +414,13 @@ fn random_alnum32() -> String {
 impl Domain {
     pub fn new(fixtures: Fixtures, clock: Clock) -> Domain {
         let state = Mutex::new(State::from_fixtures(&fixtures));
-        Domain {
+        let domain = Domain {
             fixtures: FixtureGenerations::new(fixtures),
             clock,
             state,
-        }
+        };
+        memory::release_freed_heap();
+        domain
     }
 
     pub fn clock(&self) -> &Clock {
@@ -468,16 +471,23 @@ impl Domain {
 
     /// Back to the fixtures, atomically (customers, counters, secrets, revocations, outbox).
     pub fn reset(&self) {
-        *self.state() = State::from_fixtures(self.fixtures());
+        // The old state is dropped once the lock is released, then its memory given back.
+        let old = std::mem::replace(&mut *self.state(), State::from_fixtures(self.fixtures()));
+        drop(old);
+        memory::release_freed_heap();
     }
 
     /// New fixtures in force (`serve --watch`), and the state reset to them, under the one lock:
     /// a request sees the old fixtures and state or the new ones. A request already running may
     /// finish with settings it borrowed before the swap.
     pub fn replace_fixtures(&self, fixtures: Fixtures) {
-        let mut state = self.state();
-        let fixtures = self.fixtures.push(fixtures);
-        *state = State::from_fixtures(fixtures);
+        let old = {
+            let mut state = self.state();
+            let fixtures = self.fixtures.push(fixtures);
+            std::mem::replace(&mut *state, State::from_fixtures(fixtures))
+        };
+        drop(old);
+        memory::release_freed_heap();
     }
 
     /// Drops expired throttle windows and one-time codes.
