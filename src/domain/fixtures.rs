@@ -5,7 +5,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use serde::de::DeserializeOwned;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -265,19 +266,25 @@ impl Fixtures {
             path: path.to_string(),
             problem,
         };
-        let root: Value = serde_json::from_str(text).map_err(|e| {
+        let root = {
+            // As `serde_json::from_str::<Value>` does, so a syntax error reads the same.
+            let mut de = serde_json::Deserializer::from_str(text);
+            de.deserialize_any(RootVisitor)
+                .and_then(|root| de.end().map(|()| root))
+        }
+        .map_err(|e| {
             invalid(
                 &format!("line {} column {}", e.line(), e.column()),
                 format!("not valid JSON: {e}"),
             )
         })?;
-        let Value::Object(top) = &root else {
+        let Root::Object(mut top) = root else {
             return Err(invalid(
                 "$",
                 "expected a JSON object with settings, customers, admin_users".into(),
             ));
         };
-        for key in top.keys() {
+        for key in &top.keys {
             if !TOP_LEVEL_KEYS.contains(&key.as_str()) {
                 return Err(invalid(
                     key,
@@ -288,7 +295,8 @@ impl Fixtures {
                 ));
             }
         }
-        let section = |name: &str| top.get(name).cloned();
+        let customers_section = top.customers.take();
+        let mut section = |name: &str| top.values.remove(name);
         let settings: Settings = match section("settings") {
             Some(v) => typed_at(&v, "settings").map_err(|(p, m)| invalid(&p, m))?,
             None => Settings::default(),
@@ -297,8 +305,13 @@ impl Fixtures {
             Some(v) => typed_at(&v, "store_config").map_err(|(p, m)| invalid(&p, m))?,
             None => StoreConfig::default(),
         };
-        let customers: Vec<CustomerFixture> =
-            list_at(section("customers"), "customers").map_err(|(p, m)| invalid(&p, m))?;
+        let customers: Vec<CustomerFixture> = match customers_section {
+            None => Vec::new(),
+            Some(CustomersSection::List(customers)) => customers.map_err(|(p, m)| invalid(&p, m))?,
+            Some(CustomersSection::NotAList(other)) => {
+                return Err(invalid("customers", format!("expected a list, found {other}")))
+            }
+        };
         let admin_users: Vec<AdminUser> =
             list_at(section("admin_users"), "admin_users").map_err(|(p, m)| invalid(&p, m))?;
         let admin_tokens: BTreeMap<String, String> = match section("admin_tokens") {
@@ -547,6 +560,152 @@ fn list_at<T: DeserializeOwned>(v: Option<Value>, path: &str) -> Result<Vec<T>, 
     }
 }
 
+/// A fixture document read in one pass without building one `Value` tree for the whole file:
+/// a large file is mostly customers, and a tree of 100 000 of them, freed right after loading,
+/// was most of the mock's peak memory. Every section but `customers` is kept as a `Value` (they
+/// are small); each customer is read as a `Value` and typed at once. Mistakes in the customers
+/// are kept, not raised, so that a syntax error anywhere in the file, then an unknown top-level
+/// key, are still reported first, as when the whole file was parsed before anything was checked.
+enum Root {
+    Object(TopLevel),
+    /// Valid JSON that is not an object.
+    NotObject,
+}
+
+#[derive(Default)]
+struct TopLevel {
+    /// Top-level keys in the order they first appear.
+    keys: Vec<String>,
+    /// Every section but `customers`; a repeated key keeps its last value.
+    values: HashMap<String, Value>,
+    customers: Option<CustomersSection>,
+}
+
+enum CustomersSection {
+    /// The customers, or the first mistake in them (path, problem).
+    List(Result<Vec<CustomerFixture>, (String, String)>),
+    NotAList(Value),
+}
+
+struct RootVisitor;
+
+impl<'de> Visitor<'de> for RootVisitor {
+    type Value = Root;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Root, A::Error> {
+        let mut top = TopLevel::default();
+        while let Some(key) = map.next_key::<String>()? {
+            if !top.keys.contains(&key) {
+                top.keys.push(key.clone());
+            }
+            if key == "customers" {
+                top.customers = Some(map.next_value_seed(CustomersSeed)?);
+            } else {
+                let value = map.next_value::<Value>()?;
+                top.values.insert(key, value);
+            }
+        }
+        Ok(Root::Object(top))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Root, A::Error> {
+        // Read to the end, so that a syntax error in the list is still reported as one.
+        while seq.next_element::<Value>()?.is_some() {}
+        Ok(Root::NotObject)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Root, E> {
+        Ok(Root::NotObject)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Root, E> {
+        Ok(Root::NotObject)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Root, E> {
+        Ok(Root::NotObject)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Root, E> {
+        Ok(Root::NotObject)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Root, E> {
+        Ok(Root::NotObject)
+    }
+    fn visit_unit<E>(self) -> Result<Root, E> {
+        Ok(Root::NotObject)
+    }
+}
+
+struct CustomersSeed;
+
+impl<'de> DeserializeSeed<'de> for CustomersSeed {
+    type Value = CustomersSection;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<CustomersSection, D::Error> {
+        deserializer.deserialize_any(CustomersVisitor)
+    }
+}
+
+struct CustomersVisitor;
+
+impl CustomersVisitor {
+    fn not_a_list<E>(value: Value) -> Result<CustomersSection, E> {
+        Ok(CustomersSection::NotAList(value))
+    }
+}
+
+impl<'de> Visitor<'de> for CustomersVisitor {
+    type Value = CustomersSection;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<CustomersSection, A::Error> {
+        let mut customers = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        let mut mistake = None;
+        let mut i = 0usize;
+        while let Some(item) = seq.next_element::<Value>()? {
+            if mistake.is_none() {
+                match typed_at(&item, &format!("customers[{i}]")) {
+                    Ok(customer) => customers.push(customer),
+                    Err(e) => mistake = Some(e),
+                }
+            }
+            i += 1;
+        }
+        customers.shrink_to_fit();
+        Ok(CustomersSection::List(match mistake {
+            None => Ok(customers),
+            Some(e) => Err(e),
+        }))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<CustomersSection, A::Error> {
+        Self::not_a_list(Value::deserialize(MapAccessDeserializer::new(map))?)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<CustomersSection, E> {
+        Self::not_a_list(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<CustomersSection, E> {
+        Self::not_a_list(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<CustomersSection, E> {
+        Self::not_a_list(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<CustomersSection, E> {
+        Self::not_a_list(Value::from(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<CustomersSection, E> {
+        Self::not_a_list(Value::String(v.to_owned()))
+    }
+    fn visit_unit<E>(self) -> Result<CustomersSection, E> {
+        Self::not_a_list(Value::Null)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -616,6 +775,40 @@ mod tests {
     fn syntax_error_names_line_and_column() {
         let e = err("{\n  \"customers\": [,]\n}");
         assert!(e.to_string().contains("test.json: at line 2 column"), "{e}");
+    }
+
+    #[test]
+    fn customers_are_read_one_at_a_time_but_checked_in_the_old_order() {
+        // A syntax error after a bad customer is still the error reported.
+        let e = err(r#"{"customers":[{"id":"x"}], "z": [1,2,}"#);
+        assert!(
+            e.to_string().contains("at line 1 column 38: not valid JSON"),
+            "{e}"
+        );
+        // So are an unknown top-level key and a bad setting after the customers.
+        let e = err(r#"{"customers":[{"id":"x"}],"bogus":1}"#);
+        assert_eq!(e.path(), Some("bogus"));
+        let e = err(r#"{"customers":[{"id":"x"}],"settings":{"otc_ttl_seconds":"x"}}"#);
+        assert_eq!(e.path(), Some("settings.otc_ttl_seconds"));
+        // The first bad customer is the one reported; a repeated key keeps its last value.
+        let e = err(&format!(
+            r#"{{"customers":[{ONE_CUSTOMER},{{"id":"x"}},{{"id":"y"}}]}}"#
+        ));
+        assert_eq!(e.path(), Some("customers[1].id"));
+        let f = Fixtures::from_json_str(
+            "test.json",
+            &format!(r#"{{"customers":[{{"id":"x"}}],"customers":[{ONE_CUSTOMER}]}}"#),
+        )
+        .unwrap();
+        assert_eq!(f.customers.len(), 1);
+        // Not a list, or not an object at all.
+        let e = err(r#"{"customers":{"a":[1,2]}}"#);
+        assert_eq!(
+            e.to_string(),
+            r#"fixture file test.json: at customers: expected a list, found {"a":[1,2]}"#
+        );
+        assert_eq!(err("[1,2]").path(), Some("$"));
+        assert!(err("[1,2,").to_string().contains("not valid JSON"));
     }
 
     #[test]
