@@ -23,17 +23,6 @@ pub struct Problem {
     pub message: String,
 }
 
-const TOP_LEVEL: [&str; 8] = [
-    "$comment",
-    "settings",
-    "store_config",
-    "customers",
-    "admin_users",
-    "admin_tokens",
-    "attribute_forms",
-    "faults",
-];
-
 const CUSTOMER_FIELDS: [&str; 20] = [
     "id",
     "email",
@@ -414,7 +403,7 @@ pub fn check_text(file: &str, text: &str) -> Vec<Problem> {
         );
         return c.problems;
     };
-    c.unknown_fields(top, "", &TOP_LEVEL);
+    c.unknown_fields(top, "", &crate::domain::fixtures::TOP_LEVEL_KEYS);
     if let Some(v) = top.get("settings") {
         c.settings(v);
     }

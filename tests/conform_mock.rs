@@ -29,7 +29,11 @@ fn args_for(server: &TestServer, profile: Profile) -> ConformArgs {
 
 async fn run_suite(profile: Profile) -> Summary {
     let server = TestServer::start(profile).await;
-    let args = args_for(&server, profile);
+    run_suite_on(&server, profile).await
+}
+
+async fn run_suite_on(server: &TestServer, profile: Profile) -> Summary {
+    let args = args_for(server, profile);
     let t0 = Instant::now();
     let reporters: Vec<Box<dyn Reporter>> = vec![Box::new(Human::to_writer(Box::new(std::io::stderr())))];
     let summary = tokio::task::spawn_blocking(move || run_with(args, reporters))
@@ -105,4 +109,18 @@ async fn the_mock_conforms_as_paas_247() {
     let s = run_suite(Profile::Paas247).await;
     assert_all_passed(&s);
     assert_with_insta(&s, Profile::Paas247);
+}
+
+/// A long-running mock is checked again and again (a developer's `serve`, a CI service): a run
+/// must not be disturbed by what earlier runs left behind (deleted accounts, revocations, a clock
+/// moved back to real time).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_run_against_the_same_mock_passes_too() {
+    let server = TestServer::start(Profile::Saas).await;
+    let start = server.domain.clock().now();
+    assert_all_passed(&run_suite_on(&server, Profile::Saas).await);
+    // The first run moved the clock hours ahead; a `serve` on the system clock comes back to
+    // "now" afterwards, before those hours: the second run's seconds overlap the first's.
+    server.domain.clock().set(start);
+    assert_all_passed(&run_suite_on(&server, Profile::Saas).await);
 }

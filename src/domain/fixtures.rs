@@ -231,7 +231,8 @@ pub struct Fixtures {
     pub faults: Vec<Value>,
 }
 
-const TOP_LEVEL_KEYS: [&str; 8] = [
+/// The sections a fixtures file may have (also what `fixtures check` accepts).
+pub const TOP_LEVEL_KEYS: [&str; 8] = [
     "$comment",
     "settings",
     "store_config",

@@ -335,6 +335,10 @@ struct State {
     revoked_at: HashMap<u64, i64>,
     outbox: Vec<Email>,
     next_email_id: u64,
+    /// The id the next created customer gets. Like Magento's auto-increment it never goes back,
+    /// so a deleted customer's id (and with it their revocation record, throttle-free as it is)
+    /// is never given to someone else.
+    next_customer_id: u64,
     carts: cart::Carts,
 }
 
@@ -351,6 +355,7 @@ impl State {
             revoked_at: HashMap::new(),
             outbox: Vec::new(),
             next_email_id: 1,
+            next_customer_id: f.customers.iter().map(|c| c.id).max().unwrap_or(0) + 1,
             carts: cart::Carts::default(),
         }
     }
@@ -937,7 +942,8 @@ impl Domain {
         if st.find_by_email(&n.email).is_some() {
             return Err(Refusal::input(msg::EMAIL_ALREADY_EXISTS));
         }
-        let id = st.customers.keys().next_back().copied().unwrap_or(0) + 1;
+        let id = st.next_customer_id;
+        st.next_customer_id += 1;
         let created = rules::format_datetime(now);
         let key = s.confirmation_required.then(random_hex32);
         let c = Customer {

@@ -788,3 +788,18 @@ fn failures_with_huge_emails_are_throttled_under_a_small_key() {
     assert_eq!(d.throttle_failures(&huge), 6);
     assert_eq!(d.sign_in(&huge, "wrong", saas), Err(SignInError::Throttled));
 }
+
+#[test]
+fn ids_of_deleted_customers_are_never_given_again() {
+    let d = domain();
+    let first = d.create_customer(&new_customer("first@example.com")).unwrap();
+    assert_eq!(first.id, 7);
+    // Revoked at this second, then deleted: a recycled id would inherit the revocation.
+    d.revoke_customer_tokens(first.id);
+    assert!(d.delete_customer(first.id));
+    let second = d.create_customer(&new_customer("second@example.com")).unwrap();
+    assert_eq!(second.id, 8);
+    d.reset();
+    let after_reset = d.create_customer(&new_customer("third@example.com")).unwrap();
+    assert_eq!(after_reset.id, 7, "reset goes back to the fixtures' numbering");
+}
