@@ -1238,24 +1238,18 @@ impl Domain {
 
     /// The live reset token of a customer (what the outbox link carries).
     pub fn live_reset_token(&self, customer_id: u64) -> Option<String> {
-        let now = self.clock.now();
-        let st = self.state();
-        st.customers
-            .get(&customer_id)?
-            .reset_token
-            .as_ref()
-            .filter(|t| t.is_live(now))
-            .map(|t| t.value.clone())
+        self.live_secret(customer_id, |c| c.reset_token.as_ref())
     }
 
     /// The live one-time code of a customer.
     pub fn live_otc(&self, customer_id: u64) -> Option<String> {
+        self.live_secret(customer_id, |c| c.otc.as_ref())
+    }
+
+    fn live_secret(&self, customer_id: u64, which: impl Fn(&Customer) -> Option<&Secret>) -> Option<String> {
         let now = self.clock.now();
         let st = self.state();
-        st.customers
-            .get(&customer_id)?
-            .otc
-            .as_ref()
+        which(st.customers.get(&customer_id)?)
             .filter(|t| t.is_live(now))
             .map(|t| t.value.clone())
     }

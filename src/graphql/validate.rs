@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
-use super::schema::{Schema, TypeKind, TypeRef};
+use super::schema::{InputValue, Schema, TypeKind, TypeRef};
 use super::syntax::*;
 use super::values::{parse_scalar_literal, quoted_or_list, suggestion_list};
 use super::{GraphqlError, Location};
@@ -533,19 +533,14 @@ impl<'a> Validator<'a> {
                 seen.insert(a.name.value.as_str(), a.name.loc);
                 self.value(&a.value, arg_def.map(|x| &x.ty), false)?;
             }
-            for ad in &def.args {
-                if ad.ty.is_non_null()
-                    && ad.default.is_none()
-                    && !d.args.iter().any(|a| a.name.value == ad.name)
-                {
-                    return err(
-                        format!(
-                            "Directive \"@{}\" argument \"{}\" of type \"{}\" is required but not provided.",
-                            d.name.value, ad.name, ad.ty
-                        ),
-                        vec![d.loc],
-                    );
-                }
+            if let Some(ad) = first_missing_required(&def.args, &d.args) {
+                return err(
+                    format!(
+                        "Directive \"@{}\" argument \"{}\" of type \"{}\" is required but not provided.",
+                        d.name.value, ad.name, ad.ty
+                    ),
+                    vec![d.loc],
+                );
             }
         }
         Ok(())
@@ -694,19 +689,14 @@ impl<'a> Validator<'a> {
         }
         // ProvidedRequiredArguments (field leave), arguments in byte order
         if let Some(d) = def {
-            for ad in &d.args {
-                if ad.ty.is_non_null()
-                    && ad.default.is_none()
-                    && !f.args.iter().any(|a| a.name.value == ad.name)
-                {
-                    return err(
-                        format!(
-                            "Field \"{}\" argument \"{}\" of type \"{}\" is required but not provided.",
-                            f.name.value, ad.name, ad.ty
-                        ),
-                        vec![f.loc],
-                    );
-                }
+            if let Some(ad) = first_missing_required(&d.args, &f.args) {
+                return err(
+                    format!(
+                        "Field \"{}\" argument \"{}\" of type \"{}\" is required but not provided.",
+                        f.name.value, ad.name, ad.ty
+                    ),
+                    vec![f.loc],
+                );
             }
         }
         Ok(())
@@ -1252,4 +1242,12 @@ pub fn introspection_figures(schema: &Schema, doc: &Document) -> (usize, usize) 
         v.depth_of(&op.selection_set),
         v.complexity_of(&op.selection_set, &mut vec![]),
     )
+}
+
+/// ProvidedRequiredArguments: the first (in byte order) non-null argument without a default that
+/// `given` lacks.
+fn first_missing_required<'s>(defs: &'s [InputValue], given: &[Argument]) -> Option<&'s InputValue> {
+    defs.iter().find(|ad| {
+        ad.ty.is_non_null() && ad.default.is_none() && !given.iter().any(|a| a.name.value == ad.name)
+    })
 }
