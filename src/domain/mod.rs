@@ -368,6 +368,17 @@ impl State {
             .map(|c| c.id)
     }
 
+    /// The password-reset operations' first checks (spec 5.5, 5.6): an unknown email answers
+    /// `unknown` (their messages differ), a locked account `The account is locked`.
+    fn unlocked_for_reset(&mut self, email: &str, now: i64, unknown: &str) -> Result<&mut Customer, Refusal> {
+        let id = self.find_by_email(email).ok_or_else(|| Refusal::input(unknown))?;
+        let c = self.customer_mut(id);
+        if c.is_locked(now) {
+            return Err(Refusal::input(msg::ACCOUNT_LOCKED));
+        }
+        Ok(c)
+    }
+
     fn customer_mut(&mut self, id: u64) -> &mut Customer {
         self.customers
             .get_mut(&id)
@@ -810,22 +821,16 @@ impl Domain {
     pub fn request_password_reset(&self, email: &str) -> Result<String, Refusal> {
         let s = self.settings();
         let now = self.clock.now();
-        let mut st = self.state();
-        let id = st
-            .find_by_email(email)
-            .ok_or_else(|| Refusal::input(msg::CANNOT_RESET_PASSWORD))?;
-        let c = st.customer_mut(id);
-        if c.is_locked(now) {
-            return Err(Refusal::input(msg::ACCOUNT_LOCKED));
-        }
         let token = random_alnum32();
+        let mut st = self.state();
+        let c = st.unlocked_for_reset(email, now, msg::CANNOT_RESET_PASSWORD)?;
         c.reset_token = Some(Secret {
             value: token.clone(),
             issued_at: now,
             expires_at: now + s.reset_token_ttl_seconds,
             admin_id: None,
         });
-        let (to, name) = (c.email.clone(), format!("{} {}", c.firstname, c.lastname));
+        let (id, to, name) = (c.id, c.email.clone(), format!("{} {}", c.firstname, c.lastname));
         let link = format!(
             "{}/customer/account/createPassword/?token={token}",
             s.base_url.trim_end_matches('/')
@@ -886,13 +891,7 @@ impl Domain {
         let s = self.settings();
         let now = self.clock.now();
         let mut st = self.state();
-        let id = st
-            .find_by_email(email)
-            .ok_or_else(|| Refusal::input(msg::CANNOT_SET_PASSWORD))?;
-        let c = st.customer_mut(id);
-        if c.is_locked(now) {
-            return Err(Refusal::input(msg::ACCOUNT_LOCKED));
-        }
+        let c = st.unlocked_for_reset(email, now, msg::CANNOT_SET_PASSWORD)?;
         match &c.reset_token {
             Some(t) if t.value == reset_token => {
                 if !t.is_live(now) {

@@ -1034,25 +1034,38 @@ impl<'a> Validator<'a> {
                 }
                 Selection::Inline(i) => max = max.max(self.relative_depth(&i.selection_set, stack)),
                 Selection::Spread(sp) => {
-                    let name = sp.name.value.as_str();
-                    if let Some(d) = self.depth_memo.borrow().get(name) {
-                        max = max.max(*d);
-                        continue;
-                    }
-                    if stack.contains(&name) {
-                        continue;
-                    }
-                    if let Some(fd) = self.fragments.get(name) {
-                        stack.push(name);
-                        let d = self.relative_depth(&fd.selection_set, stack);
-                        stack.pop();
-                        self.depth_memo.borrow_mut().insert(name, d);
+                    if let Some(d) =
+                        self.fragment_measure(&sp.name.value, stack, &self.depth_memo, Self::relative_depth)
+                    {
                         max = max.max(d);
                     }
                 }
             }
         }
         max
+    }
+
+    /// A measure (depth or complexity) of the fragment `name`, memoised: `None` for an unknown
+    /// fragment or one already on `stack` (a cycle, reported by NoFragmentCycles).
+    fn fragment_measure<T: Copy>(
+        &self,
+        name: &'a str,
+        stack: &mut Vec<&'a str>,
+        memo: &RefCell<HashMap<&'a str, T>>,
+        measure: fn(&Self, &'a SelectionSet, &mut Vec<&'a str>) -> T,
+    ) -> Option<T> {
+        if let Some(x) = memo.borrow().get(name) {
+            return Some(*x);
+        }
+        if stack.contains(&name) {
+            return None;
+        }
+        let fd = self.fragments.get(name)?;
+        stack.push(name);
+        let x = measure(self, &fd.selection_set, stack);
+        stack.pop();
+        memo.borrow_mut().insert(name, x);
+        Some(x)
     }
 
     fn depth_of(&self, set: &'a SelectionSet) -> usize {
@@ -1077,19 +1090,12 @@ impl<'a> Validator<'a> {
                 }
                 Selection::Inline(i) => c = c.saturating_add(self.complexity_of(&i.selection_set, stack)),
                 Selection::Spread(sp) => {
-                    let name = sp.name.value.as_str();
-                    if let Some(x) = self.complexity_memo.borrow().get(name) {
-                        c = c.saturating_add(*x);
-                        continue;
-                    }
-                    if stack.contains(&name) {
-                        continue;
-                    }
-                    if let Some(fd) = self.fragments.get(name) {
-                        stack.push(name);
-                        let x = self.complexity_of(&fd.selection_set, stack);
-                        stack.pop();
-                        self.complexity_memo.borrow_mut().insert(name, x);
+                    if let Some(x) = self.fragment_measure(
+                        &sp.name.value,
+                        stack,
+                        &self.complexity_memo,
+                        Self::complexity_of,
+                    ) {
                         c = c.saturating_add(x);
                     }
                 }
