@@ -3,7 +3,7 @@
 //! confirm. Nothing here is reachable from GraphQL or REST; the rules of spec 4–6 are untouched.
 //! Each method takes the one state lock once, like the rest of [`Domain`].
 
-use super::{rules, Domain};
+use super::{Customer, Domain};
 
 /// One customer's sign-in state at a moment of the mock's clock.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,57 +37,54 @@ pub enum ConsoleAction {
     DenyAssistance,
 }
 
+impl CustomerState {
+    fn of(c: &Customer, now: i64) -> CustomerState {
+        CustomerState {
+            id: c.id,
+            email: c.email.to_string(),
+            firstname: c.firstname.to_string(),
+            lastname: c.lastname.to_string(),
+            confirmed: c.confirmed,
+            locked_until: c.lock_expires.filter(|t| *t > now),
+            failures: c.failures_num,
+            allow_remote_shopping_assistance: c.allow_remote_shopping_assistance,
+            has_password: c.has_password(),
+            otc_expires_at: c.otc().filter(|s| s.is_live(now)).map(|s| s.expires_at),
+        }
+    }
+}
+
 impl Domain {
     /// Every customer's state, by id.
     pub fn customer_states(&self) -> Vec<CustomerState> {
         let now = self.clock.now();
         let st = self.state();
-        st.customers
-            .values()
-            .map(|c| CustomerState {
-                id: c.id,
-                email: c.email.clone(),
-                firstname: c.firstname.clone(),
-                lastname: c.lastname.clone(),
-                confirmed: c.confirmed,
-                locked_until: c.lock_expires.filter(|t| *t > now),
-                failures: c.failures_num,
-                allow_remote_shopping_assistance: c.allow_remote_shopping_assistance,
-                has_password: c.has_password(),
-                otc_expires_at: c.otc.as_ref().filter(|s| s.is_live(now)).map(|s| s.expires_at),
-            })
-            .collect()
+        st.accounts.iter().map(|c| CustomerState::of(c, now)).collect()
     }
 
     /// One customer's state; `None` when there is no such customer.
     pub fn customer_state(&self, id: u64) -> Option<CustomerState> {
-        self.customer_states().into_iter().find(|c| c.id == id)
+        let now = self.clock.now();
+        let st = self.state();
+        st.accounts.get(id).map(|c| CustomerState::of(c, now))
     }
 
     /// Applies an operator action; `None` when there is no such customer. Every action is
     /// idempotent and answers the customer's state afterwards.
     pub fn console_action(&self, id: u64, action: ConsoleAction) -> Option<CustomerState> {
         let now = self.clock.now();
-        let (max, minutes) = (self.settings().lockout_failures, self.settings().lockout_minutes);
-        {
-            let mut st = self.state();
-            let c = st.customers.get_mut(&id)?;
-            match action {
-                ConsoleAction::Lock => {
-                    c.failures_num = max;
-                    c.lock_expires = Some(now + minutes * 60);
-                }
-                ConsoleAction::Unlock => c.reset_failures(),
-                ConsoleAction::Confirm => {
-                    c.confirmed = true;
-                    c.confirmation_key = None;
-                }
-                ConsoleAction::AllowAssistance => c.allow_remote_shopping_assistance = true,
-                ConsoleAction::DenyAssistance => c.allow_remote_shopping_assistance = false,
-            }
-            c.updated_at = rules::format_datetime(now);
+        let mut st = self.state();
+        let (max, minutes) = (st.settings.lockout_failures, st.settings.lockout_minutes);
+        let c = st.accounts.get_mut(id)?;
+        match action {
+            ConsoleAction::Lock => c.lock_now(now, max, minutes),
+            ConsoleAction::Unlock => c.reset_failures(),
+            ConsoleAction::Confirm => c.confirm(),
+            ConsoleAction::AllowAssistance => c.allow_remote_shopping_assistance = true,
+            ConsoleAction::DenyAssistance => c.allow_remote_shopping_assistance = false,
         }
-        self.customer_state(id)
+        c.touch(now);
+        Some(CustomerState::of(c, now))
     }
 }
 

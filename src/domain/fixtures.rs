@@ -10,7 +10,10 @@ use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqA
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::accounts::Accounts;
+use super::admins::AdminUser;
 use super::attributes::{self, AttributeMetadata};
+use super::customer::Customer;
 use super::rules;
 
 /// The default fixtures, embedded at build time.
@@ -189,36 +192,15 @@ fn default_created_at() -> String {
     "2025-01-01 00:00:00".into()
 }
 
-/// An admin user (REST admin tokens, OTCs, `generateCustomerTokenAsAdmin`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AdminUser {
-    pub id: u64,
-    pub username: String,
-    pub password: String,
-    /// ACL resources, e.g. `Magento_LoginAsCustomer::login`.
-    #[serde(default)]
-    pub permissions: Vec<String>,
-    #[serde(default)]
-    pub note: Option<String>,
-}
-
-impl AdminUser {
-    pub fn has_permission(&self, acl: &str) -> bool {
-        self.permissions
-            .iter()
-            .any(|p| p == acl || p == "Magento_Backend::all")
-    }
-}
-
 /// The whole fixture set.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Fixtures {
     /// Where the fixtures came from (a file path, or `embedded default`).
     pub source: String,
     pub settings: Settings,
     pub store_config: StoreConfig,
-    pub customers: Vec<CustomerFixture>,
+    /// The customers, ready to be shared by every store's live state (see [`Accounts`]).
+    pub(crate) customers: Accounts,
     pub admin_users: Vec<AdminUser>,
     /// Static admin tokens (stand-ins for Adobe IMS tokens): token → admin username.
     pub admin_tokens: BTreeMap<String, String>,
@@ -227,7 +209,6 @@ pub struct Fixtures {
     pub attribute_forms: BTreeMap<String, Vec<AttributeMetadata>>,
     /// Fault injection rules, kept as JSON: the domain knows nothing of HTTP. The HTTP layer
     /// reads and checks them (`src/http/faults.rs`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<Value>,
 }
 
@@ -306,8 +287,8 @@ impl Fixtures {
             Some(v) => typed_at(&v, "store_config").map_err(|(p, m)| invalid(&p, m))?,
             None => StoreConfig::default(),
         };
-        let customers: Vec<CustomerFixture> = match customers_section {
-            None => Vec::new(),
+        let customers: Accounts = match customers_section {
+            None => Accounts::default(),
             Some(CustomersSection::List(customers)) => customers.map_err(|(p, m)| invalid(&p, m))?,
             Some(CustomersSection::NotAList(other)) => {
                 return Err(invalid("customers", format!("expected a list, found {other}")))
@@ -398,55 +379,6 @@ impl Fixtures {
                 "settings.base_url".into(),
                 format!("must start with http:// or https://, got {:?}", s.base_url),
             ));
-        }
-
-        let mut ids: HashMap<u64, usize> = HashMap::new();
-        let mut emails: HashMap<String, usize> = HashMap::new();
-        for (i, c) in self.customers.iter().enumerate() {
-            let at = |field: &str| format!("customers[{i}].{field}");
-            if c.id == 0 {
-                return Err((at("id"), "must be a positive integer".into()));
-            }
-            if let Some(j) = ids.insert(c.id, i) {
-                return Err((
-                    at("id"),
-                    format!("duplicate id {} (also customers[{j}].id)", c.id),
-                ));
-            }
-            if !rules::is_valid_email(&c.email) {
-                return Err((at("email"), format!("{:?} is not a valid email address", c.email)));
-            }
-            if let Some(j) = emails.insert(c.email.to_ascii_lowercase(), i) {
-                return Err((
-                    at("email"),
-                    format!(
-                        "duplicate email {:?} ignoring case (also customers[{j}].email)",
-                        c.email
-                    ),
-                ));
-            }
-            if c.firstname.trim().is_empty() {
-                return Err((at("firstname"), "must not be empty".into()));
-            }
-            if c.lastname.trim().is_empty() {
-                return Err((at("lastname"), "must not be empty".into()));
-            }
-            if let Some(g) = c.gender {
-                if !rules::is_valid_gender(g) {
-                    return Err((at("gender"), format!("must be 1, 2 or 3, got {g}")));
-                }
-            }
-            if let Some(d) = &c.date_of_birth {
-                if !rules::is_valid_date(d) {
-                    return Err((at("date_of_birth"), format!("{d:?} is not a date (YYYY-MM-DD)")));
-                }
-            }
-            if c.password.as_deref() == Some("") {
-                return Err((
-                    at("password"),
-                    "must not be empty: use null for an account without password".into(),
-                ));
-            }
         }
 
         let mut admin_ids: HashMap<u64, usize> = HashMap::new();
@@ -584,7 +516,7 @@ struct TopLevel {
 
 enum CustomersSection {
     /// The customers, or the first mistake in them (path, problem).
-    List(Result<Vec<CustomerFixture>, (String, String)>),
+    List(Result<Accounts, (String, String)>),
     NotAList(Value),
 }
 
@@ -639,6 +571,90 @@ impl<'de> Visitor<'de> for RootVisitor {
     }
 }
 
+/// Builds the accounts one customer at a time, checking each as it comes: the fields serde
+/// cannot check (email format, names, gender, date, password) and uniqueness of ids and of
+/// emails ignoring case. The first mistake is kept; later customers are not built.
+#[derive(Default)]
+struct CustomerLoader {
+    accounts: Accounts,
+    /// Id → position in the list, to name the earlier of two duplicates.
+    positions: HashMap<u64, usize>,
+    mistake: Option<(String, String)>,
+}
+
+impl CustomerLoader {
+    fn add(&mut self, i: usize, item: &Value) {
+        if self.mistake.is_some() {
+            return;
+        }
+        let checked = typed_at::<CustomerFixture>(item, &format!("customers[{i}]"))
+            .and_then(|c| self.check(i, &c).map(|()| c));
+        match checked {
+            Ok(c) => {
+                self.positions.insert(c.id, i);
+                self.accounts.insert(Customer::from_fixture(&c, c.id));
+            }
+            Err(e) => self.mistake = Some(e),
+        }
+    }
+
+    fn check(&self, i: usize, c: &CustomerFixture) -> Result<(), (String, String)> {
+        let at = |field: &str| format!("customers[{i}].{field}");
+        if c.id == 0 {
+            return Err((at("id"), "must be a positive integer".into()));
+        }
+        if let Some(j) = self.positions.get(&c.id) {
+            return Err((
+                at("id"),
+                format!("duplicate id {} (also customers[{j}].id)", c.id),
+            ));
+        }
+        if !rules::is_valid_email(&c.email) {
+            return Err((at("email"), format!("{:?} is not a valid email address", c.email)));
+        }
+        if let Some(other) = self.accounts.find_by_email(&c.email) {
+            let j = self.positions.get(&other).copied().unwrap_or_default();
+            return Err((
+                at("email"),
+                format!(
+                    "duplicate email {:?} ignoring case (also customers[{j}].email)",
+                    c.email
+                ),
+            ));
+        }
+        if c.firstname.trim().is_empty() {
+            return Err((at("firstname"), "must not be empty".into()));
+        }
+        if c.lastname.trim().is_empty() {
+            return Err((at("lastname"), "must not be empty".into()));
+        }
+        if let Some(g) = c.gender {
+            if !rules::is_valid_gender(g) {
+                return Err((at("gender"), format!("must be 1, 2 or 3, got {g}")));
+            }
+        }
+        if let Some(d) = &c.date_of_birth {
+            if !rules::is_valid_date(d) {
+                return Err((at("date_of_birth"), format!("{d:?} is not a date (YYYY-MM-DD)")));
+            }
+        }
+        if c.password.as_deref() == Some("") {
+            return Err((
+                at("password"),
+                "must not be empty: use null for an account without password".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Accounts, (String, String)> {
+        match self.mistake {
+            None => Ok(self.accounts),
+            Some(e) => Err(e),
+        }
+    }
+}
+
 struct CustomersSeed;
 
 impl<'de> DeserializeSeed<'de> for CustomersSeed {
@@ -665,23 +681,13 @@ impl<'de> Visitor<'de> for CustomersVisitor {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<CustomersSection, A::Error> {
-        let mut customers = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        let mut mistake = None;
+        let mut loader = CustomerLoader::default();
         let mut i = 0usize;
         while let Some(item) = seq.next_element::<Value>()? {
-            if mistake.is_none() {
-                match typed_at(&item, &format!("customers[{i}]")) {
-                    Ok(customer) => customers.push(customer),
-                    Err(e) => mistake = Some(e),
-                }
-            }
+            loader.add(i, &item);
             i += 1;
         }
-        customers.shrink_to_fit();
-        Ok(CustomersSection::List(match mistake {
-            None => Ok(customers),
-            Some(e) => Err(e),
-        }))
+        Ok(CustomersSection::List(loader.finish()))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<CustomersSection, A::Error> {
@@ -824,8 +830,9 @@ mod tests {
         std::fs::remove_file(&path).ok();
         assert_eq!(f.settings.otc_ttl_seconds, 60);
         assert_eq!(f.settings.lockout_failures, 10);
-        assert_eq!(f.customers[0].email, "a@example.com");
-        assert!(f.customers[0].confirmed);
+        let first = f.customers.iter().next().unwrap();
+        assert_eq!(first.email, "a@example.com");
+        assert!(first.confirmed);
         assert_eq!(f.source, path.display().to_string());
     }
 

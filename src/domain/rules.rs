@@ -1,6 +1,28 @@
 //! Small, pure rules of the spec: PHP emptiness, email format (5.8), password policy (5.7),
 //! customer field checks. Each is a plain function, unit-tested below.
 
+use rand::distributions::Alphanumeric;
+use rand::Rng;
+
+/// 32 lowercase hex digits: one-time codes and confirmation keys.
+pub fn random_hex32() -> compact_str::CompactString {
+    let bytes: [u8; 16] = rand::thread_rng().gen();
+    let mut s = compact_str::CompactString::with_capacity(32);
+    for b in bytes {
+        let _ = std::fmt::Write::write_fmt(&mut s, format_args!("{b:02x}"));
+    }
+    s
+}
+
+/// 32 characters `[A-Za-z0-9]`: reset-password tokens and masked cart ids, as Magento's.
+pub fn random_alnum32() -> String {
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(32)
+        .map(char::from)
+        .collect()
+}
+
 /// PHP's `empty()` for a string: `""` and `"0"` are empty; whitespace is not (spec 5.1).
 pub fn php_empty(s: &str) -> bool {
     s.is_empty() || s == "0"

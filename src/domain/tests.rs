@@ -1,6 +1,7 @@
 //! Unit tests of the domain rules: no server, a virtual clock, exact wire messages.
 
 use super::*;
+use token::Claims;
 
 const T0: i64 = 1_767_225_600; // 2026-01-01 00:00:00 UTC
 const RONI: &str = "roni_cost@example.com";

@@ -72,10 +72,7 @@ impl Throttle {
         self.entries.retain(|_, e| e.expires_at > now);
     }
 
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

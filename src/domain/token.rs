@@ -45,55 +45,83 @@ impl Claims {
     }
 }
 
-fn mac(secret: &str) -> Hmac<Sha256> {
-    // HMAC accepts keys of any length; this cannot fail.
-    Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length")
+/// A signing key made ready once: HMAC's padded inner and outer keys are computed when the
+/// store is created, not on every sign-in and every bearer check.
+#[derive(Clone)]
+pub struct Signer {
+    mac: Hmac<Sha256>,
 }
 
-/// Signs `claims` into a compact JWS.
-pub fn sign(claims: &Claims, secret: &str) -> String {
-    let signing_input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(HEADER),
-        URL_SAFE_NO_PAD.encode(claims.payload_json())
-    );
-    let mut m = mac(secret);
-    m.update(signing_input.as_bytes());
-    let sig = m.finalize().into_bytes();
-    format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig))
-}
-
-/// Reads a token signed with `secret`. `None` when it is not one of ours (bad shape, header,
-/// signature or claims): the "Composite reader could not read a token" case. Expiry and
-/// revocation are the caller's business.
-pub fn read(token: &str, secret: &str) -> Option<Claims> {
-    let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-        return None;
-    };
-    let header = URL_SAFE_NO_PAD.decode(h).ok()?;
-    let header: serde_json::Value = serde_json::from_slice(&header).ok()?;
-    if header.get("alg").and_then(|a| a.as_str()) != Some("HS256") {
-        return None;
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Signer(..)")
     }
-    let sig = URL_SAFE_NO_PAD.decode(s).ok()?;
-    let mut m = mac(secret);
-    m.update(h.as_bytes());
-    m.update(b".");
-    m.update(p.as_bytes());
-    m.verify_slice(&sig).ok()?;
-    let payload: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).ok()?).ok()?;
-    let utypid = payload.get("utypid")?.as_u64()?;
-    Some(Claims {
-        uid: payload.get("uid")?.as_u64()?,
-        utypid: u8::try_from(utypid).ok()?,
-        iat: payload.get("iat")?.as_i64()?,
-        exp: payload.get("exp")?.as_i64()?,
-        admin_id: match payload.get("admin_id") {
-            None => None,
-            Some(v) => Some(v.as_u64()?),
-        },
-    })
+}
+
+impl Signer {
+    pub fn new(secret: &str) -> Signer {
+        Signer {
+            // HMAC accepts keys of any length; this cannot fail.
+            mac: Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length"),
+        }
+    }
+
+    /// Signs `claims` into a compact JWS.
+    pub fn sign(&self, claims: &Claims) -> String {
+        let signing_input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(HEADER),
+            URL_SAFE_NO_PAD.encode(claims.payload_json())
+        );
+        let mut m = self.mac.clone();
+        m.update(signing_input.as_bytes());
+        let sig = m.finalize().into_bytes();
+        format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig))
+    }
+
+    /// Reads a token signed with this key. `None` when it is not one of ours (bad shape,
+    /// header, signature or claims): the "Composite reader could not read a token" case.
+    /// Expiry and revocation are the caller's business.
+    pub fn read(&self, token: &str) -> Option<Claims> {
+        let mut parts = token.split('.');
+        let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        let header = URL_SAFE_NO_PAD.decode(h).ok()?;
+        let header: serde_json::Value = serde_json::from_slice(&header).ok()?;
+        if header.get("alg").and_then(|a| a.as_str()) != Some("HS256") {
+            return None;
+        }
+        let sig = URL_SAFE_NO_PAD.decode(s).ok()?;
+        let mut m = self.mac.clone();
+        m.update(h.as_bytes());
+        m.update(b".");
+        m.update(p.as_bytes());
+        m.verify_slice(&sig).ok()?;
+        let payload: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).ok()?).ok()?;
+        let utypid = payload.get("utypid")?.as_u64()?;
+        Some(Claims {
+            uid: payload.get("uid")?.as_u64()?,
+            utypid: u8::try_from(utypid).ok()?,
+            iat: payload.get("iat")?.as_i64()?,
+            exp: payload.get("exp")?.as_i64()?,
+            admin_id: match payload.get("admin_id") {
+                None => None,
+                Some(v) => Some(v.as_u64()?),
+            },
+        })
+    }
+}
+
+/// Signs `claims` with `secret` (see [`Signer::sign`]).
+pub fn sign(claims: &Claims, secret: &str) -> String {
+    Signer::new(secret).sign(claims)
+}
+
+/// Reads a token signed with `secret` (see [`Signer::read`]).
+pub fn read(token: &str, secret: &str) -> Option<Claims> {
+    Signer::new(secret).read(token)
 }
 
 #[cfg(test)]

@@ -90,7 +90,7 @@ pub fn reload(app: &AppState, path: &Path) {
     match load_fixtures(path) {
         Ok(fixtures) => {
             app.faults.replace_fixture_faults(&fixtures);
-            app.domain.replace_fixtures(fixtures);
+            app.domain.replace_fixtures(std::sync::Arc::new(fixtures));
             app.fixtures_status.loaded(app.domain.clock().now());
             tracing::info!(file = %path.display(), "fixtures reloaded");
         }

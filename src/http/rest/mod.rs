@@ -19,7 +19,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
-use crate::domain::{AdminUser, Auth, Refusal, RefusalKind};
+use crate::domain::{AdminUser, Refusal, RefusalKind};
 
 use super::front_door::{bearer_token, json_response};
 use super::AppState;
@@ -35,13 +35,7 @@ const INPUT_EXCEPTIONS: &str = "One or more input exceptions have occurred.";
 const INVALID_TYPE: &str =
     "The \"%value\" value's type is invalid. The \"%type\" type was expected. Verify and try again.";
 
-/// ACL resources the endpoints ask for.
-pub mod acl {
-    pub const LOGIN_AS_CUSTOMER: &str = "Magento_LoginAsCustomer::login";
-    pub const CUSTOMER_READ: &str = "Magento_Customer::customer";
-    pub const CUSTOMER_MANAGE: &str = "Magento_Customer::manage";
-    pub const CUSTOMER_DELETE: &str = "Magento_Customer::delete";
-}
+pub use crate::domain::admins::acl;
 
 /// A REST error: its status and its JSON body.
 #[derive(Debug, Clone, PartialEq)]
@@ -186,29 +180,13 @@ pub fn customer_id(segment: &str) -> Result<u64, RestError> {
     segment.parse::<u64>().map_err(|_| invalid_type(segment, "int"))
 }
 
-/// **Mock decision**: `Magento_Customer::manage` ("All Customers" in Magento's ACL tree, whose
-/// holders also hold its parent) grants every customer resource the endpoints ask for.
-fn grants(admin: &AdminUser, resource: &str) -> bool {
-    admin.has_permission(resource)
-        || (resource.starts_with("Magento_Customer::") && admin.has_permission(acl::CUSTOMER_MANAGE))
-}
-
-/// The admin behind the request's bearer token (static or JWT) when it holds `resource`,
+/// The admin behind the request's bearer token (static or JWT) when it grants `resource`,
 /// else the 401 of spec 6.
-pub fn require_admin<'a>(
-    app: &'a AppState,
-    headers: &HeaderMap,
-    resource: &str,
-) -> Result<&'a AdminUser, RestError> {
+pub fn require_admin(app: &AppState, headers: &HeaderMap, resource: &str) -> Result<AdminUser, RestError> {
     let token = bearer_token(headers).ok_or_else(|| not_authorized(resource))?;
-    match app.domain.authenticate_bearer(token) {
-        Ok(Auth::Admin { admin_id }) => app
-            .domain
-            .admin_by_id(admin_id)
-            .filter(|a| grants(a, resource))
-            .ok_or_else(|| not_authorized(resource)),
-        _ => Err(not_authorized(resource)),
-    }
+    app.domain
+        .authorize_admin(token, resource)
+        .ok_or_else(|| not_authorized(resource))
 }
 
 /// The part of `path` after `V1/`, when `path` is under a REST prefix the profile serves.

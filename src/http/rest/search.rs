@@ -80,21 +80,23 @@ fn parse_criteria(query: &str) -> Result<Criteria, RestError> {
 
 /// The value of `field` for a customer, as the database would compare it.
 fn field_value(c: &Customer, field: &str) -> Result<Option<String>, ()> {
+    let text = |s: &compact_str::CompactString| Some(s.to_string());
+    let opt = |s: &Option<compact_str::CompactString>| s.as_ref().map(|s| s.to_string());
     Ok(match field {
-        "email" => Some(c.email.clone()),
-        "firstname" => Some(c.firstname.clone()),
-        "lastname" => Some(c.lastname.clone()),
-        "middlename" => c.middlename.clone(),
-        "prefix" => c.prefix.clone(),
-        "suffix" => c.suffix.clone(),
-        "taxvat" => c.taxvat.clone(),
-        "dob" => c.date_of_birth.clone(),
+        "email" => text(&c.email),
+        "firstname" => text(&c.firstname),
+        "lastname" => text(&c.lastname),
+        "middlename" => opt(&c.middlename),
+        "prefix" => opt(&c.prefix),
+        "suffix" => opt(&c.suffix),
+        "taxvat" => opt(&c.taxvat),
+        "dob" => opt(&c.date_of_birth),
         "gender" => c.gender.map(|g| g.to_string()),
         "group_id" => Some(c.group_id.to_string()),
         "website_id" | "store_id" => Some("1".into()),
         "entity_id" | "id" => Some(c.id.to_string()),
-        "created_at" => Some(c.created_at.clone()),
-        "updated_at" => Some(c.updated_at.clone()),
+        "created_at" => text(&c.created_at),
+        "updated_at" => text(&c.updated_at),
         _ => return Err(()),
     })
 }

@@ -1,0 +1,234 @@
+//! Every customer of a store, by id and by e-mail address.
+//!
+//! Both maps are persistent (`imbl`): cloning [`Accounts`] costs O(1) and the clone shares
+//! every record until one side changes it (copy on write, one record and one tree path at a
+//! time). That is what makes a reset, or a new sandbox, cost nothing however many customers
+//! the fixtures have: the fixtures hold the loaded accounts once, and each store's live state
+//! starts as a clone of them.
+//!
+//! The e-mail index maps a hash of the address, ignoring ASCII case (Magento's collation),
+//! to the ids with that hash; a lookup hashes the submitted string without allocating and
+//! compares the candidates' addresses. It holds no copy of any address.
+
+use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
+
+use imbl::OrdMap;
+
+use super::customer::Customer;
+
+/// The ids whose address has one hash (almost always one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Ids {
+    One(u64),
+    Many(Arc<[u64]>),
+}
+
+impl Ids {
+    fn as_slice(&self) -> &[u64] {
+        match self {
+            Ids::One(id) => std::slice::from_ref(id),
+            Ids::Many(ids) => ids,
+        }
+    }
+
+    fn with(&self, id: u64) -> Ids {
+        let mut v = self.as_slice().to_vec();
+        v.push(id);
+        Ids::Many(v.into())
+    }
+
+    /// The ids without `id`; `None` when nothing is left.
+    fn without(&self, id: u64) -> Option<Ids> {
+        let rest: Vec<u64> = self.as_slice().iter().copied().filter(|i| *i != id).collect();
+        match rest.as_slice() {
+            [] => None,
+            [one] => Some(Ids::One(*one)),
+            _ => Some(Ids::Many(rest.into())),
+        }
+    }
+}
+
+/// The customers of one store.
+#[derive(Debug, Clone)]
+pub(crate) struct Accounts {
+    by_id: OrdMap<u64, Arc<Customer>>,
+    by_email: OrdMap<u64, Ids>,
+    hasher: foldhash::fast::RandomState,
+    /// The id the next new account gets. Like Magento's auto-increment it never goes back, so
+    /// a deleted customer's id (and the revocations recorded under it) is never reused.
+    next_id: u64,
+}
+
+impl Default for Accounts {
+    fn default() -> Self {
+        Accounts {
+            by_id: OrdMap::new(),
+            by_email: OrdMap::new(),
+            // Randomly seeded (no crafted collisions); clones keep the seed, so every store
+            // sharing this index hashes alike.
+            hasher: foldhash::fast::RandomState::default(),
+            next_id: 1,
+        }
+    }
+}
+
+impl Accounts {
+    fn email_hash(&self, email: &str) -> u64 {
+        let mut h = self.hasher.build_hasher();
+        for b in email.bytes() {
+            h.write_u8(b.to_ascii_lowercase());
+        }
+        h.finish()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// The id of the account with this address, ignoring ASCII case.
+    pub(crate) fn find_by_email(&self, email: &str) -> Option<u64> {
+        let ids = self.by_email.get(&self.email_hash(email))?;
+        ids.as_slice().iter().copied().find(|id| {
+            self.by_id
+                .get(id)
+                .is_some_and(|c| c.email.eq_ignore_ascii_case(email))
+        })
+    }
+
+    pub(crate) fn get(&self, id: u64) -> Option<&Customer> {
+        self.by_id.get(&id).map(|c| &**c)
+    }
+
+    /// The record, to change it: copied first if another store (or the fixtures) shares it.
+    /// The e-mail address must not be changed through it (see [`Accounts::set_email`]).
+    pub(crate) fn get_mut(&mut self, id: u64) -> Option<&mut Customer> {
+        self.by_id.get_mut(&id).map(Arc::make_mut)
+    }
+
+    /// Adds an account under its own id (which must be new), keeping `next_id` past it.
+    pub(crate) fn insert(&mut self, customer: Customer) {
+        let (id, hash) = (customer.id, self.email_hash(&customer.email));
+        self.next_id = self.next_id.max(id + 1);
+        self.index(hash, id);
+        self.by_id.insert(id, Arc::new(customer));
+    }
+
+    /// Takes the next id (Magento's auto-increment).
+    pub(crate) fn allocate_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    fn index(&mut self, hash: u64, id: u64) {
+        let ids = match self.by_email.get(&hash) {
+            None => Ids::One(id),
+            Some(ids) => ids.with(id),
+        };
+        self.by_email.insert(hash, ids);
+    }
+
+    fn unindex(&mut self, hash: u64, id: u64) {
+        match self.by_email.get(&hash).and_then(|ids| ids.without(id)) {
+            Some(rest) => self.by_email.insert(hash, rest),
+            None => self.by_email.remove(&hash),
+        };
+    }
+
+    /// Changes the address of an account, keeping the index right.
+    pub(crate) fn set_email(&mut self, id: u64, email: &str) {
+        let Some(old) = self.get(id).map(|c| self.email_hash(&c.email)) else {
+            return;
+        };
+        let new = self.email_hash(email);
+        if let Some(c) = self.get_mut(id) {
+            c.email = email.into();
+        }
+        if old != new {
+            self.unindex(old, id);
+            self.index(new, id);
+        }
+    }
+
+    pub(crate) fn remove(&mut self, id: u64) -> Option<Arc<Customer>> {
+        let c = self.by_id.remove(&id)?;
+        let hash = self.email_hash(&c.email);
+        self.unindex(hash, id);
+        Some(c)
+    }
+
+    /// Every account, by id.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Customer> {
+        self.by_id.values().map(|c| &**c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::customer::NewCustomer;
+
+    fn customer(id: u64, email: &str) -> Customer {
+        let n = NewCustomer {
+            email: email.into(),
+            firstname: "F".into(),
+            lastname: "L".into(),
+            ..NewCustomer::default()
+        };
+        Customer::new_account(id, &n, None, 0)
+    }
+
+    #[test]
+    fn lookup_ignores_ascii_case_only() {
+        let mut a = Accounts::default();
+        a.insert(customer(1, "Roni@Example.com"));
+        a.insert(customer(2, "jØrgen@example.com"));
+        assert_eq!(a.find_by_email("roni@example.COM"), Some(1));
+        assert_eq!(a.find_by_email("jØrgen@EXAMPLE.com"), Some(2));
+        assert_eq!(a.find_by_email("jøRGEN@example.com"), None);
+        assert_eq!(a.find_by_email("nobody@example.com"), None);
+    }
+
+    #[test]
+    fn a_clone_shares_records_until_one_side_changes_one() {
+        let mut base = Accounts::default();
+        base.insert(customer(1, "a@example.com"));
+        base.insert(customer(2, "b@example.com"));
+        let mut store = base.clone();
+        store.get_mut(1).unwrap().firstname = "Changed".into();
+        store.set_email(2, "c@example.com");
+        store.remove(1);
+        assert_eq!(base.get(1).unwrap().firstname, "F");
+        assert_eq!(base.find_by_email("b@example.com"), Some(2));
+        assert_eq!(store.find_by_email("b@example.com"), None);
+        assert_eq!(store.find_by_email("c@example.com"), Some(2));
+        assert_eq!(store.get(1), None);
+        assert_eq!((base.len(), store.len()), (2, 1));
+    }
+
+    #[test]
+    fn ids_are_never_reused() {
+        let mut a = Accounts::default();
+        a.insert(customer(5, "a@example.com"));
+        assert_eq!(a.allocate_id(), 6);
+        a.remove(5);
+        assert_eq!(a.allocate_id(), 7);
+    }
+
+    #[test]
+    fn addresses_with_one_hash_are_told_apart() {
+        let mut a = Accounts::default();
+        // Force a collision by indexing two ids under one hash.
+        a.insert(customer(1, "a@example.com"));
+        let h = a.email_hash("a@example.com");
+        let mut b = customer(2, "b@example.com");
+        b.email = "b@example.com".into();
+        a.by_id.insert(2, Arc::new(b));
+        a.index(h, 2);
+        assert_eq!(a.find_by_email("a@example.com"), Some(1));
+        a.unindex(h, 1);
+        assert_eq!(a.find_by_email("a@example.com"), None);
+        assert_eq!(a.by_email.get(&h), Some(&Ids::One(2)));
+    }
+}

@@ -1,0 +1,268 @@
+//! A customer record: what the storefront sees of an account (names, email, flags) and the
+//! sign-in state the credentials part keeps on it (password, lockout counter, secrets).
+//!
+//! Strings are `CompactString`s: up to 24 bytes live inline, so most names, passwords and
+//! dates cost no allocation. With a million fixture customers that is the difference between
+//! fitting the memory budget and not.
+
+use compact_str::CompactString;
+
+use super::credentials::Secret;
+use super::fixtures::CustomerFixture;
+use super::messages as msg;
+use super::{rules, Refusal};
+
+/// A customer account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Customer {
+    pub id: u64,
+    pub email: CompactString,
+    pub prefix: Option<CompactString>,
+    pub firstname: CompactString,
+    pub middlename: Option<CompactString>,
+    pub lastname: CompactString,
+    pub suffix: Option<CompactString>,
+    pub date_of_birth: Option<CompactString>,
+    pub gender: Option<i64>,
+    pub taxvat: Option<CompactString>,
+    pub is_subscribed: bool,
+    pub allow_remote_shopping_assistance: bool,
+    pub confirmed: bool,
+    pub(super) confirmation_key: Option<CompactString>,
+    pub created_at: CompactString,
+    pub updated_at: CompactString,
+    pub group_id: u64,
+    pub(super) password: Option<CompactString>,
+    /// Failed credential checks (lockout counter).
+    pub failures_num: u32,
+    /// Locked while `lock_expires > now`.
+    pub lock_expires: Option<i64>,
+    /// The live reset-password token and one-time code, boxed: most customers never have one.
+    pub(super) secrets: Option<Box<Secrets>>,
+}
+
+/// A customer's outstanding one-time secrets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Secrets {
+    pub(super) reset_token: Option<Secret>,
+    pub(super) otc: Option<Secret>,
+}
+
+fn compact(s: &Option<String>) -> Option<CompactString> {
+    s.as_deref().map(CompactString::from)
+}
+
+impl Customer {
+    pub(super) fn from_fixture(f: &CustomerFixture, id: u64) -> Customer {
+        Customer {
+            id,
+            email: f.email.as_str().into(),
+            prefix: compact(&f.prefix),
+            firstname: f.firstname.as_str().into(),
+            middlename: compact(&f.middlename),
+            lastname: f.lastname.as_str().into(),
+            suffix: compact(&f.suffix),
+            date_of_birth: compact(&f.date_of_birth),
+            gender: f.gender,
+            taxvat: compact(&f.taxvat),
+            is_subscribed: f.is_subscribed,
+            allow_remote_shopping_assistance: f.allow_remote_shopping_assistance,
+            confirmed: f.confirmed,
+            confirmation_key: if f.confirmed {
+                None
+            } else {
+                Some(
+                    f.confirmation_key
+                        .as_deref()
+                        .map_or_else(rules::random_hex32, CompactString::from),
+                )
+            },
+            created_at: f.created_at.as_str().into(),
+            updated_at: f.created_at.as_str().into(),
+            group_id: f.group_id,
+            password: compact(&f.password),
+            failures_num: f.failures,
+            lock_expires: f.locked_until,
+            secrets: None,
+        }
+    }
+
+    /// A new account of `createCustomerV2` (or of the control API), already validated.
+    pub(super) fn new_account(
+        id: u64,
+        n: &NewCustomer,
+        confirmation_key: Option<CompactString>,
+        now: i64,
+    ) -> Self {
+        let created: CompactString = rules::format_datetime(now).into();
+        let opt = |s: &Option<String>| compact(s);
+        Customer {
+            id,
+            email: n.email.as_str().into(),
+            prefix: opt(&n.prefix),
+            firstname: n.firstname.as_str().into(),
+            middlename: opt(&n.middlename),
+            lastname: n.lastname.as_str().into(),
+            suffix: opt(&n.suffix),
+            date_of_birth: opt(&n.date_of_birth),
+            gender: n.gender,
+            taxvat: opt(&n.taxvat),
+            is_subscribed: n.is_subscribed,
+            allow_remote_shopping_assistance: n.allow_remote_shopping_assistance,
+            confirmed: confirmation_key.is_none(),
+            confirmation_key,
+            created_at: created.clone(),
+            updated_at: created,
+            group_id: 1,
+            password: opt(&n.password),
+            failures_num: 0,
+            lock_expires: None,
+            secrets: None,
+        }
+    }
+
+    /// True when the account has a password (else: reset token or OTC only).
+    pub fn has_password(&self) -> bool {
+        self.password.is_some()
+    }
+
+    /// True when sign-in must wait for `confirmEmail`.
+    pub fn awaits_confirmation(&self, confirmation_required: bool) -> bool {
+        confirmation_required && !self.confirmed
+    }
+
+    /// The key `confirmEmail` accepts, while the account is unconfirmed.
+    pub fn confirmation_key(&self) -> Option<&str> {
+        self.confirmation_key.as_deref()
+    }
+
+    /// Marks the account confirmed and forgets its key.
+    pub(super) fn confirm(&mut self) {
+        self.confirmed = true;
+        self.confirmation_key = None;
+    }
+
+    pub(super) fn touch(&mut self, now: i64) {
+        self.updated_at = rules::format_datetime(now).into();
+    }
+
+    /// Applies the fields present in `u`, leaving the others as they are.
+    pub(super) fn apply(&mut self, u: &CustomerUpdate, now: i64) {
+        fn set(field: &mut Option<CompactString>, v: &Option<String>) {
+            if let Some(v) = v {
+                *field = Some(v.as_str().into());
+            }
+        }
+        set(&mut self.prefix, &u.prefix);
+        set(&mut self.middlename, &u.middlename);
+        set(&mut self.suffix, &u.suffix);
+        set(&mut self.date_of_birth, &u.date_of_birth);
+        set(&mut self.taxvat, &u.taxvat);
+        if let Some(v) = &u.firstname {
+            self.firstname = v.as_str().into();
+        }
+        if let Some(v) = &u.lastname {
+            self.lastname = v.as_str().into();
+        }
+        if let Some(v) = &u.email {
+            self.email = v.as_str().into();
+        }
+        if let Some(g) = u.gender {
+            self.gender = Some(g);
+        }
+        if let Some(b) = u.is_subscribed {
+            self.is_subscribed = b;
+        }
+        if let Some(b) = u.allow_remote_shopping_assistance {
+            self.allow_remote_shopping_assistance = b;
+        }
+        self.touch(now);
+    }
+}
+
+/// Fields `updateCustomerV2` (and the admin REST update) may change; `None` leaves a field alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerUpdate {
+    pub prefix: Option<String>,
+    pub firstname: Option<String>,
+    pub middlename: Option<String>,
+    pub lastname: Option<String>,
+    pub suffix: Option<String>,
+    pub date_of_birth: Option<String>,
+    pub gender: Option<i64>,
+    pub taxvat: Option<String>,
+    pub is_subscribed: Option<bool>,
+    pub allow_remote_shopping_assistance: Option<bool>,
+    /// Admin REST only (the storefront cannot change the email here).
+    pub email: Option<String>,
+}
+
+/// A new account (`createCustomerV2`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewCustomer {
+    pub email: String,
+    pub firstname: String,
+    pub lastname: String,
+    pub password: Option<String>,
+    pub prefix: Option<String>,
+    pub middlename: Option<String>,
+    pub suffix: Option<String>,
+    pub date_of_birth: Option<String>,
+    pub gender: Option<i64>,
+    pub taxvat: Option<String>,
+    pub is_subscribed: bool,
+    pub allow_remote_shopping_assistance: bool,
+}
+
+/// The field checks shared by account creation and both updates, in this order (**mock
+/// decision** after the email): first name, last name, gender, date of birth. `None` skips a
+/// field (an update that leaves it alone).
+pub(super) fn check_fields(
+    firstname: Option<&str>,
+    lastname: Option<&str>,
+    gender: Option<i64>,
+    dob: Option<&str>,
+) -> Result<(), Refusal> {
+    if firstname.is_some_and(|f| f.trim().is_empty()) {
+        return Err(Refusal::input(msg::FIRST_NAME_REQUIRED));
+    }
+    if lastname.is_some_and(|l| l.trim().is_empty()) {
+        return Err(Refusal::input(msg::LAST_NAME_REQUIRED));
+    }
+    if let Some(g) = gender {
+        if !rules::is_valid_gender(g) {
+            return Err(Refusal::input(msg::invalid_gender(g)));
+        }
+    }
+    if let Some(d) = dob {
+        if !rules::is_valid_date(d) {
+            return Err(Refusal::input(msg::invalid_date(d)));
+        }
+    }
+    Ok(())
+}
+
+impl CustomerUpdate {
+    pub(super) fn check(&self) -> Result<(), Refusal> {
+        check_fields(
+            self.firstname.as_deref(),
+            self.lastname.as_deref(),
+            self.gender,
+            self.date_of_birth.as_deref(),
+        )
+    }
+}
+
+impl NewCustomer {
+    pub(super) fn check(&self) -> Result<(), Refusal> {
+        if !rules::is_valid_email(&self.email) {
+            return Err(Refusal::input(msg::not_a_valid_email_address(&self.email)));
+        }
+        check_fields(
+            Some(&self.firstname),
+            Some(&self.lastname),
+            self.gender,
+            self.date_of_birth.as_deref(),
+        )
+    }
+}
