@@ -4,6 +4,8 @@
 //! [`Capabilities`]; the rest of the code asks the table instead of comparing profile names.
 
 use std::fmt;
+
+use crate::graphql::Category;
 use std::str::FromStr;
 
 /// Which Adobe Commerce flavour a target behaves like.
@@ -108,14 +110,14 @@ impl Profile {
         }
     }
 
-    /// HTTP status for an execution error of `category` (spec 4.2).
-    pub fn status_for_category(self, category: Option<&str>) -> u16 {
+    /// HTTP status of a response whose first error has `category` (spec 4.2).
+    pub fn status_for(self, category: &Category) -> u16 {
         if !self.caps().status_by_category {
             return 200;
         }
         match category {
-            Some("graphql-authentication") => 401,
-            Some("graphql-authorization") => 403,
+            Category::Authentication => 401,
+            Category::Authorization => 403,
             _ => 200,
         }
     }
@@ -151,18 +153,9 @@ mod tests {
 
     #[test]
     fn paas_247_answers_200_for_every_category() {
-        assert_eq!(
-            Profile::Saas.status_for_category(Some("graphql-authentication")),
-            401
-        );
-        assert_eq!(
-            Profile::Paas248.status_for_category(Some("graphql-authorization")),
-            403
-        );
-        assert_eq!(
-            Profile::Paas247.status_for_category(Some("graphql-authentication")),
-            200
-        );
-        assert_eq!(Profile::Saas.status_for_category(Some("graphql-input")), 200);
+        assert_eq!(Profile::Saas.status_for(&"graphql-authentication".into()), 401);
+        assert_eq!(Profile::Paas248.status_for(&"graphql-authorization".into()), 403);
+        assert_eq!(Profile::Paas247.status_for(&"graphql-authentication".into()), 200);
+        assert_eq!(Profile::Saas.status_for(&"graphql-input".into()), 200);
     }
 }

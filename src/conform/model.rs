@@ -162,7 +162,7 @@ impl Model {
 
     fn err(&self, category: &str, message: &str) -> Outcome {
         Outcome {
-            status: self.cfg.profile.status_for_category(Some(category)),
+            status: self.cfg.profile.status_for(&category.into()),
             message: Some(message.into()),
         }
     }

@@ -231,7 +231,7 @@ fn empty_values(pc: &PropCtx) -> Status {
             }
         } else {
             Outcome {
-                status: profile.status_for_category(Some("graphql-authentication")),
+                status: profile.status_for(&"graphql-authentication".into()),
                 message: Some(model::GENERIC.into()),
             }
         };

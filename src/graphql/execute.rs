@@ -9,9 +9,6 @@ use super::syntax::*;
 use super::values::{coerce_input, literal_to_json, php_json_encode};
 use super::{validate, Engine, ExecutionResult, GraphqlError, Location};
 
-/// Category of the error answered for a root field no resolver was registered for.
-const NOT_IMPLEMENTED_CATEGORY: &str = "graphql-input";
-
 fn plain_error(message: impl Into<String>, locations: Vec<Location>) -> ExecutionResult {
     ExecutionResult {
         errors: vec![GraphqlError {
@@ -216,7 +213,7 @@ impl<'a, C> Executor<'a, C> {
                     let outcome = match resolver {
                         Some(r) => r(self.ctx, &args),
                         None => Err(super::FieldError::new(
-                            NOT_IMPLEMENTED_CATEGORY,
+                            super::Category::Input,
                             format!("Field \"{name}\" is not implemented by this mock yet."),
                         )),
                     };

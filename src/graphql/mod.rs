@@ -23,7 +23,7 @@
 mod execute;
 mod introspection;
 mod schema;
-pub(crate) mod syntax;
+mod syntax;
 mod validate;
 mod values;
 
@@ -39,6 +39,70 @@ pub struct Location {
     pub column: usize,
 }
 
+/// Magento's error categories (spec 4.2): `extensions.category` of an error raised by a
+/// resolver or before execution. The HTTP status of a response is derived from it (by the
+/// profile table), never from its text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Category {
+    /// `graphql-input`
+    Input,
+    /// `graphql-authentication`
+    Authentication,
+    /// `graphql-authorization`
+    Authorization,
+    /// `graphql-no-such-entity`
+    NoSuchEntity,
+    /// `graphql-already-exists`
+    AlreadyExists,
+    /// `internal`: graphql-php's category of an error that is not safe to show a client.
+    Internal,
+    /// Any other name (an injected `graphql_error` fault may name its own).
+    Other(Box<str>),
+}
+
+impl Category {
+    /// The wire name, e.g. `graphql-input`.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Category::Input => "graphql-input",
+            Category::Authentication => "graphql-authentication",
+            Category::Authorization => "graphql-authorization",
+            Category::NoSuchEntity => "graphql-no-such-entity",
+            Category::AlreadyExists => "graphql-already-exists",
+            Category::Internal => "internal",
+            Category::Other(name) => name,
+        }
+    }
+}
+
+impl From<&str> for Category {
+    fn from(name: &str) -> Category {
+        [
+            Category::Input,
+            Category::Authentication,
+            Category::Authorization,
+            Category::NoSuchEntity,
+            Category::AlreadyExists,
+            Category::Internal,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == name)
+        .unwrap_or_else(|| Category::Other(name.into()))
+    }
+}
+
+impl PartialEq<&str> for Category {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Display for Category {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One entry of a response's `errors` list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GraphqlError {
@@ -47,10 +111,36 @@ pub struct GraphqlError {
     /// Response path (field names or aliases, list indices), for execution errors.
     pub path: Option<Vec<Value>>,
     /// `extensions.category`, for errors raised by resolvers or before execution.
-    pub category: Option<String>,
+    pub category: Option<Category>,
 }
 
 impl GraphqlError {
+    /// An error raised before execution (reading the request, its content type, its bearer
+    /// token): a message and a category, no location or path.
+    pub fn request(category: Category, message: impl Into<String>) -> GraphqlError {
+        GraphqlError {
+            message: message.into(),
+            locations: Vec::new(),
+            path: None,
+            category: Some(category),
+        }
+    }
+
+    /// An error of the field at `location`, reported under the response key `path`.
+    pub fn field(
+        category: Category,
+        message: impl Into<String>,
+        location: Location,
+        key: &str,
+    ) -> GraphqlError {
+        GraphqlError {
+            message: message.into(),
+            locations: vec![location],
+            path: Some(vec![Value::String(key.to_string())]),
+            category: Some(category),
+        }
+    }
+
     /// The error as JSON, keys in Magento's order: message, locations, path, extensions.
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
@@ -67,7 +157,10 @@ impl GraphqlError {
             m.insert("path".into(), Value::Array(path.clone()));
         }
         if let Some(cat) = &self.category {
-            m.insert("extensions".into(), serde_json::json!({ "category": cat }));
+            m.insert(
+                "extensions".into(),
+                serde_json::json!({ "category": cat.as_str() }),
+            );
         }
         Value::Object(m)
     }
@@ -77,15 +170,14 @@ impl GraphqlError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldError {
     pub message: String,
-    /// Magento's category, e.g. `graphql-input`, `graphql-authentication`.
-    pub category: String,
+    pub category: Category,
 }
 
 impl FieldError {
-    pub fn new(category: &str, message: impl Into<String>) -> Self {
+    pub fn new(category: impl Into<Category>, message: impl Into<String>) -> Self {
         FieldError {
             message: message.into(),
-            category: category.to_string(),
+            category: category.into(),
         }
     }
 }
@@ -99,6 +191,17 @@ pub type Resolver<C> = Arc<dyn Fn(&C, &Map<String, Value>) -> Result<Value, Fiel
 pub use schema::Schema;
 pub use syntax::Document;
 
+/// The first root field of a document's first operation, as the journal, the log and fault
+/// injection need it (they never see the syntax tree).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RootField {
+    /// The field's name, e.g. `generateCustomerToken`.
+    pub name: String,
+    /// Its response key (the alias, when there is one).
+    pub key: String,
+    pub location: Location,
+}
+
 impl Document {
     /// True when any operation of the document is a mutation.
     pub fn has_mutation(&self) -> bool {
@@ -107,11 +210,15 @@ impl Document {
             .any(|d| matches!(d, syntax::Definition::Operation(o) if o.kind == syntax::OpKind::Mutation))
     }
 
-    /// The name of the first root field of the first operation (for logs and the journal).
-    pub fn first_root_field(&self) -> Option<String> {
+    /// The first root field of the first operation.
+    pub fn root_field(&self) -> Option<RootField> {
         self.definitions.iter().find_map(|d| match d {
             syntax::Definition::Operation(o) => o.selection_set.items.iter().find_map(|s| match s {
-                syntax::Selection::Field(f) => Some(f.name.value.clone()),
+                syntax::Selection::Field(f) => Some(RootField {
+                    name: f.name.value.clone(),
+                    key: f.response_key().to_string(),
+                    location: f.loc,
+                }),
                 _ => None,
             }),
             _ => None,

@@ -1,4 +1,4 @@
-//! Fault injection (issue 7, part 2): deterministic latency, HTTP errors, GraphQL errors and
+//! Fault injection: deterministic latency, HTTP errors, GraphQL errors and
 //! dropped connections for a GraphQL operation or a REST route, for the next N calls or for a
 //! seeded fraction of calls.
 //!
@@ -28,10 +28,11 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::domain::{FixtureError, Fixtures};
-use crate::graphql::syntax::{Definition, Selection};
+use crate::graphql::{Category, ExecutionResult, GraphqlError};
 
 use super::front_door::{json_response, GraphqlSummary};
 use super::journal::is_control_path;
+use super::request::{is_graphql_path, GraphqlRequest};
 use super::AppState;
 
 /// What `POST /__mock/faults` accepts, quoted in its 400 answers.
@@ -44,9 +45,6 @@ graphql_error>, \"category\":<e.g. graphql-input, graphql_error>, and \"times\":
 
 /// The longest latency a fault may add (5 minutes): anything longer is a typo.
 pub const MAX_LATENCY_MS: u64 = 300_000;
-
-/// The largest GraphQL body the middleware reads to find the operation of a request.
-const MAX_BODY: usize = 16 * 1024 * 1024;
 
 const FIELDS: [&str; 11] = [
     "$comment",
@@ -85,7 +83,7 @@ pub enum FaultKind {
     /// Answers `status` with `body` (the request is not executed).
     HttpError { status: u16, body: Value },
     /// Answers Magento's error shape (spec 4.1) for the operation, with the profile's status.
-    GraphqlError { message: String, category: String },
+    GraphqlError { message: String, category: Category },
     /// Closes the connection without answering (the request is not executed).
     Drop,
     /// Panics inside the handler stack. Hidden (not in [`FAULT_USAGE`] nor `docs/faults.md`):
@@ -257,15 +255,15 @@ impl FaultSpec {
                     }
                 };
                 let category = match obj.get("category") {
-                    Some(Value::String(c)) if !c.is_empty() => c.clone(),
+                    Some(Value::String(c)) if !c.is_empty() => Category::from(c.as_str()),
                     Some(v) => {
                         problems.push((
                             "category".into(),
                             format!("must be a non-empty string such as \"graphql-input\", got {v}"),
                         ));
-                        String::new()
+                        Category::Input
                     }
-                    None => "graphql-input".into(),
+                    None => Category::Input,
                 };
                 if let Some(FaultMatch::Route { .. }) = &matcher {
                     problems.push((
@@ -308,7 +306,7 @@ impl FaultSpec {
             }
             FaultKind::GraphqlError { message, category } => {
                 m.insert("message".into(), json!(message));
-                m.insert("category".into(), json!(category));
+                m.insert("category".into(), json!(category.as_str()));
             }
             FaultKind::Latency | FaultKind::Drop | FaultKind::Panic => {}
         }
@@ -707,49 +705,6 @@ impl Faults {
     }
 }
 
-/// The GraphQL root field a request would run: its name, response key and location.
-struct RootField {
-    name: String,
-    key: String,
-    line: usize,
-    column: usize,
-}
-
-pub(crate) fn is_graphql_path(path: &str) -> bool {
-    let trimmed = path.strip_prefix('/').unwrap_or(path);
-    match trimmed.split_once('/') {
-        None => trimmed == "graphql",
-        Some((tenant, rest)) => !tenant.is_empty() && rest == "graphql",
-    }
-}
-
-/// The first root field of the request's document, read as the front door reads requests.
-fn root_field(app: &AppState, method: &Method, raw_query: Option<&str>, body: &[u8]) -> Option<RootField> {
-    let query = if method == Method::POST {
-        let v: Value = serde_json::from_slice(body).ok()?;
-        v.get("query")?.as_str()?.to_string()
-    } else if method == Method::GET {
-        url::form_urlencoded::parse(raw_query.unwrap_or("").as_bytes())
-            .find(|(k, _)| k == "query")
-            .map(|(_, v)| v.into_owned())?
-    } else {
-        return None;
-    };
-    let doc = app.documents.parse(&query).ok()?;
-    doc.definitions.iter().find_map(|d| match d {
-        Definition::Operation(o) => o.selection_set.items.iter().find_map(|s| match s {
-            Selection::Field(f) => Some(RootField {
-                name: f.name.value.clone(),
-                key: f.response_key().to_string(),
-                line: f.loc.line,
-                column: f.loc.column,
-            }),
-            _ => None,
-        }),
-        _ => None,
-    })
-}
-
 /// A body that fails before its first byte: hyper closes the connection without answering.
 struct DroppedBody;
 
@@ -769,37 +724,30 @@ impl HttpBody for DroppedBody {
 }
 
 /// Middleware: applies the faults in force to GraphQL and REST requests (never to `/__mock`).
+/// A GraphQL request is matched on the first root field of its one reading (see `request.rs`).
 pub async fn inject(State(app): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_string();
-    if is_control_path(&path) || request.method() == Method::OPTIONS {
+    let path = request.uri().path();
+    if is_control_path(path) {
         return next.run(request).await;
     }
     let method = request.method().clone();
-    let mut root = None;
-    let (decision, request) = if is_graphql_path(&path) {
-        if !app.faults.has_operation_faults() {
-            return next.run(request).await;
-        }
-        let (parts, body) = request.into_parts();
-        let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
-            return json_response(413, &json!({ "message": "The request body is too large." }));
-        };
-        root = root_field(&app, &method, parts.uri.query(), &bytes);
-        let decision = root
-            .as_ref()
-            .and_then(|r| app.faults.decide(&Target::Operation(&r.name)));
-        (decision, Request::from_parts(parts, Body::from(bytes)))
-    } else {
-        if !app.faults.has_route_faults() {
-            return next.run(request).await;
-        }
-        let decision = super::rest::v1_tail(&app, &path).and_then(|tail| {
+    let root = request
+        .extensions()
+        .get::<Arc<GraphqlRequest>>()
+        .and_then(|r| r.root_field());
+    let decision = if is_graphql_path(path) {
+        root.as_ref()
+            .filter(|_| app.faults.has_operation_faults())
+            .and_then(|r| app.faults.decide(&Target::Operation(&r.name)))
+    } else if app.faults.has_route_faults() {
+        super::rest::v1_tail(&app, path).and_then(|tail| {
             app.faults.decide(&Target::Route {
                 method: &method,
                 tail,
             })
-        });
-        (decision, request)
+        })
+    } else {
+        None
     };
     let Some(decision) = decision else {
         return next.run(request).await;
@@ -807,7 +755,6 @@ pub async fn inject(State(app): State<Arc<AppState>>, request: Request, next: Ne
     if decision.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(decision.latency_ms)).await;
     }
-    let operation = root.as_ref().map(|r| r.name.clone());
     let Some((id, kind)) = decision.terminal else {
         let mut response = next.run(request).await;
         let last = *decision.fired.last().unwrap_or(&0);
@@ -822,16 +769,17 @@ pub async fn inject(State(app): State<Arc<AppState>>, request: Request, next: Ne
         FaultKind::HttpError { status, body } => json_response(*status, body),
         FaultKind::GraphqlError { message, category } => {
             let root = root.as_ref().expect("operation faults match a root field");
-            let body = json!({
-                "errors": [{
-                    "message": message,
-                    "locations": [{ "line": root.line, "column": root.column }],
-                    "path": [root.key],
-                    "extensions": { "category": category },
-                }],
-                "data": { root.key.clone(): null },
-            });
-            json_response(app.profile.status_for_category(Some(category)), &body)
+            // The shape of an execution error (spec 4.1) for the operation the request names.
+            let result = ExecutionResult {
+                errors: vec![GraphqlError::field(
+                    category.clone(),
+                    message,
+                    root.location,
+                    &root.key,
+                )],
+                data: Some(json!({ root.key.clone(): null })),
+            };
+            json_response(app.profile.status_for(category), &result.to_json())
         }
         FaultKind::Panic => panic!("panic injected by fault {id} (a fault kind for the mock's own tests)"),
         FaultKind::Drop => {
@@ -840,23 +788,14 @@ pub async fn inject(State(app): State<Arc<AppState>>, request: Request, next: Ne
             r
         }
     };
-    tracing::info!(
-        method = %method,
-        path = %path,
-        operation = operation.as_deref().unwrap_or("-"),
-        status = if kind == FaultKind::Drop { 0 } else { response.status().as_u16() },
-        fault = id,
-        kind = kind.name(),
-        "fault injected"
-    );
     response.extensions_mut().insert(FaultMark {
         id,
         kind: kind.name(),
     });
-    if let Some(op) = operation {
-        response
-            .extensions_mut()
-            .insert(GraphqlSummary { operation: Some(op) });
+    if let Some(root) = root {
+        response.extensions_mut().insert(GraphqlSummary {
+            operation: Some(root.name),
+        });
     }
     response
 }
@@ -950,13 +889,5 @@ mod tests {
             method: &Method::GET,
             tail: "customer/7/otp"
         }));
-    }
-
-    #[test]
-    fn graphql_paths_are_recognised() {
-        assert!(is_graphql_path("/graphql"));
-        assert!(is_graphql_path("/tenant1/graphql"));
-        assert!(!is_graphql_path("/V1/graphql/x"));
-        assert!(!is_graphql_path("//graphql"));
     }
 }

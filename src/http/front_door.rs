@@ -1,67 +1,22 @@
 //! `/graphql` and `/<tenant>/graphql`: the order of checks of Magento 2.4.8's GraphQL controller
 //! (spec `behaviour.md` section 2), first failing one wins.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::domain::Auth;
-use crate::graphql::{self, Document, GraphqlError};
+use crate::graphql::{Category, GraphqlError};
 use crate::ops::RequestCtx;
 
+use super::request::GraphqlRequest;
 use super::AppState;
 
 const UNABLE_TO_PARSE: &str = "Unable to parse the request.";
 const CONTENT_TYPE_MESSAGE: &str = "Request content type must be application/json";
 const MUTATION_OVER_GET: &str = "Mutation requests allowed only for POST requests";
-
-/// A bounded cache of parsed documents keyed by query text, so a frontend repeating the same
-/// operation does not pay for parsing each time. When full it is cleared (cheap and bounded).
-/// Documents longer than [`MAX_CACHED_QUERY_BYTES`] are parsed every time and never cached, so
-/// the cache holds at most `capacity` × 64 KiB of query text (plus their parses) even when fed
-/// 1 MiB garbage documents.
-pub struct DocumentCache {
-    capacity: usize,
-    map: Mutex<HashMap<String, Arc<Document>>>,
-}
-
-/// The longest query text [`DocumentCache`] keeps (real frontends' operations are a few KiB).
-pub const MAX_CACHED_QUERY_BYTES: usize = 64 * 1024;
-
-impl DocumentCache {
-    pub fn new(capacity: usize) -> Self {
-        DocumentCache {
-            capacity,
-            map: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Parses `query`, or returns the cached parse. Syntax errors are not cached.
-    pub fn parse(&self, query: &str) -> Result<Arc<Document>, GraphqlError> {
-        if let Some(doc) = self.lock().get(query) {
-            return Ok(doc.clone());
-        }
-        let doc = graphql::parse(query)?;
-        if query.len() > MAX_CACHED_QUERY_BYTES {
-            return Ok(doc);
-        }
-        let mut map = self.lock();
-        if map.len() >= self.capacity {
-            map.clear();
-        }
-        map.insert(query.to_string(), doc.clone());
-        Ok(doc)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Document>>> {
-        // A panic while holding this lock cannot leave the map inconsistent: recover it.
-        self.map.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
 
 /// What the front door learned about a request, for the journal and the log line.
 #[derive(Debug, Default, Clone)]
@@ -70,16 +25,11 @@ pub struct GraphqlSummary {
     pub operation: Option<String>,
 }
 
-/// A request as Magento reads it: the query text and the variables.
-struct GraphqlRequest {
-    query: String,
-    variables: Map<String, Value>,
-}
-
-/// An error raised before execution (steps 1–4): `message` and `extensions.category` only.
-fn pre_execution_error(status: u16, category: &str, message: &str) -> Response {
-    let body = json!({"errors": [{"message": message, "extensions": {"category": category}}]});
-    json_response(status, &body)
+/// An error raised before execution (steps 1–4, and the guard's refusals): the one shape,
+/// `{"errors":[{"message":…,"extensions":{"category":…}}]}`, no `data`.
+pub(crate) fn request_error(status: u16, category: Category, message: &str) -> Response {
+    let error = GraphqlError::request(category, message);
+    json_response(status, &json!({ "errors": [error.to_json()] }))
 }
 
 pub(crate) fn json_response(status: u16, body: &Value) -> Response {
@@ -90,56 +40,6 @@ pub(crate) fn json_response(status: u16, body: &Value) -> Response {
         body.to_string(),
     )
         .into_response()
-}
-
-/// Step 1 for POST: an empty body, or JSON that is not an object, is a request with no query.
-fn read_post_body(body: &[u8]) -> Result<GraphqlRequest, ()> {
-    if body.is_empty() {
-        return Ok(GraphqlRequest {
-            query: String::new(),
-            variables: Map::new(),
-        });
-    }
-    let value: Value = serde_json::from_slice(body).map_err(|_| ())?;
-    let Value::Object(mut obj) = value else {
-        return Ok(GraphqlRequest {
-            query: String::new(),
-            variables: Map::new(),
-        });
-    };
-    let query = match obj.remove("query") {
-        Some(Value::String(q)) => q,
-        _ => String::new(),
-    };
-    let variables = match obj.remove("variables") {
-        Some(Value::Object(v)) => v,
-        // Some clients send the variables as a JSON-encoded string, as in GET requests.
-        Some(Value::String(s)) if !s.is_empty() => decode_variables(&s)?,
-        _ => Map::new(),
-    };
-    Ok(GraphqlRequest { query, variables })
-}
-
-/// Step 1 for GET: `query` and `variables` from the URL; `variables` is a JSON string.
-fn read_get_params(raw_query: Option<&str>) -> Result<GraphqlRequest, ()> {
-    let mut query = String::new();
-    let mut variables = Map::new();
-    for (key, value) in url::form_urlencoded::parse(raw_query.unwrap_or("").as_bytes()) {
-        match key.as_ref() {
-            "query" => query = value.into_owned(),
-            "variables" if !value.is_empty() => variables = decode_variables(&value)?,
-            _ => {}
-        }
-    }
-    Ok(GraphqlRequest { query, variables })
-}
-
-fn decode_variables(text: &str) -> Result<Map<String, Value>, ()> {
-    match serde_json::from_str::<Value>(text).map_err(|_| ())? {
-        Value::Object(v) => Ok(v),
-        Value::Null => Ok(Map::new()),
-        _ => Err(()),
-    }
 }
 
 /// Step 4: only `<scheme> <token>` with exactly one space and a case-insensitive `bearer`.
@@ -153,45 +53,33 @@ pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     Some(token)
 }
 
-/// Handles one request to the GraphQL endpoint and says what it ran.
+/// Handles one request to the GraphQL endpoint (`request`: its one reading, absent for
+/// methods other than GET and POST) and says what it ran.
 pub(crate) fn handle(
     app: &AppState,
     method: &Method,
-    raw_query: Option<&str>,
     headers: &HeaderMap,
-    body: &Bytes,
+    request: Option<&Arc<GraphqlRequest>>,
 ) -> (Response, GraphqlSummary) {
     let caps = app.profile.caps();
     let mut summary = GraphqlSummary::default();
     let pre = caps.pre_execution_status;
 
-    // Step 5 first for the methods that carry no GraphQL request at all.
-    if method == Method::OPTIONS {
-        return (StatusCode::NO_CONTENT.into_response(), summary);
-    }
-    if method != Method::GET && method != Method::POST {
+    // Step 5 for the methods that carry no GraphQL request at all (OPTIONS is answered before
+    // any handler, see `options.rs`).
+    let Some(request) = request.filter(|_| method == Method::GET || method == Method::POST) else {
         // Mock decision: Magento answers 200 with no body; 405 tells a developer what is wrong.
-        let mut response =
-            pre_execution_error(405, "graphql-input", "Only GET and POST requests are allowed");
-        *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+        let mut response = request_error(405, Category::Input, "Only GET and POST requests are allowed");
         response.headers_mut().insert(
             header::ALLOW,
             header::HeaderValue::from_static("GET, POST, OPTIONS"),
         );
         return (response, summary);
-    }
+    };
 
     // Step 1: read the request.
-    let read = if method == Method::POST {
-        read_post_body(body)
-    } else {
-        read_get_params(raw_query)
-    };
-    let Ok(request) = read else {
-        return (
-            pre_execution_error(pre, "graphql-input", UNABLE_TO_PARSE),
-            summary,
-        );
+    let GraphqlRequest::Read { variables, document } = &**request else {
+        return (request_error(pre, Category::Input, UNABLE_TO_PARSE), summary);
     };
 
     // Step 2: the content type of a POST (a case-sensitive substring test, as Magento does).
@@ -201,24 +89,13 @@ pub(crate) fn handle(
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         if !content_type.contains("application/json") {
-            return (
-                pre_execution_error(pre, "graphql-input", CONTENT_TYPE_MESSAGE),
-                summary,
-            );
+            return (request_error(pre, Category::Input, CONTENT_TYPE_MESSAGE), summary);
         }
     }
 
     // Step 3: no mutations over GET. A document that does not parse is reported at step 6.
-    let parsed = app.documents.parse(&request.query);
-    if method == Method::GET {
-        if let Ok(doc) = &parsed {
-            if doc.has_mutation() {
-                return (
-                    pre_execution_error(pre, "graphql-input", MUTATION_OVER_GET),
-                    summary,
-                );
-            }
-        }
+    if method == Method::GET && document.as_ref().is_ok_and(|doc| doc.has_mutation()) {
+        return (request_error(pre, Category::Input, MUTATION_OVER_GET), summary);
     }
 
     // Step 4: the bearer token, if the header has the one shape Magento reads.
@@ -227,24 +104,21 @@ pub(crate) fn handle(
         match app.domain.authenticate_bearer(token) {
             Ok(who) => auth = who,
             Err(e) if caps.bearer_errors_fail_request => {
-                return (
-                    pre_execution_error(401, "graphql-authentication", e.message()),
-                    summary,
-                );
+                return (request_error(401, Category::Authentication, e.message()), summary);
             }
             Err(_) => {} // paas-2.4.7: the request runs as a guest.
         }
     }
 
     // Step 6: parse.
-    let doc = match parsed {
+    let doc = match document {
         Ok(doc) => doc,
         Err(e) => {
             let body = json!({ "errors": [e.to_json()] });
             return (json_response(caps.syntax_error_status, &body), summary);
         }
     };
-    summary.operation = doc.first_root_field();
+    summary.operation = doc.root_field().map(|r| r.name);
 
     // Step 7: validate and execute.
     let ctx = RequestCtx {
@@ -252,9 +126,11 @@ pub(crate) fn handle(
         profile: app.profile,
         auth,
     };
-    let result = app.engine.execute(&ctx, &doc, &request.variables);
+    let result = app.engine.execute(&ctx, doc, variables);
     let status = match result.errors.first() {
-        Some(first) if result.data.is_some() => app.profile.status_for_category(first.category.as_deref()),
+        Some(first) if result.data.is_some() => {
+            first.category.as_ref().map_or(200, |c| app.profile.status_for(c))
+        }
         _ => 200,
     };
     (json_response(status, &result.to_json()), summary)

@@ -1,4 +1,4 @@
-//! Robustness at the door (issue 6): the request body is read here, once, with a size limit and
+//! Robustness at the door: the request body is read here, once, with a size limit and
 //! a deadline, and a panic anywhere below becomes a 500. Every refusal is JSON in the shape of the
 //! route it was sent to (GraphQL: Magento's error shape with `graphql-input`; REST and the
 //! control API: `{"message": …}`), so a client never sees a plain-text answer from the mock.
@@ -18,8 +18,10 @@ use axum::response::Response;
 use http_body_util::{BodyExt, Limited};
 use serde_json::json;
 
-use super::faults::is_graphql_path;
-use super::front_door::json_response;
+use crate::graphql::Category;
+
+use super::front_door::{json_response, request_error};
+use super::request::is_graphql_path;
 use super::AppState;
 
 /// The largest request body the mock reads (1 MiB), by default.
@@ -31,12 +33,9 @@ pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 pub const PANIC_MESSAGE: &str = "Internal server error";
 
 /// An error answer in the shape of the route `path` belongs to.
-fn refusal(path: &str, status: u16, category: &str, message: &str) -> Response {
+fn refusal(path: &str, status: u16, category: Category, message: &str) -> Response {
     if is_graphql_path(path) {
-        json_response(
-            status,
-            &json!({"errors": [{"message": message, "extensions": {"category": category}}]}),
-        )
+        request_error(status, category, message)
     } else {
         json_response(status, &json!({ "message": message }))
     }
@@ -81,23 +80,23 @@ pub async fn guard(State(app): State<Arc<AppState>>, request: Request, next: Nex
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return refusal(&path, 413, "graphql-input", &too_large_message(limit));
+        return refusal(&path, 413, Category::Input, &too_large_message(limit));
     }
     let (parts, body) = request.into_parts();
     let bytes: Bytes = match tokio::time::timeout(timeout, Limited::new(body, limit).collect()).await {
         Ok(Ok(collected)) => collected.to_bytes(),
         Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
-            return refusal(&path, 413, "graphql-input", &too_large_message(limit));
+            return refusal(&path, 413, Category::Input, &too_large_message(limit));
         }
         // The client went away or sent a broken body: nobody reads this answer.
         Ok(Err(_)) => {
-            return refusal(&path, 400, "graphql-input", "The request body could not be read.");
+            return refusal(&path, 400, Category::Input, "The request body could not be read.");
         }
-        Err(_) => return refusal(&path, 408, "graphql-input", &too_slow_message(timeout)),
+        Err(_) => return refusal(&path, 408, Category::Input, &too_slow_message(timeout)),
     };
     let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
     if response.extensions().get::<Panicked>().is_some() {
-        return refusal(&path, 500, "internal", PANIC_MESSAGE);
+        return refusal(&path, 500, Category::Internal, PANIC_MESSAGE);
     }
     response
 }

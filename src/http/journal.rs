@@ -85,38 +85,48 @@ pub fn is_control_path(path: &str) -> bool {
     path == "/__mock" || path.starts_with("/__mock/")
 }
 
-/// Middleware: journals every request outside `/__mock`, with its final status.
+/// Middleware, outermost: logs one line per request (method, path, GraphQL operation, status,
+/// milliseconds, and the fault that shaped the answer) — the only place requests are logged —
+/// and journals every request outside `/__mock`.
 pub async fn record(State(app): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
-    if is_control_path(&path) {
-        return next.run(request).await;
-    }
+    let method = request.method().clone();
+    let control = is_control_path(&path);
     let at = app.domain.clock().now();
-    let method = request.method().to_string();
     let started = Instant::now();
     let response = next.run(request).await;
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let summary = response.extensions().get::<GraphqlSummary>();
-    let operation = summary.and_then(|s| s.operation.clone());
-    if summary.is_none() {
-        // The GraphQL endpoint logs its own line (with the operation); this is everything else.
-        tracing::info!(
-            method = %method,
-            path = %path,
-            status = response.status().as_u16(),
-            ms = elapsed_ms,
-            "request"
-        );
-    }
+    let duration_ms = (started.elapsed().as_secs_f64() * 100_000.0).round() / 100.0;
+    let operation = response
+        .extensions()
+        .get::<GraphqlSummary>()
+        .and_then(|s| s.operation.clone());
     let fault = response.extensions().get::<FaultMark>().cloned();
-    let dropped = fault.as_ref().is_some_and(|f| f.kind == "drop");
+    // A dropped connection has no status: the client saw none.
+    let status = match &fault {
+        Some(f) if f.kind == "drop" => 0,
+        _ => response.status().as_u16(),
+    };
+    if control {
+        // The console polls the control API every second: not worth a line at info.
+        tracing::debug!(method = %method, path = %path, status, ms = duration_ms, "control");
+        return response;
+    }
+    tracing::info!(
+        method = %method,
+        path = %path,
+        operation = operation.as_deref().unwrap_or("-"),
+        status,
+        ms = duration_ms,
+        fault = fault.as_ref().map(|f| f.kind),
+        "request"
+    );
     app.journal.record(JournalEntry {
         at,
-        method,
+        method: method.to_string(),
         path,
         operation,
-        status: if dropped { 0 } else { response.status().as_u16() },
-        duration_ms: (elapsed_ms * 100.0).round() / 100.0,
+        status,
+        duration_ms,
         fault,
     });
     response

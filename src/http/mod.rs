@@ -11,11 +11,13 @@ pub mod faults;
 mod front_door;
 pub mod guard;
 pub mod journal;
+mod options;
+mod request;
 pub mod rest;
 mod server;
 pub mod watch;
 
-pub use front_door::DocumentCache;
+pub use request::DocumentCache;
 pub use server::{
     router, serve, AppState, PurgeTask, ServeConfig, TestServer, DEFAULT_HEADER_READ_TIMEOUT,
     DEFAULT_SHUTDOWN_GRACE, PURGE_INTERVAL,

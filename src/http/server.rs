@@ -3,14 +3,14 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
-use axum::middleware::{self, Next};
+use axum::http::{HeaderMap, HeaderValue, Method};
+use axum::middleware;
 use axum::response::Response;
 use axum::routing::any;
+use axum::Extension;
 use axum::Router;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
@@ -27,11 +27,12 @@ use crate::ops::{self, RequestCtx};
 use crate::profile::Profile;
 
 use super::faults::{self, Faults};
-use super::front_door::{self, DocumentCache};
+use super::front_door;
 use super::guard;
 use super::journal::{self, Journal};
+use super::request::{self, DocumentCache, GraphqlRequest};
 use super::watch::{self, FixtureStatus, WatchTask, WATCH_INTERVAL};
-use super::{control, rest};
+use super::{control, options, rest};
 
 /// How `serve` was asked to run.
 #[derive(Debug, Clone)]
@@ -116,22 +117,11 @@ impl AppState {
 async fn graphql_endpoint(
     State(app): State<Arc<AppState>>,
     method: Method,
-    uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    request: Option<Extension<Arc<GraphqlRequest>>>,
 ) -> Response {
-    let started = Instant::now();
-    let (response, summary) = front_door::handle(&app, &method, uri.query(), &headers, &body);
-    tracing::info!(
-        method = %method,
-        path = uri.path(),
-        operation = summary.operation.as_deref().unwrap_or("-"),
-        status = response.status().as_u16(),
-        ms = started.elapsed().as_secs_f64() * 1000.0,
-        "graphql"
-    );
-    let mut response = response;
-    // The journal middleware reads the operation name from here.
+    let (mut response, summary) = front_door::handle(&app, &method, &headers, request.as_deref());
+    // The journal (which logs the request) reads the operation name from here.
     response.extensions_mut().insert(summary);
     response
 }
@@ -155,17 +145,6 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
     layer.allow_origin(AllowOrigin::list(list))
 }
 
-/// tower-http answers CORS preflights itself with `200`; the spec (section 2, step 5) says an
-/// `OPTIONS` request gets `204` and an empty body, so preflight answers are turned into `204`.
-async fn options_are_204(request: axum::extract::Request, next: Next) -> Response {
-    let is_options = request.method() == Method::OPTIONS;
-    let mut response = next.run(request).await;
-    if is_options && response.status() == StatusCode::OK {
-        *response.status_mut() = StatusCode::NO_CONTENT;
-    }
-    response
-}
-
 /// The routes of the mock over `app`.
 pub fn router(app: Arc<AppState>) -> Router {
     let cors = cors_layer(&app.config.cors_origins);
@@ -178,14 +157,18 @@ pub fn router(app: Arc<AppState>) -> Router {
     if !app.config.no_control {
         routes = routes.nest("/__mock", control::routes(app.clone()));
     }
+    // Outermost first: the journal (and the log line) sees every answer; OPTIONS are answered
+    // around CORS; the guard reads the body once with its limits; a panic below it is caught
+    // (so the 500 is reshaped by the guard, carries CORS headers and is journaled); the GraphQL
+    // request is read once for faults and the front door.
     routes
         .layer(middleware::from_fn_with_state(app.clone(), faults::inject))
-        // Inside the guard, which reshapes the 500 for the route; inside CORS and the journal,
-        // so the 500 carries CORS headers and is journaled.
+        .layer(middleware::from_fn_with_state(app.clone(), request::read_graphql))
         .layer(CatchPanicLayer::custom(guard::panic_response))
         .layer(middleware::from_fn_with_state(app.clone(), guard::guard))
+        .layer(middleware::from_fn(options::answer))
         .layer(cors)
-        .layer(middleware::from_fn(options_are_204))
+        .layer(middleware::from_fn(options::preflight_status))
         .layer(middleware::from_fn_with_state(app.clone(), journal::record))
         .with_state(app)
 }

@@ -11,9 +11,9 @@
 
 use serde_json::{Map, Value};
 
-use super::{cart_json, category, input_error, require_customer, str_arg, RequestCtx};
+use super::{cart_json, input_error, require_customer, str_arg, RequestCtx};
 use crate::domain::cart::CartError;
-use crate::graphql::FieldError;
+use crate::graphql::{Category, FieldError};
 
 pub fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
     let customer_id = require_customer(ctx)?;
@@ -30,11 +30,11 @@ pub fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, Fie
         .merge_carts(source, &destination, customer_id)
         .map_err(|e| match e {
             CartError::NotFound(id) => FieldError::new(
-                category::NO_SUCH_ENTITY,
+                Category::NoSuchEntity,
                 format!("Could not find a cart with ID \"{id}\""),
             ),
             CartError::NotYours(id) => FieldError::new(
-                category::AUTHORIZATION,
+                Category::Authorization,
                 format!("The current user cannot perform operations on cart \"{id}\""),
             ),
         })?;

@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 
 use crate::domain::messages as msg;
 use crate::domain::{Auth, Customer, Domain, Refusal, RefusalKind};
-use crate::graphql::{Engine, FieldError, Schema};
+use crate::graphql::{Category, Engine, FieldError, Schema};
 use crate::profile::Profile;
 
 pub mod attributes_form;
@@ -104,37 +104,28 @@ pub fn build_engine(profile: Profile) -> Engine<RequestCtx> {
     engine
 }
 
-/// Magento's error categories (spec 4.2).
-pub mod category {
-    pub const INPUT: &str = "graphql-input";
-    pub const AUTHENTICATION: &str = "graphql-authentication";
-    pub const AUTHORIZATION: &str = "graphql-authorization";
-    pub const NO_SUCH_ENTITY: &str = "graphql-no-such-entity";
-    pub const ALREADY_EXISTS: &str = "graphql-already-exists";
-}
-
 /// A domain refusal as a field error of its category.
 pub fn refusal(r: Refusal) -> FieldError {
-    let cat = match r.kind {
-        RefusalKind::Input => category::INPUT,
-        RefusalKind::Authentication => category::AUTHENTICATION,
-        RefusalKind::Authorization => category::AUTHORIZATION,
-        RefusalKind::NoSuchEntity => category::NO_SUCH_ENTITY,
-        RefusalKind::AlreadyExists => category::ALREADY_EXISTS,
+    let category = match r.kind {
+        RefusalKind::Input => Category::Input,
+        RefusalKind::Authentication => Category::Authentication,
+        RefusalKind::Authorization => Category::Authorization,
+        RefusalKind::NoSuchEntity => Category::NoSuchEntity,
+        RefusalKind::AlreadyExists => Category::AlreadyExists,
     };
-    FieldError::new(cat, r.message)
+    FieldError::new(category, r.message)
 }
 
 pub fn input_error(message: impl Into<String>) -> FieldError {
-    FieldError::new(category::INPUT, message)
+    FieldError::new(Category::Input, message)
 }
 
 pub fn authentication_error(message: impl Into<String>) -> FieldError {
-    FieldError::new(category::AUTHENTICATION, message)
+    FieldError::new(Category::Authentication, message)
 }
 
 pub fn authorization_error(message: impl Into<String>) -> FieldError {
-    FieldError::new(category::AUTHORIZATION, message)
+    FieldError::new(Category::Authorization, message)
 }
 
 /// A string argument; absent or null reads as `""` (the engine has already enforced `String!`).

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
@@ -226,10 +226,6 @@ pub async fn endpoint(
     let Some(tail) = v1_tail(&app, uri.path()) else {
         return no_route().into_response();
     };
-    if method == Method::OPTIONS {
-        // **Mock decision**: like `/graphql`, a plain OPTIONS gets 204 (CORS preflights too).
-        return StatusCode::NO_CONTENT.into_response();
-    }
     let req = RestRequest {
         app: &app,
         headers: &headers,
