@@ -13,13 +13,14 @@ use axum::http::Uri;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
-use axum::Router;
+use axum::{Extension, Router};
 use serde_json::{json, Value};
 
-use crate::domain::{Email, EmailKind};
+use crate::domain::Email;
 
 use super::faults;
 use super::front_door::{bearer_token, json_response};
+use super::store::Store;
 use super::{console, control_customers, AppState};
 
 /// What `GET /__mock/health` lists under `capabilities`.
@@ -76,26 +77,26 @@ async fn unknown() -> Response {
     )
 }
 
-fn clock_json(app: &AppState) -> Value {
-    let clock = app.domain.clock();
+fn clock_json(store: &Store) -> Value {
+    let clock = store.domain.clock();
     json!({ "now": clock.now(), "virtual": clock.is_virtual(), "frozen": clock.is_frozen() })
 }
 
-async fn health(State(app): State<Arc<AppState>>) -> Response {
+async fn health(State(app): State<Arc<AppState>>, Extension(store): Extension<Arc<Store>>) -> Response {
     let body = json!({
         "status": "ok",
         "mock": "commerce-auth-mock",
         "version": env!("CARGO_PKG_VERSION"),
         "profile": app.profile.name(),
-        "clock": clock_json(&app),
+        "clock": clock_json(&store),
         "capabilities": CAPABILITIES,
         "fixtures": app.fixtures_status.to_json(),
     });
     json_response(200, &body)
 }
 
-async fn clock_get(State(app): State<Arc<AppState>>) -> Response {
-    json_response(200, &clock_json(&app))
+async fn clock_get(Extension(store): Extension<Arc<Store>>) -> Response {
+    json_response(200, &clock_json(&store))
 }
 
 /// One clock command, read from the request body.
@@ -119,11 +120,11 @@ fn read_clock_action(body: &[u8]) -> Option<ClockAction> {
     }
 }
 
-async fn clock_post(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
+async fn clock_post(Extension(store): Extension<Arc<Store>>, body: Bytes) -> Response {
     let Some(action) = read_clock_action(&body) else {
         return message(400, CLOCK_USAGE);
     };
-    let clock = app.domain.clock();
+    let clock = store.domain.clock();
     match action {
         ClockAction::Freeze => clock.freeze(),
         ClockAction::Advance(secs) => clock.advance(secs),
@@ -131,18 +132,14 @@ async fn clock_post(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
         ClockAction::Resume => clock.resume(),
         ClockAction::Real => clock.resume_real_time(),
     }
-    json_response(200, &clock_json(&app))
+    json_response(200, &clock_json(&store))
 }
 
 fn email_json(e: &Email) -> Value {
-    let kind = match e.kind {
-        EmailKind::PasswordReset => "reset_password",
-        EmailKind::Confirmation => "confirmation",
-    };
     json!({
         "id": e.id,
         "to": e.to,
-        "kind": kind,
+        "kind": e.kind.wire_name(),
         "subject": e.subject,
         "body": e.body,
         "link": e.link,
@@ -151,31 +148,29 @@ fn email_json(e: &Email) -> Value {
     })
 }
 
-async fn outbox_get(State(app): State<Arc<AppState>>, uri: Uri) -> Response {
+async fn outbox_get(Extension(store): Extension<Arc<Store>>, uri: Uri) -> Response {
     let to = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
         .find(|(k, _)| k == "to")
         .map(|(_, v)| v.into_owned());
     let emails = match to {
-        Some(to) => app.domain.outbox_for(&to),
-        None => app.domain.outbox(),
+        Some(to) => store.domain.outbox_for(&to),
+        None => store.domain.outbox(),
     };
     let list: Vec<Value> = emails.iter().map(email_json).collect();
     json_response(200, &json!({ "emails": list }))
 }
 
-async fn outbox_delete(State(app): State<Arc<AppState>>) -> Response {
-    app.domain.clear_outbox();
+async fn outbox_delete(Extension(store): Extension<Arc<Store>>) -> Response {
+    store.domain.clear_outbox();
     json_response(200, &json!({ "emails": [] }))
 }
 
-async fn reset(State(app): State<Arc<AppState>>) -> Response {
-    app.domain.reset();
-    app.faults.reset();
-    app.journal.clear();
+async fn reset(Extension(store): Extension<Arc<Store>>) -> Response {
+    store.reset();
     json_response(200, &json!({ "reset": true }))
 }
 
-async fn journal_get(State(app): State<Arc<AppState>>, uri: Uri) -> Response {
+async fn journal_get(Extension(store): Extension<Arc<Store>>, uri: Uri) -> Response {
     let mut limit = None;
     for (key, value) in url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
         if key == "limit" {
@@ -190,11 +185,11 @@ async fn journal_get(State(app): State<Arc<AppState>>, uri: Uri) -> Response {
             }
         }
     }
-    let requests = app.journal.latest(limit);
+    let requests = store.journal.latest(limit);
     json_response(200, &json!({ "requests": requests }))
 }
 
-async fn journal_delete(State(app): State<Arc<AppState>>) -> Response {
-    app.journal.clear();
+async fn journal_delete(Extension(store): Extension<Arc<Store>>) -> Response {
+    store.journal.clear();
     json_response(200, &json!({ "requests": [] }))
 }

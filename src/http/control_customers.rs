@@ -14,11 +14,13 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
+use axum::Extension;
 use serde_json::{json, Value};
 
 use crate::domain::{ConsoleAction, CustomerState};
 
 use super::front_door::json_response;
+use super::store::Store;
 use super::AppState;
 
 const ACTION_USAGE: &str =
@@ -41,13 +43,13 @@ fn customer_json(c: &CustomerState) -> Value {
 }
 
 /// `GET /__mock/customers`.
-pub async fn list(State(app): State<Arc<AppState>>) -> Response {
-    let customers: Vec<Value> = app.domain.customer_states().iter().map(customer_json).collect();
+pub async fn list(State(app): State<Arc<AppState>>, Extension(store): Extension<Arc<Store>>) -> Response {
+    let customers: Vec<Value> = store.domain.customer_states().iter().map(customer_json).collect();
     json_response(
         200,
         &json!({
             "customers": customers,
-            "otc_ttl_seconds": app.domain.settings().otc_ttl_seconds,
+            "otc_ttl_seconds": store.domain.settings().otc_ttl_seconds,
             "admin_otc": app.profile.caps().admin_otc,
         }),
     )
@@ -66,7 +68,7 @@ fn read_action(body: &[u8]) -> Option<ConsoleAction> {
 }
 
 /// `POST /__mock/customers/{id}`.
-pub async fn act(State(app): State<Arc<AppState>>, Path(id): Path<String>, body: Bytes) -> Response {
+pub async fn act(Extension(store): Extension<Arc<Store>>, Path(id): Path<String>, body: Bytes) -> Response {
     let unknown = || {
         json_response(
             404,
@@ -79,7 +81,7 @@ pub async fn act(State(app): State<Arc<AppState>>, Path(id): Path<String>, body:
     let Some(action) = read_action(&body) else {
         return json_response(400, &json!({ "message": ACTION_USAGE }));
     };
-    match app.domain.console_action(numeric, action) {
+    match store.domain.console_action(numeric, action) {
         Some(state) => json_response(200, &json!({ "customer": customer_json(&state) })),
         None => unknown(),
     }

@@ -22,6 +22,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
+use axum::Extension;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
@@ -33,6 +34,7 @@ use crate::graphql::{Category, ExecutionResult, GraphqlError};
 use super::front_door::{json_response, GraphqlSummary};
 use super::journal::is_control_path;
 use super::request::{is_graphql_path, GraphqlRequest};
+use super::store::Store;
 use super::AppState;
 
 /// What `POST /__mock/faults` accepts, quoted in its 400 answers.
@@ -727,6 +729,9 @@ impl HttpBody for DroppedBody {
 /// A GraphQL request is matched on the first root field of its one reading (see `request.rs`).
 pub async fn inject(State(app): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
+    let Some(store) = request.extensions().get::<Arc<Store>>().cloned() else {
+        return next.run(request).await;
+    };
     if is_control_path(path) {
         return next.run(request).await;
     }
@@ -737,11 +742,11 @@ pub async fn inject(State(app): State<Arc<AppState>>, request: Request, next: Ne
         .and_then(|r| r.root_field());
     let decision = if is_graphql_path(path) {
         root.as_ref()
-            .filter(|_| app.faults.has_operation_faults())
-            .and_then(|r| app.faults.decide(&Target::Operation(&r.name)))
-    } else if app.faults.has_route_faults() {
+            .filter(|_| store.faults.has_operation_faults())
+            .and_then(|r| store.faults.decide(&Target::Operation(&r.name)))
+    } else if store.faults.has_route_faults() {
         super::rest::v1_tail(&app, path).and_then(|tail| {
-            app.faults.decide(&Target::Route {
+            store.faults.decide(&Target::Route {
                 method: &method,
                 tail,
             })
@@ -803,12 +808,12 @@ pub async fn inject(State(app): State<Arc<AppState>>, request: Request, next: Ne
 // ----- control API: /__mock/faults -----------------------------------------------------------
 
 /// `GET /__mock/faults`.
-pub async fn list(State(app): State<Arc<AppState>>) -> Response {
-    json_response(200, &json!({ "faults": app.faults.list() }))
+pub async fn list(Extension(store): Extension<Arc<Store>>) -> Response {
+    json_response(200, &json!({ "faults": store.faults.list() }))
 }
 
 /// `POST /__mock/faults`: one fault object → the created fault with its id.
-pub async fn add(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
+pub async fn add(Extension(store): Extension<Arc<Store>>, body: Bytes) -> Response {
     let value: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => {
@@ -819,7 +824,7 @@ pub async fn add(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
         }
     };
     match FaultSpec::parse(&value) {
-        Ok(spec) => json_response(201, &app.faults.add(spec)),
+        Ok(spec) => json_response(201, &store.faults.add(spec)),
         Err(problems) => {
             let listed: Vec<String> = problems
                 .iter()
@@ -840,15 +845,15 @@ pub async fn add(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
 }
 
 /// `DELETE /__mock/faults`.
-pub async fn clear(State(app): State<Arc<AppState>>) -> Response {
-    app.faults.clear();
+pub async fn clear(Extension(store): Extension<Arc<Store>>) -> Response {
+    store.faults.clear();
     json_response(200, &json!({ "faults": [] }))
 }
 
 /// `DELETE /__mock/faults/{id}`.
-pub async fn remove(State(app): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
+pub async fn remove(Extension(store): Extension<Arc<Store>>, Path(id): Path<String>) -> Response {
     match id.parse::<u64>() {
-        Ok(n) if app.faults.remove(n) => json_response(200, &json!({ "deleted": n })),
+        Ok(n) if store.faults.remove(n) => json_response(200, &json!({ "deleted": n })),
         _ => json_response(
             404,
             &json!({ "message": format!("No fault with id {id}. GET /__mock/faults lists them.") }),

@@ -12,6 +12,7 @@ use crate::graphql::{Category, GraphqlError};
 use crate::ops::RequestCtx;
 
 use super::request::GraphqlRequest;
+use super::store::Store;
 use super::AppState;
 
 const UNABLE_TO_PARSE: &str = "Unable to parse the request.";
@@ -57,6 +58,7 @@ pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 /// methods other than GET and POST) and says what it ran.
 pub(crate) fn handle(
     app: &AppState,
+    store: &Store,
     method: &Method,
     headers: &HeaderMap,
     request: Option<&Arc<GraphqlRequest>>,
@@ -101,7 +103,7 @@ pub(crate) fn handle(
     // Step 4: the bearer token, if the header has the one shape Magento reads.
     let mut auth = Auth::Guest;
     if let Some(token) = bearer_token(headers) {
-        match app.domain.authenticate_bearer(token) {
+        match store.domain.authenticate_bearer(token) {
             Ok(who) => auth = who,
             Err(e) if caps.bearer_errors_fail_request => {
                 return (request_error(401, Category::Authentication, e.message()), summary);
@@ -122,7 +124,7 @@ pub(crate) fn handle(
 
     // Step 7: validate and execute.
     let ctx = RequestCtx {
-        domain: app.domain.clone(),
+        domain: store.domain.clone(),
         profile: app.profile,
         auth,
     };

@@ -9,14 +9,14 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
 use serde::Serialize;
 
 use super::faults::FaultMark;
 use super::front_door::GraphqlSummary;
-use super::AppState;
+use super::store::Store;
 
 /// How many requests the journal keeps (older ones are dropped first).
 pub const JOURNAL_CAPACITY: usize = 1000;
@@ -88,11 +88,14 @@ pub fn is_control_path(path: &str) -> bool {
 /// Middleware, outermost: logs one line per request (method, path, GraphQL operation, status,
 /// milliseconds, and the fault that shaped the answer) — the only place requests are logged —
 /// and journals every request outside `/__mock`.
-pub async fn record(State(app): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+pub async fn record(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let method = request.method().clone();
     let control = is_control_path(&path);
-    let at = app.domain.clock().now();
+    let Some(store) = request.extensions().get::<Arc<Store>>().cloned() else {
+        return next.run(request).await;
+    };
+    let at = store.domain.clock().now();
     let started = Instant::now();
     let response = next.run(request).await;
     let duration_ms = (started.elapsed().as_secs_f64() * 100_000.0).round() / 100.0;
@@ -120,7 +123,7 @@ pub async fn record(State(app): State<Arc<AppState>>, request: Request, next: Ne
         fault = fault.as_ref().map(|f| f.kind),
         "request"
     );
-    app.journal.record(JournalEntry {
+    store.journal.record(JournalEntry {
         at,
         method: method.to_string(),
         path,

@@ -15,6 +15,7 @@ mod options;
 mod request;
 pub mod rest;
 mod server;
+pub mod store;
 pub mod watch;
 
 pub use request::DocumentCache;

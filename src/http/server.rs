@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method};
-use axum::middleware;
+use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::any;
 use axum::Extension;
@@ -26,11 +26,12 @@ use crate::graphql::Engine;
 use crate::ops::{self, RequestCtx};
 use crate::profile::Profile;
 
-use super::faults::{self, Faults};
+use super::faults;
 use super::front_door;
 use super::guard;
-use super::journal::{self, Journal};
+use super::journal;
 use super::request::{self, DocumentCache, GraphqlRequest};
+use super::store::Store;
 use super::watch::{self, FixtureStatus, WatchTask, WATCH_INTERVAL};
 use super::{control, options, rest};
 
@@ -84,17 +85,15 @@ impl Default for ServeConfig {
     }
 }
 
-/// Everything a request handler needs, shared by all connections.
+/// Everything a request handler needs, shared by all connections. What belongs to one store
+/// (domain, journal, faults) is in [`Store`], which each request carries in its extensions.
 pub struct AppState {
     pub profile: Profile,
-    pub domain: Arc<Domain>,
     pub engine: Engine<RequestCtx>,
     pub documents: DocumentCache,
     pub config: ServeConfig,
-    /// The last requests, for `GET /__mock/journal`.
-    pub journal: Journal,
-    /// Injected faults (`/__mock/faults`, fixtures `faults`).
-    pub faults: Faults,
+    /// The store of the un-prefixed routes.
+    pub store: Arc<Store>,
     /// The fixtures file and its last (re)load, for `GET /__mock/health`.
     pub fixtures_status: FixtureStatus,
 }
@@ -103,24 +102,38 @@ impl AppState {
     pub fn new(config: ServeConfig, fixtures: Fixtures, clock: Clock) -> Self {
         AppState {
             profile: config.profile,
-            faults: Faults::from_fixtures(&fixtures),
             fixtures_status: FixtureStatus::new(config.fixtures.as_deref(), clock.now()),
-            domain: Arc::new(Domain::new(fixtures, clock)),
+            store: Arc::new(Store::new(Arc::new(fixtures), clock)),
             engine: ops::build_engine(config.profile),
             documents: DocumentCache::new(1024),
             config,
-            journal: Journal::default(),
         }
     }
+
+    /// The default store's domain.
+    pub fn domain(&self) -> &Arc<Domain> {
+        &self.store.domain
+    }
+}
+
+/// Middleware around the whole router: every request gets the store it belongs to.
+async fn select_store(
+    State(app): State<Arc<AppState>>,
+    mut request: axum::extract::Request,
+    next: Next,
+) -> Response {
+    request.extensions_mut().insert(app.store.clone());
+    next.run(request).await
 }
 
 async fn graphql_endpoint(
     State(app): State<Arc<AppState>>,
+    Extension(store): Extension<Arc<Store>>,
     method: Method,
     headers: HeaderMap,
     request: Option<Extension<Arc<GraphqlRequest>>>,
 ) -> Response {
-    let (mut response, summary) = front_door::handle(&app, &method, &headers, request.as_deref());
+    let (mut response, summary) = front_door::handle(&app, &store, &method, &headers, request.as_deref());
     // The journal (which logs the request) reads the operation name from here.
     response.extensions_mut().insert(summary);
     response
@@ -161,7 +174,7 @@ pub fn router(app: Arc<AppState>) -> Router {
     // around CORS; the guard reads the body once with its limits; a panic below it is caught
     // (so the 500 is reshaped by the guard, carries CORS headers and is journaled); the GraphQL
     // request is read once for faults and the front door.
-    routes
+    let routes = routes
         .layer(middleware::from_fn_with_state(app.clone(), faults::inject))
         .layer(middleware::from_fn_with_state(app.clone(), request::read_graphql))
         .layer(CatchPanicLayer::custom(guard::panic_response))
@@ -169,8 +182,12 @@ pub fn router(app: Arc<AppState>) -> Router {
         .layer(middleware::from_fn(options::answer))
         .layer(cors)
         .layer(middleware::from_fn(options::preflight_status))
-        .layer(middleware::from_fn_with_state(app.clone(), journal::record))
-        .with_state(app)
+        .layer(middleware::from_fn(journal::record))
+        .with_state(app.clone());
+    // The store is chosen around the router, before routing.
+    Router::new()
+        .fallback_service(routes)
+        .layer(middleware::from_fn_with_state(app, select_store))
 }
 
 /// How often the purge task drops expired throttle windows and one-time codes.
@@ -186,7 +203,7 @@ pub struct PurgeTask {
 
 impl PurgeTask {
     /// Starts the task on the current Tokio runtime.
-    pub fn start(domain: Arc<Domain>) -> PurgeTask {
+    pub fn start(app: Arc<AppState>) -> PurgeTask {
         let (tx, mut rx) = oneshot::channel::<()>();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(PURGE_INTERVAL);
@@ -194,7 +211,7 @@ impl PurgeTask {
             loop {
                 tokio::select! {
                     _ = &mut rx => break,
-                    _ = tick.tick() => domain.purge_expired(),
+                    _ = tick.tick() => app.store.domain.purge_expired(),
                 }
             }
         });
@@ -229,7 +246,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         "commerce-auth-mock ({} profile) serving GraphQL on http://{local}/graphql",
         app.profile
     );
-    let purge = PurgeTask::start(app.domain.clone());
+    let purge = PurgeTask::start(app.clone());
     let watch = start_watch(&app);
     let config = app.config.clone();
     accept_loop(listener, router(app), &config, shutdown_signal()).await;
@@ -370,8 +387,8 @@ impl TestServer {
         });
         TestServer {
             addr,
-            domain: app.domain.clone(),
-            _purge: PurgeTask::start(app.domain.clone()),
+            domain: app.domain().clone(),
+            _purge: PurgeTask::start(app.clone()),
             _watch: start_watch(&app),
             app,
             shutdown: Some(tx),

@@ -1,4 +1,4 @@
-//! `serve --watch` (issue 7, part 3): reload the fixtures file when it changes.
+//! `serve --watch`: reload the fixtures file when it changes.
 //!
 //! A task polls the file's modification time and length every [`WATCH_INTERVAL`] (no extra
 //! dependency, works on every file system, including bind mounts where change notifications are
@@ -89,9 +89,8 @@ fn stamp(path: &Path) -> Stamp {
 pub fn reload(app: &AppState, path: &Path) {
     match load_fixtures(path) {
         Ok(fixtures) => {
-            app.faults.replace_fixture_faults(&fixtures);
-            app.domain.replace_fixtures(std::sync::Arc::new(fixtures));
-            app.fixtures_status.loaded(app.domain.clock().now());
+            app.store.replace_fixtures(Arc::new(fixtures));
+            app.fixtures_status.loaded(app.store.domain.clock().now());
             tracing::info!(file = %path.display(), "fixtures reloaded");
         }
         Err(e) => {

@@ -10,7 +10,7 @@ use super::{credentials, error, ok, RestRequest, RestResult};
 
 pub fn handle(req: &RestRequest) -> RestResult {
     let (username, password) = credentials(req.body)?;
-    match req.app.domain.admin_token(&username, &password) {
+    match req.domain.admin_token(&username, &password) {
         Ok(token) => Ok(ok(&Value::String(token))),
         // Throttled or wrong: one message, so the answer does not tell which.
         Err(_) => Err(error(401, GENERIC_SIGN_IN)),

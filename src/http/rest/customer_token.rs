@@ -17,7 +17,7 @@ pub fn handle(req: &RestRequest) -> RestResult {
         reset_token: caps.reset_token_as_password,
         otc: caps.admin_otc,
     };
-    match req.app.domain.sign_in(&username, &password, accept) {
+    match req.domain.sign_in(&username, &password, accept) {
         Ok(token) => Ok(ok(&Value::String(token))),
         Err(SignInError::NotConfirmed) if caps.unconfirmed_message => Err(error(401, NOT_CONFIRMED)),
         Err(_) => Err(error(401, GENERIC_SIGN_IN)),

@@ -57,17 +57,17 @@ pub fn customer_json(domain: &Domain, c: &Customer) -> Value {
 }
 
 pub fn get(req: &RestRequest, id: &str) -> RestResult {
-    require_admin(req.app, req.headers, acl::CUSTOMER_READ)?;
+    require_admin(req, acl::CUSTOMER_READ)?;
     let customer = customer_id(id)?;
-    let domain = &req.app.domain;
+    let domain = &req.domain;
     let c = domain.customer(customer).ok_or_else(|| no_such_customer(id))?;
     Ok(ok(&customer_json(domain, &c)))
 }
 
 pub fn delete(req: &RestRequest, id: &str) -> RestResult {
-    require_admin(req.app, req.headers, acl::CUSTOMER_DELETE)?;
+    require_admin(req, acl::CUSTOMER_DELETE)?;
     let customer = customer_id(id)?;
-    if req.app.domain.delete_customer(customer) {
+    if req.domain.delete_customer(customer) {
         Ok(ok(&Value::Bool(true)))
     } else {
         Err(no_such_customer(id))
@@ -77,14 +77,14 @@ pub fn delete(req: &RestRequest, id: &str) -> RestResult {
 /// `PUT` with `{"customer": {...}}`: the fields present are changed, the others kept
 /// (**mock decision**: Magento's save replaces the record, so a real client sends them all).
 pub fn put(req: &RestRequest, id: &str) -> RestResult {
-    require_admin(req.app, req.headers, acl::CUSTOMER_MANAGE)?;
+    require_admin(req, acl::CUSTOMER_MANAGE)?;
     let customer = customer_id(id)?;
     let fields = body_fields(req.body)?;
     let Some(Value::Object(input)) = fields.get("customer") else {
         return Err(fields_required(&["customer"]));
     };
     let update = read_update(input)?;
-    let domain = &req.app.domain;
+    let domain = &req.domain;
     if domain.customer(customer).is_none() {
         return Err(no_such_customer(id));
     }

@@ -12,11 +12,11 @@ use super::{
 };
 
 pub fn issue_otc(req: &RestRequest, id: &str) -> RestResult {
-    let admin = require_admin(req.app, req.headers, acl::LOGIN_AS_CUSTOMER)?;
+    let admin = require_admin(req, acl::LOGIN_AS_CUSTOMER)?;
     let customer = customer_id(id)?;
     // The reason is optional and only logged by Magento; the body must still be JSON.
     body_fields(req.body)?;
-    match req.app.domain.issue_otc(customer, admin.id) {
+    match req.domain.issue_otc(customer, admin.id) {
         Ok(otp) => Ok(ok(&json!({ "otp": otp }))),
         Err(OtcError::UnknownCustomer) => Err(no_such_customer(id)),
         // **Mock decision** (spec 6): the status of this refusal is 400.
@@ -25,10 +25,10 @@ pub fn issue_otc(req: &RestRequest, id: &str) -> RestResult {
 }
 
 pub fn customer_token(req: &RestRequest, id: &str) -> RestResult {
-    let admin = require_admin(req.app, req.headers, acl::LOGIN_AS_CUSTOMER)?;
+    let admin = require_admin(req, acl::LOGIN_AS_CUSTOMER)?;
     let customer = customer_id(id)?;
     body_fields(req.body)?;
-    match req.app.domain.admin_issued_customer_token(customer, admin.id) {
+    match req.domain.admin_issued_customer_token(customer, admin.id) {
         Some(token) => Ok(ok(&Value::String(token))),
         None => Err(no_such_customer(id)),
     }

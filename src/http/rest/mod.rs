@@ -17,11 +17,13 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use serde_json::{json, Map, Value};
 
-use crate::domain::{AdminUser, Refusal, RefusalKind};
+use crate::domain::{AdminUser, Domain, Refusal, RefusalKind};
 
 use super::front_door::{bearer_token, json_response};
+use super::store::Store;
 use super::AppState;
 
 /// Magento's answer for a path (or method) that no REST route matches.
@@ -182,9 +184,9 @@ pub fn customer_id(segment: &str) -> Result<u64, RestError> {
 
 /// The admin behind the request's bearer token (static or JWT) when it grants `resource`,
 /// else the 401 of spec 6.
-pub fn require_admin(app: &AppState, headers: &HeaderMap, resource: &str) -> Result<AdminUser, RestError> {
-    let token = bearer_token(headers).ok_or_else(|| not_authorized(resource))?;
-    app.domain
+pub fn require_admin(req: &RestRequest, resource: &str) -> Result<AdminUser, RestError> {
+    let token = bearer_token(req.headers).ok_or_else(|| not_authorized(resource))?;
+    req.domain
         .authorize_admin(token, resource)
         .ok_or_else(|| not_authorized(resource))
 }
@@ -210,6 +212,8 @@ pub(crate) fn v1_tail<'p>(app: &AppState, path: &'p str) -> Option<&'p str> {
 /// One REST request, as the endpoint files see it.
 pub struct RestRequest<'a> {
     pub app: &'a AppState,
+    /// The domain of the store the request belongs to.
+    pub domain: &'a Domain,
     pub headers: &'a HeaderMap,
     pub query: Option<&'a str>,
     pub body: &'a [u8],
@@ -218,6 +222,7 @@ pub struct RestRequest<'a> {
 /// The entry point of every REST prefix.
 pub async fn endpoint(
     State(app): State<Arc<AppState>>,
+    Extension(store): Extension<Arc<Store>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -228,6 +233,7 @@ pub async fn endpoint(
     };
     let req = RestRequest {
         app: &app,
+        domain: &store.domain,
         headers: &headers,
         query: uri.query(),
         body: &body,

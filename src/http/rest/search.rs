@@ -186,12 +186,12 @@ fn criteria_json(c: &Criteria) -> Value {
 }
 
 pub fn handle(req: &RestRequest) -> RestResult {
-    require_admin(req.app, req.headers, acl::CUSTOMER_READ)?;
+    require_admin(req, acl::CUSTOMER_READ)?;
     let criteria = parse_criteria(req.query.unwrap_or(""))?;
     if !criteria.present {
         return Err(fields_required(&["searchCriteria"]));
     }
-    let domain = &req.app.domain;
+    let domain = &req.domain;
     let mut found = Vec::new();
     for c in domain.customers() {
         let mut keep = true;
