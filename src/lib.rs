@@ -3,6 +3,7 @@
 
 pub mod conform;
 pub mod domain;
+pub mod fault_spec;
 pub mod fixtures_cli;
 pub mod graphql;
 pub mod http;

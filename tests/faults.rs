@@ -332,8 +332,9 @@ async fn a_bad_fault_is_refused_with_what_is_wrong_and_what_is_accepted() {
 
 #[test]
 fn invalid_fixture_faults_are_located() {
-    let f = fixtures_with_faults(json!([{"match": {"operation": "x"}, "kind": "latency"}]));
-    let e = commerce_auth_mock::http::faults::check_fixture_faults(&f).unwrap_err();
+    let mut v: Value = serde_json::from_str(DEFAULT_FIXTURES_JSON).unwrap();
+    v["faults"] = json!([{"match": {"operation": "x"}, "kind": "latency"}]);
+    let e = Fixtures::from_json_str("faults.json", &v.to_string()).unwrap_err();
     assert_eq!(
         e.to_string(),
         "fixture file faults.json: at faults[0].latency_ms: missing: a latency fault needs latency_ms"

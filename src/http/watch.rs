@@ -16,17 +16,14 @@ use tokio::sync::oneshot;
 
 use crate::domain::{FixtureError, Fixtures};
 
-use super::faults::check_fixture_faults;
 use super::AppState;
 
 /// How often `--watch` looks at the fixtures file.
 pub const WATCH_INTERVAL: Duration = Duration::from_millis(500);
 
-/// Loads a fixtures file with every check the server makes, fixture faults included.
+/// Loads a fixtures file with every check the server makes.
 pub fn load_fixtures(path: &Path) -> Result<Fixtures, FixtureError> {
-    let fixtures = Fixtures::load(path)?;
-    check_fixture_faults(&fixtures)?;
-    Ok(fixtures)
+    Fixtures::load(path)
 }
 
 /// Where the fixtures came from and how the last (re)load went, for `GET /__mock/health`.
@@ -94,14 +91,7 @@ pub fn reload(app: &AppState, path: &Path) {
             tracing::info!(file = %path.display(), "fixtures reloaded");
         }
         Err(e) => {
-            match &e {
-                FixtureError::Invalid { file, path, problem } => {
-                    tracing::warn!(file = %file, at = %path, problem = %problem, "fixtures not reloaded, the last good ones keep serving")
-                }
-                FixtureError::Io { file, source } => {
-                    tracing::warn!(file = %file, problem = %source, "fixtures not reloaded, the last good ones keep serving")
-                }
-            }
+            tracing::warn!(problem = %e, "fixtures not reloaded, the last good ones keep serving");
             app.fixtures_status.failed(e.to_string());
         }
     }
