@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::builder::BoolishValueParser;
 use clap::{Parser, Subcommand};
 use commerce_auth_mock::http::{self, ServeConfig};
 use commerce_auth_mock::profile::Profile;
@@ -39,7 +40,7 @@ enum FixturesCommand {
         #[arg(default_value = "fixtures.json")]
         file: PathBuf,
         /// Overwrite FILE if it exists.
-        #[arg(long)]
+        #[arg(long, env = "COMMERCE_AUTH_MOCK_FORCE", value_parser = BoolishValueParser::new())]
         force: bool,
     },
 }
@@ -59,8 +60,16 @@ struct ServeArgs {
     #[arg(long, env = "COMMERCE_AUTH_MOCK_FIXTURES", value_name = "FILE")]
     fixtures: Option<PathBuf>,
     /// Reload the --fixtures file when it changes (a broken file keeps the last good state).
-    #[arg(long, env = "COMMERCE_AUTH_MOCK_WATCH")]
+    #[arg(long, env = "COMMERCE_AUTH_MOCK_WATCH", value_parser = BoolishValueParser::new())]
     watch: bool,
+    /// Require email confirmation of new accounts, whatever the fixtures say (Magento's default
+    /// is not to).
+    #[arg(long, env = "COMMERCE_AUTH_MOCK_REQUIRE_CONFIRMATION", value_parser = BoolishValueParser::new())]
+    require_confirmation: bool,
+    /// The URL the mock is reached at, when not the address it binds (behind a proxy, in a
+    /// container): the base of the links in reset and confirmation emails.
+    #[arg(long, env = "COMMERCE_AUTH_MOCK_PUBLIC_URL", value_name = "URL", value_parser = parse_public_url)]
+    public_url: Option<String>,
     /// Allow only these CORS origins (repeatable; default: any origin).
     #[arg(
         long = "cors-origin",
@@ -72,7 +81,7 @@ struct ServeArgs {
     #[arg(long, env = "COMMERCE_AUTH_MOCK_CONTROL_TOKEN")]
     control_token: Option<String>,
     /// Remove the /__mock control API entirely.
-    #[arg(long, env = "COMMERCE_AUTH_MOCK_NO_CONTROL")]
+    #[arg(long, env = "COMMERCE_AUTH_MOCK_NO_CONTROL", value_parser = BoolishValueParser::new())]
     no_control: bool,
 }
 
@@ -99,6 +108,8 @@ fn main() -> ExitCode {
                 control_token: args.control_token,
                 no_control: args.no_control,
                 watch: args.watch,
+                require_confirmation: args.require_confirmation,
+                public_url: args.public_url,
                 ..ServeConfig::default()
             };
             let runtime = match tokio::runtime::Runtime::new() {
@@ -122,6 +133,16 @@ fn main() -> ExitCode {
             ExitCode::from(fixtures_cli::init(&file, force))
         }
     }
+}
+
+/// `--public-url`: an absolute http(s) URL (a trailing slash is dropped).
+fn parse_public_url(s: &str) -> Result<String, String> {
+    let url =
+        url::Url::parse(s).map_err(|e| format!("{e}: give an absolute URL such as http://localhost:4000"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err("give an http:// or https:// URL with a host, such as http://localhost:4000".into());
+    }
+    Ok(s.trim_end_matches('/').to_string())
 }
 
 fn init_tracing() {

@@ -46,7 +46,7 @@ const FULL_CUSTOMER: &str = "{ customer { id created_at prefix firstname middlen
 
 #[tokio::test]
 async fn customer_query_returns_every_field_with_a_null_id() {
-    let s = TestServer::start(Profile::Paas248).await;
+    let s = common::requiring_confirmation(Profile::Paas248).await;
     let t = customer_token(&s, "assisted@example.com", "Assisted-2024").await;
     let r = run_as(&s, &t, FULL_CUSTOMER, json!({})).await;
     assert_eq!(r.status, 200);
@@ -135,7 +135,7 @@ async fn password_reset_round_trip_through_the_outbox() {
     assert_eq!(token.len(), 32);
     assert_eq!(
         mail[0].link,
-        format!("http://localhost:4000/customer/account/createPassword/?token={token}")
+        format!("{}/customer/account/createPassword/?token={token}", s.base_url())
     );
     let r = run(&s, RESET, json!({"e": RONI, "t": token, "p": "Brand-New-1"})).await;
     assert_eq!(r.body, r#"{"data":{"resetPassword":true}}"#);
@@ -198,7 +198,7 @@ const CREATE: &str = "mutation($i: CustomerCreateInput!) { createCustomerV2(inpu
 
 #[tokio::test]
 async fn create_customer_then_confirm_then_sign_in() {
-    let s = TestServer::start(Profile::Saas).await;
+    let s = common::requiring_confirmation(Profile::Saas).await;
     let input = json!({"firstname": "New", "lastname": "Person", "email": "new@example.com", "password": "N3w-Password"});
     let r = run(&s, CREATE, json!({ "i": input })).await;
     assert_eq!(
@@ -387,7 +387,7 @@ async fn store_config_values_come_from_the_fixtures() {
     let r = run(&s, q, json!({})).await;
     assert_eq!(
         r.body,
-        r#"{"data":{"storeConfig":{"store_code":"default","store_name":"Default Store View","store_group_code":"main_website_store","website_code":"base","website_name":"Main Website","locale":"en_US","minimum_password_length":"8","required_character_classes_number":"3","autocomplete_on_storefront":true,"create_account_confirmation":true,"customer_access_token_lifetime":1.0,"shopping_assistance_enabled":true,"shopping_assistance_checkbox_title":"Allow remote shopping assistance","share_customer_accounts_scope":"1"}}}"#
+        r#"{"data":{"storeConfig":{"store_code":"default","store_name":"Default Store View","store_group_code":"main_website_store","website_code":"base","website_name":"Main Website","locale":"en_US","minimum_password_length":"8","required_character_classes_number":"3","autocomplete_on_storefront":false,"create_account_confirmation":false,"customer_access_token_lifetime":1.0,"shopping_assistance_enabled":true,"shopping_assistance_checkbox_title":"Allow remote shopping assistance","share_customer_accounts_scope":"1"}}}"#
     );
 }
 

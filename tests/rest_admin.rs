@@ -418,7 +418,7 @@ async fn admin_issued_customer_token_errors() {
 #[tokio::test]
 async fn integration_customer_token_signs_in_on_paas() {
     for profile in [Profile::Paas248, Profile::Paas247] {
-        let s = TestServer::start(profile).await;
+        let s = common::requiring_confirmation(profile).await;
         let path = "/V1/integration/customer/token";
         let r = rest(
             &s,

@@ -169,7 +169,7 @@ async fn unconfirmed_account_message_per_profile() {
         (Profile::Paas248, NOT_CONFIRMED, 401),
         (Profile::Paas247, GENERIC, 200),
     ] {
-        let s = TestServer::start(profile).await;
+        let s = common::requiring_confirmation(profile).await;
         let r = sign_in(&s, "unconfirmed@example.com", "Unconfirmed-2024").await;
         assert_eq!(
             r.body,

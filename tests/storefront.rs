@@ -341,7 +341,7 @@ async fn dropin_store_config_is_read_with_get_from_another_origin() {
     assert_eq!(r.status, 200);
     assert_eq!(
         r.body,
-        r#"{"data":{"storeConfig":{"autocomplete_on_storefront":true,"minimum_password_length":"8","required_character_classes_number":"3","store_code":"default","store_name":"Default Store View","store_group_code":"main_website_store","locale":"en_US","create_account_confirmation":true,"customer_access_token_lifetime":1.0}}}"#
+        r#"{"data":{"storeConfig":{"autocomplete_on_storefront":false,"minimum_password_length":"8","required_character_classes_number":"3","store_code":"default","store_name":"Default Store View","store_group_code":"main_website_store","locale":"en_US","create_account_confirmation":false,"customer_access_token_lifetime":1.0}}}"#
     );
 }
 
@@ -434,7 +434,7 @@ async fn attribute_forms_come_from_the_fixtures() {
 /// with the new one, sign out, and see the old session refused.
 #[tokio::test]
 async fn dropin_sign_up_confirm_sign_in_reset_and_sign_out() {
-    let s = TestServer::start(Profile::Saas).await;
+    let s = common::requiring_confirmation(Profile::Saas).await;
     let url = s.graphql_url();
     let email = "dropin.shopper@example.com";
 

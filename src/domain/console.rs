@@ -121,7 +121,9 @@ mod tests {
 
     #[test]
     fn lock_unlock_and_confirm_change_what_sign_in_answers() {
-        let d = domain();
+        let mut f = Fixtures::embedded_default();
+        f.settings.confirmation_required = true;
+        let d = Domain::new(f, Clock::virtual_at(T0));
         let s = d.console_action(1, ConsoleAction::Lock).unwrap();
         assert_eq!((s.locked_until, s.failures), (Some(T0 + 600), 10));
         assert_eq!(

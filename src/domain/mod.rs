@@ -148,11 +148,37 @@ impl State {
     }
 }
 
-/// Where a store's email links point, and the name they sign with.
-fn letterhead<'a>(settings: &'a Settings, fixtures: &'a Fixtures) -> Letterhead<'a> {
+/// Where a store's email links point (the `base_url` setting, else the store's own address),
+/// and the name they sign with.
+fn letterhead<'a>(settings: &'a Settings, fixtures: &'a Fixtures, served: &'a str) -> Letterhead<'a> {
+    let base = if settings.base_url.is_empty() {
+        served
+    } else {
+        &settings.base_url
+    };
     Letterhead {
-        base_url: settings.base_url.trim_end_matches('/'),
+        base_url: base.trim_end_matches('/'),
         website_name: &fixtures.store_config.website_name,
+    }
+}
+
+/// What tells one store from another: its tokens' key and its address.
+#[derive(Debug, Clone)]
+pub struct StoreIdentity {
+    /// Mixed into the signing key of every token, so a store's tokens are refused by every
+    /// other store (empty for the default store, whose key is the fixtures' secret).
+    pub key_salt: String,
+    /// Where the store is served (`http://127.0.0.1:4000`, or `…/<tenant>` for a sandbox): the
+    /// base of email links when the `base_url` setting is empty.
+    pub address: String,
+}
+
+impl Default for StoreIdentity {
+    fn default() -> Self {
+        StoreIdentity {
+            key_salt: String::new(),
+            address: "http://localhost:4000".into(),
+        }
     }
 }
 
@@ -182,25 +208,22 @@ fn letterhead<'a>(settings: &'a Settings, fixtures: &'a Fixtures) -> Letterhead<
 #[derive(Debug)]
 pub struct Domain {
     clock: Clock,
-    /// Mixed into the signing key of every token, so a store's tokens are refused by every
-    /// other store (empty for the default store, whose key is the fixtures' secret).
-    key_salt: String,
+    identity: StoreIdentity,
     state: Mutex<State>,
 }
 
 impl Domain {
-    /// The default store on `fixtures`.
+    /// A store on `fixtures`, with the default identity.
     pub fn new(fixtures: Fixtures, clock: Clock) -> Domain {
-        Domain::on(Arc::new(fixtures), clock, "")
+        Domain::on(Arc::new(fixtures), clock, StoreIdentity::default())
     }
 
-    /// A store on shared fixtures; `key_salt` tells its tokens from other stores' (empty:
-    /// the fixtures' signing secret as it is).
-    pub fn on(fixtures: Arc<Fixtures>, clock: Clock, key_salt: &str) -> Domain {
-        let signer = Self::signer(&fixtures.settings, key_salt);
+    /// A store on shared fixtures.
+    pub fn on(fixtures: Arc<Fixtures>, clock: Clock, identity: StoreIdentity) -> Domain {
+        let signer = Self::signer(&fixtures.settings, &identity.key_salt);
         let domain = Domain {
             clock,
-            key_salt: key_salt.to_string(),
+            identity,
             state: Mutex::new(State::new(fixtures, signer)),
         };
         memory::release_freed_heap();
@@ -262,7 +285,7 @@ impl Domain {
     /// New fixtures in force (`serve --watch`), and the state reset to them, under the one lock:
     /// a request sees the old fixtures and state or the new ones.
     pub fn replace_fixtures(&self, fixtures: Arc<Fixtures>) {
-        let signer = Self::signer(&fixtures.settings, &self.key_salt);
+        let signer = Self::signer(&fixtures.settings, &self.identity.key_salt);
         let old = std::mem::replace(&mut *self.state(), State::new(fixtures, signer));
         drop(old);
         memory::release_freed_heap();
@@ -397,8 +420,12 @@ impl Domain {
         let mut st = self.state();
         let st = &mut *st;
         let c = credentials::issue_reset_token(&mut st.accounts, &st.settings, email, &token, now)?;
-        st.outbox
-            .send_reset(c, &token, &letterhead(&st.settings, &st.fixtures), now);
+        st.outbox.send_reset(
+            c,
+            &token,
+            &letterhead(&st.settings, &st.fixtures, &self.identity.address),
+            now,
+        );
         Ok(token)
     }
 
@@ -441,8 +468,12 @@ impl Domain {
         let key = st.settings.confirmation_required.then_some(key);
         let c = Customer::new_account(id, n, key.clone(), now);
         if let Some(key) = key {
-            st.outbox
-                .send_confirmation(&c, &key, &letterhead(&st.settings, &st.fixtures), now);
+            st.outbox.send_confirmation(
+                &c,
+                &key,
+                &letterhead(&st.settings, &st.fixtures, &self.identity.address),
+                now,
+            );
         }
         st.accounts.insert(c.clone());
         Ok(c)
@@ -484,8 +515,12 @@ impl Domain {
         let Some(key) = c.confirmation_key() else {
             return Err(Refusal::input(msg::CONFIRMATION_NOT_NEEDED));
         };
-        st.outbox
-            .send_confirmation(c, key, &letterhead(&st.settings, &st.fixtures), now);
+        st.outbox.send_confirmation(
+            c,
+            key,
+            &letterhead(&st.settings, &st.fixtures, &self.identity.address),
+            now,
+        );
         Ok(())
     }
 

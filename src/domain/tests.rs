@@ -24,6 +24,13 @@ fn domain() -> Domain {
     Domain::new(Fixtures::embedded_default(), Clock::virtual_at(T0))
 }
 
+/// The default fixtures with email confirmation required (Magento's default is not to).
+fn domain_requiring_confirmation() -> Domain {
+    let mut f = Fixtures::embedded_default();
+    f.settings.confirmation_required = true;
+    Domain::new(f, Clock::virtual_at(T0))
+}
+
 fn claims_of(d: &Domain, t: &str) -> Claims {
     token::read(t, &d.settings().token_signing_secret).expect("our token")
 }
@@ -68,7 +75,7 @@ fn two_sign_ins_in_one_second_give_identical_tokens() {
 
 #[test]
 fn evaluation_order_unknown_locked_unconfirmed_mismatch() {
-    let d = domain();
+    let d = domain_requiring_confirmation();
     assert_eq!(
         d.sign_in("nobody@example.com", "x", ALL),
         Err(SignInError::UnknownEmail)
@@ -505,7 +512,7 @@ fn new_customer(email: &str) -> NewCustomer {
 
 #[test]
 fn created_account_waits_for_confirmation() {
-    let d = domain();
+    let d = domain_requiring_confirmation();
     let c = d.create_customer(&new_customer("new@example.com")).unwrap();
     assert_eq!(
         (c.id, c.confirmed, c.created_at.as_str()),
@@ -594,7 +601,7 @@ fn resend_confirmation() {
 
 #[test]
 fn update_customer_checks_account_then_fields() {
-    let d = domain();
+    let d = domain_requiring_confirmation();
     let u = CustomerUpdate {
         allow_remote_shopping_assistance: Some(true),
         ..CustomerUpdate::default()
@@ -709,7 +716,7 @@ fn thirty_two_concurrent_sign_ins_with_one_reset_token_yield_one_token() {
 
 #[test]
 fn default_fixtures_hold_a_customer_in_every_state() {
-    let d = domain();
+    let d = domain_requiring_confirmation();
     let all = d.customers();
     let s = d.settings();
     assert!(all
@@ -803,4 +810,18 @@ fn ids_of_deleted_customers_are_never_given_again() {
     d.reset();
     let after_reset = d.create_customer(&new_customer("third@example.com")).unwrap();
     assert_eq!(after_reset.id, 7, "reset goes back to the fixtures' numbering");
+}
+
+#[test]
+fn by_default_a_new_account_signs_in_at_once() {
+    let d = domain();
+    let c = d.create_customer(&new_customer("new@example.com")).unwrap();
+    assert!(c.confirmed);
+    assert!(d.outbox_for("new@example.com").is_empty());
+    assert!(d.sign_in("new@example.com", "N3w-Password", ALL).is_ok());
+    assert!(
+        d.sign_in("unconfirmed@example.com", "Unconfirmed-2024", ALL)
+            .is_ok(),
+        "the unconfirmed fixture account signs in while confirmation is not required"
+    );
 }

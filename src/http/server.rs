@@ -21,7 +21,7 @@ use tokio::sync::oneshot;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, Any, CorsLayer};
 
-use crate::domain::{Clock, Domain, Fixtures};
+use crate::domain::{Clock, Domain, Fixtures, StoreIdentity};
 use crate::graphql::Engine;
 use crate::ops::{self, RequestCtx};
 use crate::profile::Profile;
@@ -51,6 +51,11 @@ pub struct ServeConfig {
     pub no_control: bool,
     /// Reload `fixtures` when the file changes (`serve --watch`).
     pub watch: bool,
+    /// Email confirmation required, whatever the fixtures say (`serve --require-confirmation`).
+    pub require_confirmation: bool,
+    /// The address the mock is reached at, when not the one it binds (a proxy, a container's
+    /// published port): the base of email links and of the storefront pages they open.
+    pub public_url: Option<String>,
     /// A connection that has not sent a whole request head within this time is closed.
     pub header_read_timeout: Duration,
     /// A request body not received within this time is answered 408.
@@ -77,6 +82,8 @@ impl Default for ServeConfig {
             control_token: None,
             no_control: false,
             watch: false,
+            require_confirmation: false,
+            public_url: None,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             body_read_timeout: guard::DEFAULT_BODY_READ_TIMEOUT,
             max_body_bytes: guard::DEFAULT_MAX_BODY_BYTES,
@@ -98,12 +105,40 @@ pub struct AppState {
     pub fixtures_status: FixtureStatus,
 }
 
+impl ServeConfig {
+    /// What the configuration changes in fixtures as loaded (at start and on every reload).
+    pub fn adjust(&self, fixtures: &mut Fixtures) {
+        if self.require_confirmation {
+            fixtures.settings.confirmation_required = true;
+        }
+    }
+
+    /// Where the mock is reached: `--public-url`, else the bound address (with `localhost`
+    /// for an unspecified address such as `0.0.0.0`, which no browser can open).
+    pub fn address(&self, bound: SocketAddr) -> String {
+        if let Some(url) = &self.public_url {
+            return url.trim_end_matches('/').to_string();
+        }
+        if bound.ip().is_unspecified() {
+            format!("http://localhost:{}", bound.port())
+        } else {
+            format!("http://{bound}")
+        }
+    }
+}
+
 impl AppState {
-    pub fn new(config: ServeConfig, fixtures: Fixtures, clock: Clock) -> Self {
+    /// The state of a mock bound to `bound`.
+    pub fn new(config: ServeConfig, mut fixtures: Fixtures, clock: Clock, bound: SocketAddr) -> Self {
+        config.adjust(&mut fixtures);
+        let identity = StoreIdentity {
+            key_salt: String::new(),
+            address: config.address(bound),
+        };
         AppState {
             profile: config.profile,
             fixtures_status: FixtureStatus::new(config.fixtures.as_deref(), clock.now()),
-            store: Arc::new(Store::new(Arc::new(fixtures), clock)),
+            store: Arc::new(Store::new(Arc::new(fixtures), clock, identity)),
             engine: ops::build_engine(config.profile),
             documents: DocumentCache::new(1024),
             config,
@@ -241,7 +276,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         )
     })?;
     let local = listener.local_addr()?;
-    let app = Arc::new(AppState::new(config, fixtures, Clock::system()));
+    let app = Arc::new(AppState::new(config, fixtures, Clock::system(), local));
     println!(
         "commerce-auth-mock ({} profile) serving GraphQL on http://{local}/graphql",
         app.profile
@@ -375,6 +410,7 @@ impl TestServer {
             config,
             fixtures,
             Clock::virtual_at(TEST_CLOCK_START),
+            addr,
         ));
         let (tx, rx) = oneshot::channel::<()>();
         let routes = router(app.clone());

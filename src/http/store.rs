@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use crate::domain::{Clock, Domain, Fixtures};
+use crate::domain::{Clock, Domain, Fixtures, StoreIdentity};
 
 use super::faults::Faults;
 use super::journal::Journal;
@@ -20,11 +20,11 @@ pub struct Store {
 }
 
 impl Store {
-    /// The default store (the un-prefixed routes) on `fixtures`.
-    pub fn new(fixtures: Arc<Fixtures>, clock: Clock) -> Store {
+    /// A store on `fixtures`.
+    pub fn new(fixtures: Arc<Fixtures>, clock: Clock, identity: StoreIdentity) -> Store {
         Store {
             faults: Faults::from_fixtures(&fixtures),
-            domain: Arc::new(Domain::on(fixtures, clock, "")),
+            domain: Arc::new(Domain::on(fixtures, clock, identity)),
             journal: Journal::default(),
         }
     }

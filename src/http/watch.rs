@@ -85,7 +85,8 @@ fn stamp(path: &Path) -> Stamp {
 /// Loads `path` into `app`, or records why it could not.
 pub fn reload(app: &AppState, path: &Path) {
     match load_fixtures(path) {
-        Ok(fixtures) => {
+        Ok(mut fixtures) => {
+            app.config.adjust(&mut fixtures);
             app.store.replace_fixtures(Arc::new(fixtures));
             app.fixtures_status.loaded(app.store.domain.clock().now());
             tracing::info!(file = %path.display(), "fixtures reloaded");

@@ -27,6 +27,14 @@ impl World {
             domain: Arc::new(Domain::new(Fixtures::embedded_default(), Clock::virtual_at(T0))),
         }
     }
+    /// The default fixtures with email confirmation required (Magento's default is not to).
+    fn requiring_confirmation() -> World {
+        let mut f = Fixtures::embedded_default();
+        f.settings.confirmation_required = true;
+        World {
+            domain: Arc::new(Domain::new(f, Clock::virtual_at(T0))),
+        }
+    }
     fn ctx(&self, profile: Profile, auth: Auth) -> RequestCtx {
         RequestCtx {
             domain: self.domain.clone(),
@@ -121,7 +129,7 @@ fn generate_token_success_and_generic_failures() {
 
 #[test]
 fn unconfirmed_message_depends_on_the_profile() {
-    let w = World::new();
+    let w = World::requiring_confirmation();
     let msg = "This account isn't confirmed. Verify and try again.";
     fails(
         w.sign_in(Profile::Saas, "unconfirmed@example.com", "Unconfirmed-2024"),
@@ -220,7 +228,7 @@ fn revoke_answers_result_true() {
 
 #[test]
 fn customer_object_has_null_id_and_spec_fields() {
-    let w = World::new();
+    let w = World::requiring_confirmation();
     let c = w.as_customer(customer::resolve, 1, json!({})).unwrap();
     assert_eq!(
         c,
@@ -237,7 +245,7 @@ fn customer_object_has_null_id_and_spec_fields() {
 
 #[test]
 fn customer_locked_and_unconfirmed() {
-    let w = World::new();
+    let w = World::requiring_confirmation();
     fails(
         w.as_customer(customer::resolve, 4, json!({})),
         AUTHN,
@@ -407,7 +415,7 @@ fn reset_password_messages_in_order() {
 
 #[test]
 fn create_customer_and_confirm() {
-    let w = World::new();
+    let w = World::requiring_confirmation();
     let create = |input: Value| w.guest(create_customer_v2::resolve, json!({ "input": input }));
     let base = json!({"firstname": "New", "lastname": "Person", "email": "new@example.com", "password": "N3w-Password"});
     fails(
@@ -571,7 +579,7 @@ fn is_email_available_messages() {
 
 #[test]
 fn store_config_comes_from_the_fixtures() {
-    let w = World::new();
+    let w = World::requiring_confirmation();
     let sc = w.guest(store_config::resolve, json!({})).unwrap();
     assert_eq!(sc["minimum_password_length"], json!("8"));
     assert_eq!(sc["required_character_classes_number"], json!("3"));
@@ -579,4 +587,30 @@ fn store_config_comes_from_the_fixtures() {
     assert_eq!(sc["customer_access_token_lifetime"], json!(1.0));
     assert_eq!(sc["shopping_assistance_enabled"], json!(true));
     assert_eq!(sc["store_code"], json!("default"));
+}
+
+#[test]
+fn by_default_confirmation_is_not_required() {
+    let w = World::new();
+    let sc = w.guest(store_config::resolve, json!({})).unwrap();
+    assert_eq!(sc["create_account_confirmation"], json!(false));
+    assert_eq!(sc["autocomplete_on_storefront"], json!(false));
+    let c = w.as_customer(customer::resolve, 1, json!({})).unwrap();
+    assert_eq!(
+        c["confirmation_status"],
+        json!("ACCOUNT_CONFIRMATION_NOT_REQUIRED")
+    );
+    let created = w
+        .guest(
+            create_customer_v2::resolve,
+            json!({"input": {"email": "new@example.com", "firstname": "N", "lastname": "C", "password": "Passw0rd-Strong"}}),
+        )
+        .unwrap();
+    assert_eq!(
+        created["customer"]["confirmation_status"],
+        json!("ACCOUNT_CONFIRMATION_NOT_REQUIRED")
+    );
+    assert!(w
+        .sign_in(Profile::Saas, "new@example.com", "Passw0rd-Strong")
+        .is_ok());
 }

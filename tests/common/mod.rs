@@ -111,3 +111,20 @@ pub fn field_error(query: &str, field: &str, message: &str, category: &str) -> S
     })
     .to_string()
 }
+
+/// A mock with the default fixtures that requires email confirmation of new accounts
+/// (`serve --require-confirmation`; Magento's default is not to).
+pub async fn requiring_confirmation(
+    profile: commerce_auth_mock::profile::Profile,
+) -> commerce_auth_mock::http::TestServer {
+    let config = commerce_auth_mock::http::ServeConfig {
+        profile,
+        require_confirmation: true,
+        ..Default::default()
+    };
+    commerce_auth_mock::http::TestServer::start_config(
+        config,
+        commerce_auth_mock::domain::Fixtures::embedded_default(),
+    )
+    .await
+}

@@ -25,9 +25,9 @@ pub fn customer_json(domain: &Domain, c: &Customer) -> Value {
     };
     put("id", json!(c.id));
     put("group_id", json!(c.group_id));
-    if c.awaits_confirmation(domain.settings().confirmation_required) {
-        put("confirmation", json!(c.confirmation_key()));
-    }
+    // Magento keeps the key in the record until the account is confirmed, whether or not the
+    // store requires confirmation now.
+    put("confirmation", json!(c.confirmation_key()));
     put("created_at", json!(c.created_at));
     put("updated_at", json!(c.updated_at));
     put("created_in", json!(domain.store_config().store_name));
