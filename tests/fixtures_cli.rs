@@ -67,7 +67,7 @@ fn check_prints_every_problem_with_its_place_and_exits_1() {
              allow_remote_shopping_assistance, confirmed, confirmation_key, created_at, group_id, failures, \
              locked_until, note"
         ),
-        format!("{file}: customers[2].email: missing (a customer needs id, email, firstname, lastname)"),
+        format!("{file}: customers[2].email: missing (a customer needs email, firstname, lastname)"),
         format!("{file}: admin_tokens.t2: no admin user named \"ghost\""),
         format!("{file}: faults[0].latency_ms: missing: a latency fault needs latency_ms"),
         format!("9 problems in {file}"),
