@@ -43,7 +43,7 @@ async fn health_names_the_mock_its_version_profile_clock_and_capabilities() {
                 "version": env!("CARGO_PKG_VERSION"),
                 "profile": profile.name(),
                 "clock": {"now": T0, "virtual": true, "frozen": true},
-                "capabilities": ["clock", "outbox", "journal", "reset", "customers", "faults", "ui"],
+                "capabilities": ["clock", "outbox", "journal", "reset", "customers", "settings", "faults", "ui"],
                 "fixtures": {"path": null, "loaded_at": T0, "error": null}
             })
             .to_string()

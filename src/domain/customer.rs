@@ -121,6 +121,45 @@ impl Customer {
         }
     }
 
+    /// The record as a fixture file would write it (its live secrets aside).
+    pub fn to_fixture(&self) -> CustomerFixture {
+        let opt = |s: &Option<CompactString>| s.as_ref().map(|s| s.to_string());
+        CustomerFixture {
+            id: Some(self.id),
+            email: self.email.to_string(),
+            password: opt(&self.password),
+            firstname: self.firstname.to_string(),
+            lastname: self.lastname.to_string(),
+            prefix: opt(&self.prefix),
+            middlename: opt(&self.middlename),
+            suffix: opt(&self.suffix),
+            date_of_birth: opt(&self.date_of_birth),
+            gender: self.gender,
+            taxvat: opt(&self.taxvat),
+            is_subscribed: self.is_subscribed,
+            allow_remote_shopping_assistance: self.allow_remote_shopping_assistance,
+            confirmed: self.confirmed,
+            confirmation_key: opt(&self.confirmation_key),
+            created_at: self.created_at.to_string(),
+            group_id: self.group_id,
+            failures: self.failures_num,
+            locked_until: self.lock_expires,
+            note: None,
+        }
+    }
+
+    /// The record rebuilt from `f`, keeping what a fixture cannot say (live secrets, when the
+    /// record last changed).
+    pub(super) fn replace_from(&mut self, f: &CustomerFixture, now: i64) {
+        let mut next = Customer::from_fixture(f, self.id);
+        next.secrets = self.secrets.take();
+        if next.confirmed {
+            next.confirmation_key = None;
+        }
+        *self = next;
+        self.touch(now);
+    }
+
     /// True when the account has a password (else: reset token or OTC only).
     pub fn has_password(&self) -> bool {
         self.password.is_some()

@@ -252,6 +252,15 @@ impl Domain {
         self.state().settings.clone()
     }
 
+    /// New settings in force until the next reset (`PATCH /__mock/settings`).
+    pub fn set_settings(&self, settings: Settings) {
+        let mut st = self.state();
+        if settings.token_signing_secret != st.settings.token_signing_secret {
+            st.signer = Self::signer(&settings, &self.identity.key_salt);
+        }
+        st.settings = Arc::new(settings);
+    }
+
     /// The fixtures in force.
     pub fn fixtures(&self) -> Arc<Fixtures> {
         self.state().fixtures.clone()
@@ -663,6 +672,52 @@ impl Domain {
             .ok_or_else(|| Refusal::no_such_customer(id))?;
         c.apply(u, now);
         Ok(c.clone())
+    }
+
+    /// Adds a customer in any state a fixture file can describe (`POST /__mock/customers`):
+    /// the next id when it has none; a taken email is refused as `createCustomerV2` refuses it.
+    pub fn add_customer(&self, f: &CustomerFixture) -> Result<Customer, Refusal> {
+        let mut st = self.state();
+        if st.accounts.find_by_email(&f.email).is_some() {
+            return Err(Refusal::input(msg::EMAIL_ALREADY_EXISTS));
+        }
+        let id = match f.id {
+            Some(id) if st.accounts.get(id).is_some() => {
+                return Err(Refusal::new(
+                    RefusalKind::AlreadyExists,
+                    format!("A customer with id {id} already exists."),
+                ))
+            }
+            Some(id) => id,
+            None => st.accounts.allocate_id(),
+        };
+        let c = Customer::from_fixture(f, id);
+        st.accounts.insert(c.clone());
+        Ok(c)
+    }
+
+    /// Replaces a customer's fields with `f`'s (`PATCH /__mock/customers/{id}`), keeping its
+    /// live reset token and one-time code; `None` when there is no such customer.
+    pub fn replace_customer(&self, id: u64, f: &CustomerFixture) -> Result<Option<Customer>, Refusal> {
+        let now = self.clock.now();
+        let mut st = self.state();
+        if st.accounts.get(id).is_none() {
+            return Ok(None);
+        }
+        if st
+            .accounts
+            .find_by_email(&f.email)
+            .is_some_and(|other| other != id)
+        {
+            return Err(Refusal::input(msg::EMAIL_ALREADY_EXISTS));
+        }
+        st.accounts.set_email(id, &f.email);
+        let c = st
+            .accounts
+            .get_mut(id)
+            .ok_or_else(|| Refusal::no_such_customer(id))?;
+        c.replace_from(f, now);
+        Ok(Some(c.clone()))
     }
 
     /// Sets a customer's `allow_remote_shopping_assistance`; false when there is no such customer.

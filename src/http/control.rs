@@ -21,10 +21,19 @@ use crate::domain::Email;
 use super::faults;
 use super::front_door::{bearer_token, json_response};
 use super::store::Store;
-use super::{console, control_customers, AppState};
+use super::{console, control_customers, control_settings, AppState};
 
 /// What `GET /__mock/health` lists under `capabilities`.
-pub const CAPABILITIES: [&str; 7] = ["clock", "outbox", "journal", "reset", "customers", "faults", "ui"];
+pub const CAPABILITIES: [&str; 8] = [
+    "clock",
+    "outbox",
+    "journal",
+    "reset",
+    "customers",
+    "settings",
+    "faults",
+    "ui",
+];
 
 const CLOCK_USAGE: &str =
     "Send JSON {\"action\":\"freeze\"}, {\"action\":\"advance\",\"seconds\":<integer>}, \
@@ -43,8 +52,20 @@ pub fn routes(app: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/outbox", get(outbox_get).delete(outbox_delete))
         .route("/reset", axum::routing::post(reset))
         .route("/journal", get(journal_get).delete(journal_delete))
-        .route("/customers", get(control_customers::list))
-        .route("/customers/{id}", axum::routing::post(control_customers::act))
+        .route(
+            "/customers",
+            get(control_customers::list).post(control_customers::add),
+        )
+        .route(
+            "/customers/{id}",
+            axum::routing::post(control_customers::act)
+                .patch(control_customers::patch)
+                .delete(control_customers::delete),
+        )
+        .route(
+            "/settings",
+            get(control_settings::get).patch(control_settings::patch),
+        )
         .route(
             "/faults",
             get(faults::list).post(faults::add).delete(faults::clear),

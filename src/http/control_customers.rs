@@ -7,6 +7,10 @@
 //! - `POST /__mock/customers/{id}` with `{"action": "lock" | "unlock" | "confirm" |
 //!   "allow_assistance" | "deny_assistance"}` → `{"customer": {…}}`.
 //!
+//! - `POST /__mock/customers` with a customer as a fixture file writes one (`id` optional) →
+//!   `201 {"customer": {…}}`; `PATCH /__mock/customers/{id}` with some of those fields;
+//!   `DELETE /__mock/customers/{id}`. Checked as the fixture file's customers are.
+//!
 //! Times are unix seconds of the mock's clock. Like the rest of `/__mock`, mock-only.
 
 use std::sync::Arc;
@@ -17,8 +21,10 @@ use axum::response::Response;
 use axum::Extension;
 use serde_json::{json, Value};
 
+use crate::domain::fixtures::{customer_from_json, patch_customer};
 use crate::domain::{ConsoleAction, CustomerState};
 
+use super::control_settings::{json_body, problems_response};
 use super::front_door::json_response;
 use super::store::Store;
 use super::AppState;
@@ -67,14 +73,78 @@ fn read_action(body: &[u8]) -> Option<ConsoleAction> {
     }
 }
 
+const CUSTOMER_USAGE: &str = "Send a customer as a fixture file writes one, for example \
+    {\"email\":\"new@example.com\",\"firstname\":\"New\",\"lastname\":\"Shopper\",\"password\":\"Passw0rd!\"} \
+    (see docs/fixtures.md for every field).";
+
+/// `POST /__mock/customers`: adds a customer.
+pub async fn add(Extension(store): Extension<Arc<Store>>, body: Bytes) -> Response {
+    let value = match json_body(&body, CUSTOMER_USAGE) {
+        Ok(v) => v,
+        Err(response) => return response,
+    };
+    let fixture = match customer_from_json(&value) {
+        Ok(f) => f,
+        Err(problems) => return problems_response("Invalid customer", &problems),
+    };
+    match store.domain.add_customer(&fixture) {
+        Ok(c) => created(&store, c.id),
+        Err(refusal) => json_response(400, &json!({ "message": refusal.message })),
+    }
+}
+
+fn created(store: &Store, id: u64) -> Response {
+    match store.domain.customer_state(id) {
+        Some(state) => json_response(201, &json!({ "customer": customer_json(&state) })),
+        None => json_response(404, &json!({ "message": format!("No customer with id {id}.") })),
+    }
+}
+
+/// `PATCH /__mock/customers/{id}`: changes the fields given.
+pub async fn patch(Extension(store): Extension<Arc<Store>>, Path(id): Path<String>, body: Bytes) -> Response {
+    let unknown = || unknown_customer(&id);
+    let Ok(numeric) = id.parse::<u64>() else {
+        return unknown();
+    };
+    let value = match json_body(&body, CUSTOMER_USAGE) {
+        Ok(v) => v,
+        Err(response) => return response,
+    };
+    let Some(current) = store.domain.customer(numeric) else {
+        return unknown();
+    };
+    let fixture = match patch_customer(&current.to_fixture(), &value) {
+        Ok(f) => f,
+        Err(problems) => return problems_response("Invalid customer", &problems),
+    };
+    match store.domain.replace_customer(numeric, &fixture) {
+        Ok(Some(_)) => match store.domain.customer_state(numeric) {
+            Some(state) => json_response(200, &json!({ "customer": customer_json(&state) })),
+            None => unknown(),
+        },
+        Ok(None) => unknown(),
+        Err(refusal) => json_response(400, &json!({ "message": refusal.message })),
+    }
+}
+
+/// `DELETE /__mock/customers/{id}`: the customer and its tokens are gone.
+pub async fn delete(Extension(store): Extension<Arc<Store>>, Path(id): Path<String>) -> Response {
+    match id.parse::<u64>() {
+        Ok(n) if store.domain.delete_customer(n) => json_response(200, &json!({ "deleted": n })),
+        _ => unknown_customer(&id),
+    }
+}
+
+fn unknown_customer(id: &str) -> Response {
+    json_response(
+        404,
+        &json!({ "message": format!("No customer with id {id}. GET /__mock/customers lists them.") }),
+    )
+}
+
 /// `POST /__mock/customers/{id}`.
 pub async fn act(Extension(store): Extension<Arc<Store>>, Path(id): Path<String>, body: Bytes) -> Response {
-    let unknown = || {
-        json_response(
-            404,
-            &json!({ "message": format!("No customer with id {id}. GET /__mock/customers lists them.") }),
-        )
-    };
+    let unknown = || unknown_customer(&id);
     let Ok(numeric) = id.parse::<u64>() else {
         return unknown();
     };

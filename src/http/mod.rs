@@ -7,6 +7,7 @@
 mod console;
 mod control;
 mod control_customers;
+mod control_settings;
 pub mod faults;
 mod front_door;
 pub mod guard;
