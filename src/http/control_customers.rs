@@ -24,7 +24,7 @@ use serde_json::{json, Value};
 use crate::domain::fixtures::{customer_from_json, patch_customer};
 use crate::domain::{ConsoleAction, CustomerState};
 
-use super::control_settings::{json_body, problems_response};
+use super::control_settings::{bad_request, json_body, problems_response};
 use super::front_door::json_response;
 use super::store::Store;
 use super::AppState;
@@ -81,7 +81,7 @@ const CUSTOMER_USAGE: &str = "Send a customer as a fixture file writes one, for 
 pub async fn add(Extension(store): Extension<Arc<Store>>, body: Bytes) -> Response {
     let value = match json_body(&body, CUSTOMER_USAGE) {
         Ok(v) => v,
-        Err(response) => return response,
+        Err(message) => return bad_request(&message),
     };
     let fixture = match customer_from_json(&value) {
         Ok(f) => f,
@@ -89,7 +89,7 @@ pub async fn add(Extension(store): Extension<Arc<Store>>, body: Bytes) -> Respon
     };
     match store.domain.add_customer(&fixture) {
         Ok(c) => created(&store, c.id),
-        Err(refusal) => json_response(400, &json!({ "message": refusal.message })),
+        Err(refusal) => bad_request(&refusal.message),
     }
 }
 
@@ -108,7 +108,7 @@ pub async fn patch(Extension(store): Extension<Arc<Store>>, Path(id): Path<Strin
     };
     let value = match json_body(&body, CUSTOMER_USAGE) {
         Ok(v) => v,
-        Err(response) => return response,
+        Err(message) => return bad_request(&message),
     };
     let Some(current) = store.domain.customer(numeric) else {
         return unknown();
@@ -123,7 +123,7 @@ pub async fn patch(Extension(store): Extension<Arc<Store>>, Path(id): Path<Strin
             None => unknown(),
         },
         Ok(None) => unknown(),
-        Err(refusal) => json_response(400, &json!({ "message": refusal.message })),
+        Err(refusal) => bad_request(&refusal.message),
     }
 }
 

@@ -36,14 +36,14 @@ pub(crate) fn problems_response(what: &str, problems: &[Problem]) -> Response {
     )
 }
 
-/// The body as JSON, or the 400 that says it is not.
-pub(crate) fn json_body(body: &[u8], usage: &str) -> Result<Value, Response> {
-    serde_json::from_slice(body).map_err(|e| {
-        json_response(
-            400,
-            &json!({ "message": format!("The body is not JSON ({e}). {usage}") }),
-        )
-    })
+/// The body as JSON, or the message of the 400 that says it is not.
+pub(crate) fn json_body(body: &[u8], usage: &str) -> Result<Value, String> {
+    serde_json::from_slice(body).map_err(|e| format!("The body is not JSON ({e}). {usage}"))
+}
+
+/// `{"message": …}` with status 400.
+pub(crate) fn bad_request(message: &str) -> Response {
+    json_response(400, &json!({ "message": message }))
 }
 
 const USAGE: &str = "Send a JSON object of the settings to change, for example \
@@ -58,7 +58,7 @@ pub async fn get(Extension(store): Extension<Arc<Store>>) -> Response {
 pub async fn patch(Extension(store): Extension<Arc<Store>>, body: Bytes) -> Response {
     let patch = match json_body(&body, USAGE) {
         Ok(v) => v,
-        Err(response) => return response,
+        Err(message) => return bad_request(&message),
     };
     match patch_settings(&store.domain.settings(), &patch) {
         Ok(settings) => {
