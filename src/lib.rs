@@ -5,6 +5,8 @@ pub mod conform;
 pub mod domain;
 pub mod fixtures_cli;
 pub mod graphql;
+pub mod health;
 pub mod http;
+mod http_client;
 pub mod ops;
 pub mod profile;

@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use super::faults::FaultMark;
 use super::front_door::GraphqlSummary;
+use super::startup::LogMs;
 use super::AppState;
 
 /// How many requests the journal keeps (older ones are dropped first).
@@ -95,7 +96,8 @@ pub async fn record(State(app): State<Arc<AppState>>, request: Request, next: Ne
     let method = request.method().to_string();
     let started = Instant::now();
     let response = next.run(request).await;
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed();
+    let elapsed_ms = elapsed.as_secs_f64() * 1000.0;
     let summary = response.extensions().get::<GraphqlSummary>();
     let operation = summary.and_then(|s| s.operation.clone());
     if summary.is_none() {
@@ -104,7 +106,7 @@ pub async fn record(State(app): State<Arc<AppState>>, request: Request, next: Ne
             method = %method,
             path = %path,
             status = response.status().as_u16(),
-            ms = elapsed_ms,
+            ms = %LogMs(elapsed),
             "request"
         );
     }

@@ -13,6 +13,7 @@ pub mod guard;
 pub mod journal;
 pub mod rest;
 mod server;
+pub mod startup;
 pub mod watch;
 
 pub use front_door::DocumentCache;

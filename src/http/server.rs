@@ -30,6 +30,7 @@ use super::faults::{self, Faults};
 use super::front_door::{self, DocumentCache};
 use super::guard;
 use super::journal::{self, Journal};
+use super::startup::{self, LogFormat, LogMs};
 use super::watch::{self, FixtureStatus, WatchTask, WATCH_INTERVAL};
 use super::{control, rest};
 
@@ -57,6 +58,10 @@ pub struct ServeConfig {
     pub max_body_bytes: usize,
     /// On Ctrl-C / SIGTERM, how long in-flight requests may take before the server stops anyway.
     pub shutdown_grace: Duration,
+    /// Once listening, write the served URLs here as JSON (`serve --ready-file`).
+    pub ready_file: Option<PathBuf>,
+    /// How the start line is written (`serve --log-format`; the subscriber is set up by the caller).
+    pub log_format: LogFormat,
 }
 
 /// Default of [`ServeConfig::header_read_timeout`] (hyper's own default).
@@ -79,6 +84,8 @@ impl Default for ServeConfig {
             body_read_timeout: guard::DEFAULT_BODY_READ_TIMEOUT,
             max_body_bytes: guard::DEFAULT_MAX_BODY_BYTES,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            ready_file: None,
+            log_format: LogFormat::Text,
         }
     }
 }
@@ -127,7 +134,7 @@ async fn graphql_endpoint(
         path = uri.path(),
         operation = summary.operation.as_deref().unwrap_or("-"),
         status = response.status().as_u16(),
-        ms = started.elapsed().as_secs_f64() * 1000.0,
+        ms = %LogMs(started.elapsed()),
         "graphql"
     );
     let mut response = response;
@@ -234,18 +241,16 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         None if config.watch => anyhow::bail!("--watch needs a fixtures file to watch: pass --fixtures FILE"),
         None => Fixtures::embedded_default(),
     };
+    let addrs = startup::listen_addrs(&config.host, config.port).await?;
     let addr = format!("{}:{}", config.host, config.port);
-    let listener = TcpListener::bind(&addr).await.map_err(|e| {
+    let listener = TcpListener::bind(&addrs[..]).await.map_err(|e| {
         anyhow::anyhow!(
             "cannot listen on {addr}: {e}. Is another server using the port? Try --port 0 or another port."
         )
     })?;
     let local = listener.local_addr()?;
     let app = Arc::new(AppState::new(config, fixtures, Clock::system()));
-    println!(
-        "commerce-auth-mock ({} profile) serving GraphQL on http://{local}/graphql",
-        app.profile
-    );
+    startup::announce(&app.config, local)?;
     let purge = PurgeTask::start(app.domain.clone());
     let watch = start_watch(&app);
     let config = app.config.clone();
