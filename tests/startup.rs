@@ -366,3 +366,29 @@ async fn health_wants_graphql_data_not_just_a_200() {
     assert_eq!(received[0].body, br#"{"query":"{ __typename }"}"#);
     assert_eq!(received[0].headers["content-type"], "application/json");
 }
+
+/// A runner may stop the mock the moment the ready file appears: the signal handlers are in
+/// place before it is written, so that is a graceful exit 0, not death by SIGTERM.
+#[cfg(unix)]
+#[test]
+fn sigterm_the_moment_the_ready_file_appears_is_a_clean_exit() {
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let ready = dir.path().join("ready.json");
+        let mut child = Command::new(BIN)
+            .args(["serve", "--port", "0", "--ready-file", ready.to_str().unwrap()])
+            .env("RUST_LOG", "warn")
+            .env_remove("COMMERCE_AUTH_MOCK_PORT")
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !ready.exists() {
+            assert!(Instant::now() < deadline, "no ready file");
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(0), "{status:?}");
+    }
+}

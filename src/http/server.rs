@@ -250,11 +250,12 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     })?;
     let local = listener.local_addr()?;
     let app = Arc::new(AppState::new(config, fixtures, Clock::system()));
+    let shutdown = shutdown_signal();
     startup::announce(&app.config, local)?;
     let purge = PurgeTask::start(app.domain.clone());
     let watch = start_watch(&app);
     let config = app.config.clone();
-    accept_loop(listener, router(app), &config, shutdown_signal()).await;
+    accept_loop(listener, router(app), &config, shutdown).await;
     drop((purge, watch));
     Ok(())
 }
@@ -322,23 +323,37 @@ fn start_watch(app: &Arc<AppState>) -> Option<WatchTask> {
     Some(WatchTask::start(app.clone(), path, WATCH_INTERVAL))
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Registers the Ctrl-C / SIGTERM handlers now, and returns the future that completes on either.
+/// Called before the start line and `--ready-file` say the server is up: a test runner that
+/// stops it the moment it is ready must get the graceful exit, not the signal's default action.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (interrupt, terminate) = {
+        use tokio::signal::unix::{signal, SignalKind};
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
-    tracing::info!("shutting down: letting in-flight requests finish");
+    async move {
+        #[cfg(unix)]
+        {
+            async fn next(signal: Option<tokio::signal::unix::Signal>) {
+                match signal {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            tokio::select! { _ = next(interrupt) => {}, _ = next(terminate) => {} }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down: letting in-flight requests finish");
+    }
 }
 
 /// A mock on `127.0.0.1:0` with a virtual clock, for tests. Dropping it stops the server.
