@@ -326,3 +326,61 @@ test('pack.sh refuses versions that differ from Cargo.toml\'s', () => {
   assert.match(result.stderr, /optionalDependencies\["@commerce-auth-mock\/darwin-arm64"\]/);
   assert.deepEqual(fs.existsSync(path.join(copy, 'out')) ? fs.readdirSync(path.join(copy, 'out')) : [], []);
 });
+
+const TYPESCRIPT_TOOLS = process.env.TYPESCRIPT_TOOLS;
+
+test(
+  'index.d.ts types the API as the package exports it',
+  { skip: TYPESCRIPT_TOOLS ? false : 'TYPESCRIPT_TOOLS is not set (a folder with typescript and @types/node; .ci/run sets it)' },
+  () => {
+    const dir = path.join(project, 'types-check');
+    fs.mkdirSync(dir, { recursive: true });
+    // Uses every declared name; the @ts-expect-error lines fail the check if the types were
+    // missing or `any` (an unused @ts-expect-error is itself an error).
+    fs.writeFileSync(
+      path.join(dir, 'check.ts'),
+      `import { binaryPath, start } from 'commerce-auth-mock';
+import type { RunningMock, ServedUrls, StartOptions } from 'commerce-auth-mock';
+
+const options: StartOptions = {
+  port: 0, host: '127.0.0.1', profile: 'paas-2.4.7', fixtures: 'f.json', controlToken: 't',
+  args: ['--watch'], env: { RUST_LOG: 'warn' }, binary: binaryPath(), timeoutMs: 1000, stdio: 'inherit',
+};
+
+export async function main(): Promise<number> {
+  const mock: RunningMock = await start(options);
+  const urls: ServedUrls = mock;
+  const graphql: string = urls.graphql;
+  const consoleUrl: string | null = mock.console;
+  mock.process.kill('SIGTERM');
+  await mock.stop();
+  return graphql.length + (consoleUrl ?? '').length + mock.port;
+}
+
+// @ts-expect-error: not a profile
+void start({ profile: 'magento' });
+// @ts-expect-error: the control URL is null with --no-control
+export const control: string = ({} as RunningMock).control;
+// @ts-expect-error: stop() is a promise
+export const stopped: void = ({} as RunningMock).stop();
+`,
+    );
+    fs.writeFileSync(
+      path.join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          module: 'node16',
+          moduleResolution: 'node16',
+          target: 'es2022',
+          types: ['node'],
+          typeRoots: [path.join(TYPESCRIPT_TOOLS, 'node_modules', '@types')],
+        },
+        files: ['check.ts'],
+      }),
+    );
+    const tsc = path.join(TYPESCRIPT_TOOLS, 'node_modules', 'typescript', 'bin', 'tsc');
+    run(process.execPath, [tsc, '-p', path.join(dir, 'tsconfig.json')], { cwd: dir });
+  },
+);
