@@ -576,6 +576,30 @@ fn names_resolve_without_nss_in_the_image_root() {
     let out = container.wait_healthy(&health);
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("healthy: http://localhost:4100/graphql"));
 
+    // conform too: a scenario against http://localhost:… from inside the image's root.
+    let conform: Vec<String> = bin
+        .iter()
+        .cloned()
+        .chain(strings(&[
+            "conform",
+            "--target",
+            "http://localhost:4100/graphql",
+            "--filter",
+            "signin/success",
+            "--no-properties",
+            "--no-progress",
+        ]))
+        .collect();
+    let out = container.exec(&conform);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("conformance score: 1/1 passed"), "{said}");
+
     let unknown: Vec<String> = bin
         .iter()
         .cloned()
