@@ -26,8 +26,11 @@ PORT_YOGA=$((PORT_MOCK + 2))
 PORT_WIREMOCK=$((PORT_MOCK + 3))
 OUT="${BENCH_OUT:-$BENCH/results}"
 
-MOCK="$TARGET_DIR/release/commerce-auth-mock"
-BARE="$TARGET_DIR/release/examples/bare_hyper"
+# .cargo/config.toml builds for an explicit target (the host's tuple, for the static binary), so
+# the outputs are under target/<tuple>/release, not target/release.
+HOST_TUPLE="$(rustc -vV | sed -n 's/^host: //p')"
+MOCK="$TARGET_DIR/$HOST_TUPLE/release/commerce-auth-mock"
+BARE="$TARGET_DIR/$HOST_TUPLE/release/examples/bare_hyper"
 PEERS="$BENCH/peers"
 WRK_DIR="$BENCH/wrk"
 

@@ -6,6 +6,8 @@ pub mod domain;
 pub mod fault_spec;
 pub mod fixtures_cli;
 pub mod graphql;
+pub mod health;
 pub mod http;
+mod http_client;
 pub mod ops;
 pub mod profile;

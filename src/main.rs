@@ -5,9 +5,10 @@ use std::process::ExitCode;
 
 use clap::builder::BoolishValueParser;
 use clap::{Parser, Subcommand};
+use commerce_auth_mock::http::startup::{self, LogFormat};
 use commerce_auth_mock::http::{self, ServeConfig};
 use commerce_auth_mock::profile::Profile;
-use commerce_auth_mock::{conform, fixtures_cli};
+use commerce_auth_mock::{conform, fixtures_cli, health};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -29,6 +30,20 @@ enum Command {
     /// Check or create fixture files.
     #[command(subcommand)]
     Fixtures(FixturesCommand),
+    /// Exit 0 if a mock answers GraphQL at --url, else 1 with one line saying why (for container
+    /// health checks).
+    Health(HealthArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct HealthArgs {
+    /// The GraphQL endpoint to ask [default: http://127.0.0.1:$COMMERCE_AUTH_MOCK_PORT/graphql,
+    /// port 4000 when unset].
+    #[arg(long)]
+    url: Option<String>,
+    /// Give up after this many seconds.
+    #[arg(long, default_value_t = 5)]
+    timeout_secs: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -83,6 +98,28 @@ struct ServeArgs {
     /// Remove the /__mock control API entirely.
     #[arg(long, env = "COMMERCE_AUTH_MOCK_NO_CONTROL", value_parser = BoolishValueParser::new())]
     no_control: bool,
+    /// Accept an unguarded control API on a non-loopback --host (anyone who reaches the port can
+    /// reset, move the clock, read reset tokens from the outbox, inject faults).
+    // Accepted and ignored on this branch: the container image's CMD passes it, and the
+    // open-bind rule that reads it is implemented on main (the merge wires it up).
+    #[arg(
+        long,
+        env = "COMMERCE_AUTH_MOCK_DANGEROUSLY_ALLOW_OPEN_CONTROL",
+        value_parser = BoolishValueParser::new()
+    )]
+    dangerously_allow_open_control: bool,
+    /// Once listening, write the served URLs (graphql, rest, control, console, port) as JSON to
+    /// PATH, atomically.
+    #[arg(long, env = "COMMERCE_AUTH_MOCK_READY_FILE", value_name = "PATH")]
+    ready_file: Option<PathBuf>,
+    /// Log lines as text or as one JSON object per line.
+    #[arg(
+        long,
+        env = "COMMERCE_AUTH_MOCK_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text
+    )]
+    log_format: LogFormat,
 }
 
 fn main() -> ExitCode {
@@ -98,7 +135,7 @@ fn main() -> ExitCode {
                     )
                     .exit();
             }
-            init_tracing();
+            startup::init_logging(args.log_format);
             let config = ServeConfig {
                 host: args.host,
                 port: args.port,
@@ -110,6 +147,8 @@ fn main() -> ExitCode {
                 watch: args.watch,
                 require_confirmation: args.require_confirmation,
                 public_url: args.public_url,
+                ready_file: args.ready_file,
+                log_format: args.log_format,
                 ..ServeConfig::default()
             };
             let runtime = match tokio::runtime::Runtime::new() {
@@ -132,6 +171,10 @@ fn main() -> ExitCode {
         Command::Fixtures(FixturesCommand::Init { file, force }) => {
             ExitCode::from(fixtures_cli::init(&file, force))
         }
+        Command::Health(args) => ExitCode::from(health::run(
+            args.url.as_deref(),
+            std::time::Duration::from_secs(args.timeout_secs),
+        )),
     }
 }
 
@@ -143,13 +186,4 @@ fn parse_public_url(s: &str) -> Result<String, String> {
         return Err("give an http:// or https:// URL with a host, such as http://localhost:4000".into());
     }
     Ok(s.trim_end_matches('/').to_string())
-}
-
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .init();
 }

@@ -163,3 +163,38 @@ async fn unreadable_ca_cert_is_a_start_error() {
     assert!(stderr.contains("--ca-cert"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Besides the built-in roots, the system's CA bundle is trusted (what the container image's
+/// /etc/ssl/certs/ca-certificates.crt is for): a private CA put there, here through
+/// SSL_CERT_FILE, needs no --ca-cert. `health` uses the same HTTP client as `conform`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ca_in_the_system_bundle_is_trusted_without_ca_cert() {
+    let server = TestServer::start(Profile::Saas).await;
+    let (addr, pem) = tls_forwarder(server.addr).await;
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("ca-certificates.crt");
+    std::fs::write(&bundle, &pem).unwrap();
+    let url = format!("https://127.0.0.1:{}/graphql", addr.port());
+    let health = |bundle: Option<PathBuf>| {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_commerce-auth-mock"));
+        command
+            .args(["health", "--url", &url])
+            .env_remove("SSL_CERT_FILE")
+            .env_remove("SSL_CERT_DIR");
+        if let Some(bundle) = bundle {
+            command.env("SSL_CERT_FILE", bundle);
+        }
+        command.output()
+    };
+    let trusted = health(Some(bundle)).await.unwrap();
+    assert_eq!(
+        trusted.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&trusted.stderr)
+    );
+    let untrusted = health(None).await.unwrap();
+    assert_eq!(untrusted.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&untrusted.stderr);
+    assert!(err.to_ascii_lowercase().contains("certificate"), "{err}");
+}

@@ -185,7 +185,7 @@ impl Target {
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the HTTP runtime: {e}"))?;
-        let mut builder = reqwest::Client::builder()
+        let mut builder = crate::http_client::client_builder()
             .timeout(Duration::from_secs(args.timeout_secs))
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("commerce-auth-mock-conform/", env!("CARGO_PKG_VERSION")));

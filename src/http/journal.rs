@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use super::faults::FaultMark;
 use super::front_door::GraphqlSummary;
+use super::startup::LogMs;
 use super::store::Store;
 
 /// How many requests the journal keeps (older ones are dropped first).
@@ -98,7 +99,8 @@ pub async fn record(request: Request, next: Next) -> Response {
     let at = store.domain.clock().now();
     let started = Instant::now();
     let response = next.run(request).await;
-    let duration_ms = (started.elapsed().as_secs_f64() * 100_000.0).round() / 100.0;
+    let elapsed = started.elapsed();
+    let duration_ms = (elapsed.as_secs_f64() * 100_000.0).round() / 100.0;
     let operation = response
         .extensions()
         .get::<GraphqlSummary>()
@@ -111,15 +113,15 @@ pub async fn record(request: Request, next: Next) -> Response {
     };
     if control {
         // The console polls the control API every second: not worth a line at info.
-        tracing::debug!(method = %method, path = %path, status, ms = duration_ms, "control");
+        tracing::debug!(method = %method, path = %path, status, ms = %LogMs(elapsed), "control");
         return response;
     }
     tracing::info!(
         method = %method,
         path = %path,
-        operation = operation.as_deref().unwrap_or("-"),
+        operation = %operation.as_deref().unwrap_or("-"),
         status,
-        ms = duration_ms,
+        ms = %LogMs(elapsed),
         fault = fault.as_ref().map(|f| f.kind),
         "request"
     );

@@ -16,6 +16,7 @@ mod options;
 mod request;
 pub mod rest;
 mod server;
+pub mod startup;
 pub mod store;
 pub mod watch;
 

@@ -31,6 +31,7 @@ use super::front_door;
 use super::guard;
 use super::journal;
 use super::request::{self, DocumentCache, GraphqlRequest};
+use super::startup::{self, LogFormat};
 use super::store::Store;
 use super::watch::{self, FixtureStatus, WatchTask, WATCH_INTERVAL};
 use super::{control, options, rest};
@@ -64,6 +65,10 @@ pub struct ServeConfig {
     pub max_body_bytes: usize,
     /// On Ctrl-C / SIGTERM, how long in-flight requests may take before the server stops anyway.
     pub shutdown_grace: Duration,
+    /// Once listening, write the served URLs here as JSON (`serve --ready-file`).
+    pub ready_file: Option<PathBuf>,
+    /// How the start line is written (`serve --log-format`; the subscriber is set up by the caller).
+    pub log_format: LogFormat,
 }
 
 /// Default of [`ServeConfig::header_read_timeout`] (hyper's own default).
@@ -88,6 +93,8 @@ impl Default for ServeConfig {
             body_read_timeout: guard::DEFAULT_BODY_READ_TIMEOUT,
             max_body_bytes: guard::DEFAULT_MAX_BODY_BYTES,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            ready_file: None,
+            log_format: LogFormat::Text,
         }
     }
 }
@@ -269,22 +276,21 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         None if config.watch => anyhow::bail!("--watch needs a fixtures file to watch: pass --fixtures FILE"),
         None => Fixtures::embedded_default(),
     };
+    let addrs = startup::listen_addrs(&config.host, config.port).await?;
     let addr = format!("{}:{}", config.host, config.port);
-    let listener = TcpListener::bind(&addr).await.map_err(|e| {
+    let listener = TcpListener::bind(&addrs[..]).await.map_err(|e| {
         anyhow::anyhow!(
             "cannot listen on {addr}: {e}. Is another server using the port? Try --port 0 or another port."
         )
     })?;
     let local = listener.local_addr()?;
     let app = Arc::new(AppState::new(config, fixtures, Clock::system(), local));
-    println!(
-        "commerce-auth-mock ({} profile) serving GraphQL on http://{local}/graphql",
-        app.profile
-    );
+    let shutdown = shutdown_signal();
+    startup::announce(&app.config, local)?;
     let purge = PurgeTask::start(app.clone());
     let watch = start_watch(&app);
     let config = app.config.clone();
-    accept_loop(listener, router(app), &config, shutdown_signal()).await;
+    accept_loop(listener, router(app), &config, shutdown).await;
     drop((purge, watch));
     Ok(())
 }
@@ -352,23 +358,37 @@ fn start_watch(app: &Arc<AppState>) -> Option<WatchTask> {
     Some(WatchTask::start(app.clone(), path, WATCH_INTERVAL))
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Registers the Ctrl-C / SIGTERM handlers now, and returns the future that completes on either.
+/// Called before the start line and `--ready-file` say the server is up: a test runner that
+/// stops it the moment it is ready must get the graceful exit, not the signal's default action.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (interrupt, terminate) = {
+        use tokio::signal::unix::{signal, SignalKind};
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
-    tracing::info!("shutting down: letting in-flight requests finish");
+    async move {
+        #[cfg(unix)]
+        {
+            async fn next(signal: Option<tokio::signal::unix::Signal>) {
+                match signal {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            tokio::select! { _ = next(interrupt) => {}, _ = next(terminate) => {} }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down: letting in-flight requests finish");
+    }
 }
 
 /// A mock on `127.0.0.1:0` with a virtual clock, for tests. Dropping it stops the server.

@@ -1,0 +1,232 @@
+//! What `serve` does between parsing its options and accepting connections, for the people and
+//! test runners that start it: the log format, where to listen (without NSS), and the start line
+//! and `--ready-file` that say where it is listening.
+
+use std::io::{IsTerminal, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use serde::Serialize;
+
+use super::ServeConfig;
+
+/// `--log-format`: how log lines (and the start line) are written to stdout.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines (coloured only on a terminal).
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Installs the global `tracing` subscriber writing to stdout. `RUST_LOG` sets the level (info by
+/// default).
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    match format {
+        LogFormat::Text => builder.with_ansi(colours_wanted()).init(),
+        // Fields at the top level (`"status":200`, not `"fields":{"status":200}`) so collectors can
+        // index them directly.
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .init(),
+    }
+}
+
+/// Escape codes only for a person at a terminal: piped into a file or a CI log they are noise.
+/// `NO_COLOR` (https://no-color.org) turns them off on a terminal too.
+fn colours_wanted() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// A request's duration in milliseconds for the log: two decimals (`ms=0.42`), not f64's 17 digits.
+pub struct LogMs(pub Duration);
+
+impl std::fmt::Display for LogMs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.2}", self.0.as_secs_f64() * 1000.0)
+    }
+}
+
+/// The addresses `--host HOST --port PORT` means, found without getaddrinfo: the static binary
+/// has no NSS modules to load (and the container image has no /etc/nsswitch.conf).
+///
+/// An IP address (`::1` or `[::1]` too) is used as it is; `localhost` and `*.localhost` are the
+/// loopback address (RFC 6761, the same answer every resolver gives); any other name goes to
+/// hickory's resolver, which reads /etc/hosts and /etc/resolv.conf itself.
+pub async fn listen_addrs(host: &str, port: u16) -> anyhow::Result<Vec<SocketAddr>> {
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    if is_localhost(bare) {
+        return Ok(vec![SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port)]);
+    }
+    let hint = "pass an IP address instead, e.g. --host 127.0.0.1 (this machine only) or --host 0.0.0.0 (every interface)";
+    let resolver = hickory_resolver::TokioResolver::builder_tokio()
+        .map_err(|e| {
+            anyhow::anyhow!("cannot resolve --host {host}: no DNS configuration could be read ({e}); {hint}")
+        })?
+        .build();
+    let lookup = resolver
+        .lookup_ip(bare)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot resolve --host {host}: {e}; {hint}"))?;
+    let addrs: Vec<SocketAddr> = lookup.iter().map(|ip| SocketAddr::new(ip, port)).collect();
+    if addrs.is_empty() {
+        anyhow::bail!("cannot resolve --host {host}: no addresses; {hint}");
+    }
+    Ok(addrs)
+}
+
+fn is_localhost(name: &str) -> bool {
+    let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
+    name == "localhost" || name.ends_with(".localhost")
+}
+
+/// Where a started mock answers, as `--ready-file` writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServedUrls {
+    pub graphql: String,
+    pub rest: String,
+    /// `None` with `--no-control`.
+    pub control: Option<String>,
+    /// `None` with `--no-control`.
+    pub console: Option<String>,
+    pub port: u16,
+}
+
+impl ServedUrls {
+    /// The URLs of a server bound to `local`. A wildcard bind (0.0.0.0, ::) is reached through
+    /// the loopback address, which always works from the same machine (or container).
+    pub fn new(local: SocketAddr, control: bool) -> ServedUrls {
+        let ip = match local.ip() {
+            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ip => ip,
+        };
+        let base = format!("http://{}", SocketAddr::new(ip, local.port()));
+        ServedUrls {
+            graphql: format!("{base}/graphql"),
+            rest: format!("{base}/rest"),
+            control: control.then(|| format!("{base}/__mock")),
+            console: control.then(|| format!("{base}/__mock/ui")),
+            port: local.port(),
+        }
+    }
+}
+
+/// Called once the listener is bound: writes `--ready-file` (if asked), then the start line.
+pub fn announce(config: &ServeConfig, local: SocketAddr) -> anyhow::Result<()> {
+    let urls = ServedUrls::new(local, !config.no_control);
+    if let Some(path) = &config.ready_file {
+        write_ready_file(path, &urls)?;
+    }
+    let mut line = format!(
+        "commerce-auth-mock ({} profile) serving GraphQL on {}",
+        config.profile, urls.graphql
+    );
+    let mut notes = Vec::new();
+    if !local.ip().is_loopback() {
+        notes.push(format!("listening on {local}"));
+    }
+    if let Some(console) = &urls.console {
+        notes.push(format!("console: {console}"));
+    }
+    if !notes.is_empty() {
+        // In parentheses, so the GraphQL URL stays a word of its own for scripts that pick it out.
+        line.push_str(&format!(" ({})", notes.join("; ")));
+    }
+    match config.log_format {
+        LogFormat::Text => {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{line}")?;
+            out.flush()?;
+        }
+        LogFormat::Json => tracing::info!(
+            graphql = %urls.graphql,
+            rest = %urls.rest,
+            control = urls.control.as_deref(),
+            console = urls.console.as_deref(),
+            port = urls.port,
+            listen = %local,
+            profile = %config.profile,
+            "{line}"
+        ),
+    }
+    Ok(())
+}
+
+/// Writes the file whole or not at all: a test runner polling for it never reads half a JSON
+/// document. The temporary file sits in the same directory, so the rename cannot cross devices.
+fn write_ready_file(path: &Path, urls: &ServedUrls) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let context = || format!("cannot write --ready-file {}", path.display());
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".ready-")
+        .tempfile_in(dir)
+        .with_context(context)?;
+    serde_json::to_writer(&mut tmp, urls).with_context(context)?;
+    tmp.write_all(b"\n").with_context(context)?;
+    // tempfile creates 0600; the reader may be another user (a container's bind-mounted folder).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .with_context(context)?;
+    }
+    tmp.persist(path).map_err(|e| e.error).with_context(context)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcard_binds_are_announced_with_the_loopback_address() {
+        let urls = ServedUrls::new("0.0.0.0:4000".parse().unwrap(), true);
+        assert_eq!(urls.graphql, "http://127.0.0.1:4000/graphql");
+        assert_eq!(urls.console.as_deref(), Some("http://127.0.0.1:4000/__mock/ui"));
+        let urls = ServedUrls::new("[::]:4000".parse().unwrap(), false);
+        assert_eq!(urls.graphql, "http://[::1]:4000/graphql");
+        assert_eq!(urls.rest, "http://[::1]:4000/rest");
+        assert_eq!(urls.control, None);
+    }
+
+    #[test]
+    fn log_durations_have_two_decimals() {
+        assert_eq!(LogMs(Duration::from_micros(1234)).to_string(), "1.23");
+        assert_eq!(LogMs(Duration::from_millis(2)).to_string(), "2.00");
+        assert_eq!(LogMs(Duration::from_nanos(4_999)).to_string(), "0.00");
+    }
+
+    #[tokio::test]
+    async fn ip_literals_and_localhost_need_no_resolver() {
+        let v4 = listen_addrs("0.0.0.0", 4000).await.unwrap();
+        assert_eq!(v4, vec!["0.0.0.0:4000".parse().unwrap()]);
+        let v6 = listen_addrs("[::1]", 80).await.unwrap();
+        assert_eq!(v6, vec!["[::1]:80".parse().unwrap()]);
+        for name in ["localhost", "LOCALHOST.", "app.localhost"] {
+            let addrs = listen_addrs(name, 1).await.unwrap();
+            assert_eq!(addrs, vec!["127.0.0.1:1".parse().unwrap()], "{name}");
+        }
+    }
+}
