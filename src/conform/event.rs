@@ -107,11 +107,23 @@ pub enum Event<'a> {
     RunFinished(&'a Summary),
 }
 
+/// A report file could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot encode the {format} report: {reason}")]
+    Encode { format: &'static str, reason: String },
+}
+
 /// A consumer of run events.
 pub trait Reporter: Send {
     fn handle(&mut self, event: &Event<'_>);
     /// Write files etc. once the run is over.
-    fn finish(&mut self, _summary: &Summary) -> Result<(), String> {
+    fn finish(&mut self, _summary: &Summary) -> Result<(), ReportError> {
         Ok(())
     }
 }

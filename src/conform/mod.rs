@@ -12,7 +12,10 @@
 //!
 //! It never imports the mock's code: its reference model ([`model`]) is a second, independent,
 //! deliberately simple statement of the rules. Layout (after nextest): listing and running in
-//! [`runner`], which emits [`event`]s that the reporters in [`report`] consume.
+//! [`runner`], which emits [`event`]s that the reporters in [`report`] consume. The target is
+//! reached through [`client`] (HTTP, rate bound), [`control`] (the mock's control API, when the
+//! target is the mock), [`mailbox`] (the mock's outbox or Mailpit) and [`admin`] (the admin
+//! session); [`target`] puts them together.
 //!
 //! Snapshots: every scenario's normalised transcript is compared with
 //! `snapshots/<profile>/<area>__<name>.snap` (insta's format). The set is built into the binary;
@@ -29,8 +32,12 @@
 //! start (bad arguments, target unreachable, the mock serving another profile). Report files that
 //! cannot be written are reported on stderr without changing the code.
 
+pub mod admin;
 pub mod cli;
+pub mod client;
+pub mod control;
 pub mod event;
+pub mod mailbox;
 pub mod model;
 pub mod normalize;
 pub mod properties;
@@ -94,5 +101,12 @@ pub async fn run_async(args: ConformArgs) -> i32 {
 pub fn run_with(args: ConformArgs, reporters: Vec<Box<dyn Reporter>>) -> Result<Summary, runner::StartError> {
     std::thread::spawn(move || runner::execute(&args, reporters))
         .join()
-        .unwrap_or_else(|_| Err(runner::StartError("the runner panicked".into())))
+        .unwrap_or_else(|e| Err(runner::StartError::Panicked(panic_text(&e))))
+}
+
+fn panic_text(e: &Box<dyn std::any::Any + Send>) -> String {
+    e.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "no message".into())
 }

@@ -17,10 +17,12 @@ use proptest::test_runner::{
 use proptest_state_machine::ReferenceStateMachine;
 use serde_json::{json, Value};
 
+use super::client::{Request, Response};
 use super::event::Status;
+use super::mailbox::EmailKind;
 use super::model::{self, Config, Model, Op, Outcome, Secret};
 use super::scenarios::{q, Ctx, Failure, Flow, Need, RunState, ALL, NEW_PASSWORD, PASSWORD, WRONG_PASSWORD};
-use super::target::{Response, Target};
+use super::target::Target;
 use crate::profile::Profile;
 
 /// What a property runs with.
@@ -43,16 +45,15 @@ pub struct Property {
 
 impl Property {
     pub fn skip_reason(&self, t: &Target) -> Option<String> {
-        let sc = super::scenarios::Scenario {
-            name: self.name,
-            area: super::scenarios::Area::Properties,
-            description: self.description,
-            profiles: self.profiles,
-            needs: self.needs,
-            source: file!(),
-            run: |_| Ok(()),
-        };
-        sc.skip_reason(t)
+        super::scenarios::Scenario::new(
+            super::scenarios::Area::Properties,
+            self.name,
+            self.description,
+            |_| Ok(()),
+        )
+        .profiles(self.profiles)
+        .needs(self.needs)
+        .skip_reason(t)
     }
 }
 
@@ -124,7 +125,7 @@ fn observed(r: &Response) -> Outcome {
     }
 }
 
-fn quiet(pc: &PropCtx, req: super::target::Request) -> Result<Response, TestCaseError> {
+fn quiet(pc: &PropCtx, req: Request) -> Result<Response, TestCaseError> {
     pc.t.send(&req).map_err(|e| TestCaseError::fail(e.to_string()))
 }
 
@@ -350,7 +351,7 @@ struct Sut {
 fn state_machine(pc: &PropCtx) -> Status {
     let cfg = Config {
         profile: pc.t.profile,
-        admin: pc.t.has_admin(),
+        admin: pc.t.admin.available(),
         mail: pc.t.has_mail(),
         clock: pc.t.has_clock(),
         token_lifetime: pc.run.token_lifetime_secs,
@@ -462,8 +463,8 @@ fn execute(pc: &PropCtx, pre: &Model, sut: &mut Sut, op: &Op) -> Result<(Outcome
             )?;
             if r.at("/data/requestPasswordResetEmail") == Some(&json!(true)) {
                 let tok = t
-                    .latest_email(&sut.emails[who], "reset_password")
-                    .map_err(fail)?
+                    .latest_email(&sut.emails[who], EmailKind::PasswordReset)
+                    .map_err(|e| fail(e.to_string()))?
                     .and_then(|m| m.token)
                     .ok_or_else(|| fail("no reset email".into()))?;
                 sut.resets[who].push(tok);
@@ -474,12 +475,15 @@ fn execute(pc: &PropCtx, pre: &Model, sut: &mut Sut, op: &Op) -> Result<(Outcome
             let id = match sut.ids[who] {
                 Some(id) => id,
                 None => {
-                    let id = t.customer_id(&sut.emails[who]).map_err(fail)?;
+                    let id = t
+                        .admin
+                        .customer_id(&t.client, &sut.emails[who])
+                        .map_err(|e| fail(e.to_string()))?;
                     sut.ids[who] = Some(id);
                     id
                 }
             };
-            let admin = t.admin_token().map_err(fail)?;
+            let admin = t.admin.token(&t.client).map_err(|e| fail(e.to_string()))?;
             let r = quiet(
                 pc,
                 t.rest_req(
@@ -490,7 +494,7 @@ fn execute(pc: &PropCtx, pre: &Model, sut: &mut Sut, op: &Op) -> Result<(Outcome
                 ),
             )?;
             if let Some(code) = r.str_at("/otp") {
-                super::normalize::check_otc(&code).map_err(fail)?;
+                super::normalize::check_otc(&code).map_err(|e| fail(e.to_string()))?;
                 sut.otcs[who].push(code);
             }
             r
@@ -534,7 +538,7 @@ fn execute(pc: &PropCtx, pre: &Model, sut: &mut Sut, op: &Op) -> Result<(Outcome
             json!({"input": {"allow_remote_shopping_assistance": on}}),
         )?,
         Op::Advance { secs } => {
-            t.advance(secs as u64).map_err(fail)?;
+            t.advance(secs as u64).map_err(|e| fail(e.to_string()))?;
             return Ok((Outcome::ok(), String::new()));
         }
     };

@@ -12,12 +12,19 @@ use super::event::{Event, Kind, Record, Reporter, RunInfo, Status, Summary};
 use super::properties::{self, PropCtx};
 use super::scenarios::{self, q, Ctx, Failure, Flow, RunState, Scenario};
 use super::snapshot::{SnapFile, SnapOutcome, SnapshotStore};
-use super::target::Target;
+use super::target::{ConnectError, Target};
+use crate::profile::Profile;
 
 /// Could not start (exit code 2).
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct StartError(pub String);
+pub enum StartError {
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error("the mock serves profile {mock} but --profile is {expected}: restart the mock with --profile {expected} or pass --profile {mock}")]
+    ProfileMismatch { mock: String, expected: Profile },
+    #[error("the runner panicked: {0}")]
+    Panicked(String),
+}
 
 fn emit(reporters: &mut [Box<dyn Reporter>], e: &Event<'_>) {
     for r in reporters.iter_mut() {
@@ -26,7 +33,7 @@ fn emit(reporters: &mut [Box<dyn Reporter>], e: &Event<'_>) {
 }
 
 /// Print the catalogue (`--list`).
-pub fn list(profile: crate::profile::Profile) -> String {
+pub fn list(profile: Profile) -> String {
     let mut s = String::new();
     for sc in scenarios::catalogue() {
         let needs: Vec<String> = sc.needs.iter().map(|n| n.label()).collect();
@@ -66,13 +73,13 @@ pub fn list(profile: crate::profile::Profile) -> String {
 /// Run everything `args` selects, reporting to `reporters`.
 pub fn execute(args: &ConformArgs, mut reporters: Vec<Box<dyn Reporter>>) -> Result<Summary, StartError> {
     let started = Instant::now();
-    let target = Target::connect(args).map_err(StartError)?;
+    let target = Target::connect(args)?;
     if let Some(m) = &target.mock {
-        if m.profile != args.profile.name() {
-            return Err(StartError(format!(
-                "the mock serves profile {} but --profile is {}: restart the mock or pass the right --profile",
-                m.profile, args.profile
-            )));
+        if m.info.profile != args.profile.name() {
+            return Err(StartError::ProfileMismatch {
+                mock: m.info.profile.clone(),
+                expected: args.profile,
+            });
         }
     }
     let run_id = format!("{:08x}", rand::random::<u32>());
@@ -123,7 +130,7 @@ pub fn execute(args: &ConformArgs, mut reporters: Vec<Box<dyn Reporter>>) -> Res
         mock: target
             .mock
             .as_ref()
-            .map(|m| format!("commerce-auth-mock {}", m.version)),
+            .map(|m| format!("commerce-auth-mock {}", m.info.version)),
         run_id,
         seed,
         cases,
@@ -188,20 +195,20 @@ pub fn execute(args: &ConformArgs, mut reporters: Vec<Box<dyn Reporter>>) -> Res
     let mut cleaned = 0;
     let mut uncleaned = Vec::new();
     for email in created {
-        if !target.has_admin() {
+        if !target.admin.available() {
             uncleaned.push((email, "no admin access to delete it (pass --admin-token)".into()));
             continue;
         }
-        match target.delete_customer(&email) {
+        match target.admin.delete_customer(&target.client, &email) {
             Ok(()) => cleaned += 1,
-            Err(e) => uncleaned.push((email, e)),
+            Err(e) => uncleaned.push((email, e.to_string())),
         }
     }
     target.release_clock();
     let summary = Summary {
         records,
         duration: started.elapsed(),
-        requests: target.requests.get(),
+        requests: target.client.requests(),
         cleaned,
         uncleaned,
     };

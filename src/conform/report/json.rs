@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use serde_json::{json, Value};
 
-use crate::conform::event::{Event, Record, Reporter, RunInfo, Status, Summary};
+use crate::conform::event::{Event, Record, ReportError, Reporter, RunInfo, Status, Summary};
 
 pub struct JsonReport {
     path: PathBuf,
@@ -64,9 +64,15 @@ impl Reporter for JsonReport {
         }
     }
 
-    fn finish(&mut self, sum: &Summary) -> Result<(), String> {
+    fn finish(&mut self, sum: &Summary) -> Result<(), ReportError> {
         let v = summary_json(sum, self.info.as_ref());
-        let text = serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?;
-        std::fs::write(&self.path, text).map_err(|e| format!("cannot write {}: {e}", self.path.display()))
+        let text = serde_json::to_string_pretty(&v).map_err(|e| ReportError::Encode {
+            format: "JSON",
+            reason: e.to_string(),
+        })?;
+        std::fs::write(&self.path, text).map_err(|source| ReportError::Write {
+            path: self.path.clone(),
+            source,
+        })
     }
 }

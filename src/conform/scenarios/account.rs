@@ -3,63 +3,17 @@
 
 use serde_json::json;
 
-use super::{q, Area, Ctx, Need, Scenario, StepResult, ALL};
-
-fn s(
-    name: &'static str,
-    needs: &'static [Need],
-    description: &'static str,
-    run: fn(&mut Ctx) -> StepResult<()>,
-) -> Scenario {
-    Scenario {
-        name,
-        area: Area::Account,
-        description,
-        profiles: ALL,
-        needs,
-        source: file!(),
-        run,
-    }
-}
+use super::{q, Area, Ctx, Run, Scenario, StepResult};
 
 pub fn scenarios() -> Vec<Scenario> {
+    let s = |name, description, run: Run| Scenario::new(Area::Account, name, description, run);
     vec![
-        s(
-            "account/create",
-            &[],
-            "createCustomerV2 returns the customer with id null; the same email twice is refused",
-            create,
-        ),
-        s(
-            "account/create_validation",
-            &[],
-            "createCustomerV2 input checks: missing fields, invalid emails, empty names",
-            create_validation,
-        ),
-        s(
-            "account/create_valid_emails",
-            &[],
-            "createCustomerV2 accepts the valid addresses of behaviour.md 5.8 (non-ASCII and curly-quoted local parts)",
-            create_valid_emails,
-        ),
-        s(
-            "account/update_and_assistance_flag",
-            &[],
-            "updateCustomerV2 messages; the assistance flag is stored and returned",
-            update,
-        ),
-        s(
-            "account/customer_operations_need_a_token",
-            &[],
-            "customer, updateCustomerV2, changeCustomerPassword as a guest",
-            guest,
-        ),
-        s(
-            "account/is_email_available",
-            &[],
-            "isEmailAvailable messages; true for any address",
-            is_email_available,
-        ),
+        s("account/create", "createCustomerV2 returns the customer with id null; the same email twice is refused", create),
+        s("account/create_validation", "createCustomerV2 input checks: missing fields, invalid emails, empty names", create_validation),
+        s("account/create_valid_emails", "createCustomerV2 accepts the valid addresses of behaviour.md 5.8 (non-ASCII and curly-quoted local parts)", create_valid_emails),
+        s("account/update_and_assistance_flag", "updateCustomerV2 messages; the assistance flag is stored and returned", update),
+        s("account/customer_operations_need_a_token", "customer, updateCustomerV2, changeCustomerPassword as a guest", guest),
+        s("account/is_email_available", "isEmailAvailable messages; true for any address", is_email_available),
     ]
 }
 

@@ -4,63 +4,42 @@
 
 use serde_json::json;
 
-use super::{q, Area, Ctx, Flow, Need, Scenario, StepResult, ALL, NEW_PASSWORD, SAAS, WRONG_PASSWORD};
-
-fn s(
-    name: &'static str,
-    profiles: &'static [crate::profile::Profile],
-    needs: &'static [Need],
-    description: &'static str,
-    run: fn(&mut Ctx) -> StepResult<()>,
-) -> Scenario {
-    Scenario {
-        name,
-        area: Area::Expiry,
-        description,
-        profiles,
-        needs,
-        source: file!(),
-        run,
-    }
-}
+use super::{q, Area, Ctx, Flow, Need, Run, Scenario, StepResult, NEW_PASSWORD, SAAS, WRONG_PASSWORD};
 
 pub fn scenarios() -> Vec<Scenario> {
+    let s = |name, description, run: Run| Scenario::new(Area::Expiry, name, description, run);
     vec![
         s(
             "expiry/otc_lifetime",
-            SAAS,
-            &[Need::Admin, Need::Wait(31)],
             "an OTC works 29 s after issue and is refused 31 s after",
             otc_lifetime,
-        ),
+        )
+        .profiles(SAAS)
+        .needs(&[Need::Admin, Need::Wait(31)]),
         s(
             "expiry/reset_token_after_2h",
-            ALL,
-            &[Need::Mail, Need::Wait(7201)],
             "a reset token works just before 2 h and is expired after",
             reset_token_expiry,
-        ),
+        )
+        .needs(&[Need::Mail, Need::Wait(7201)]),
         s(
             "expiry/customer_token_lifetime",
-            ALL,
-            &[Need::Wait(3601)],
             "a customer token expires after its lifetime: Consumer key has expired",
             customer_token_expiry,
-        ),
+        )
+        .needs(&[Need::Wait(3601)]),
         s(
             "expiry/lockout_ends_after_10_minutes",
-            ALL,
-            &[Need::Wait(601)],
             "a lock ends after 10 minutes; the count restarts",
             lockout_ends,
-        ),
+        )
+        .needs(&[Need::Wait(601)]),
         s(
             "expiry/throttle_window",
-            ALL,
-            &[Need::Wait(1801)],
             "the throttle window slides 1800 s from the last failure",
             throttle_window,
-        ),
+        )
+        .needs(&[Need::Wait(1801)]),
     ]
 }
 

@@ -3,86 +3,60 @@
 
 use serde_json::json;
 
-use super::{q, Area, Ctx, Need, Scenario, StepResult, ALL};
-use crate::conform::target::Request;
+use super::{q, Area, Ctx, Run, Scenario, StepResult};
+use crate::conform::client::Request;
 use crate::profile::Profile;
 
-fn s(
-    name: &'static str,
-    needs: &'static [Need],
-    description: &'static str,
-    run: fn(&mut Ctx) -> StepResult<()>,
-) -> Scenario {
-    Scenario {
-        name,
-        area: Area::FrontDoor,
-        description,
-        profiles: ALL,
-        needs,
-        source: file!(),
-        run,
-    }
-}
-
 pub fn scenarios() -> Vec<Scenario> {
+    let s = |name, description, run: Run| Scenario::new(Area::FrontDoor, name, description, run);
     vec![
         s(
             "front_door/content_type",
-            &[],
             "POST without application/json is refused before execution",
             content_type,
         ),
         s(
             "front_door/bad_json",
-            &[],
             "a POST body that is not JSON, and undecodable GET variables",
             bad_json,
         ),
         s(
             "front_door/get_requests",
-            &[],
             "queries run over GET; mutations over GET are refused",
             get_requests,
         ),
         s(
             "front_door/syntax_errors",
-            &[],
             "empty documents and syntax errors in graphql-php wording",
             syntax_errors,
         ),
         s(
             "front_door/validation_first_error_only",
-            &[],
             "only the first validation error, fields in byte order",
             first_error_only,
         ),
         s(
             "front_door/validation_messages",
-            &[],
             "validation message templates",
             validation_messages,
         ),
         s(
             "front_door/multiple_operations",
-            &[],
             "operationName is ignored: several operations always fail",
             multiple_operations,
         ),
         s(
             "front_door/bad_bearer_on_public_operation",
-            &[],
             "unreadable bearer tokens fail even public operations; other header shapes are ignored",
             bad_bearer,
         ),
         s(
             "front_door/options_preflight",
-            &[],
             "OPTIONS answers 204 with an empty body",
             options_preflight,
         ),
         s(
             "front_door/depth_and_complexity_limits",
-            &[],
             "queries deeper than 20 or more complex than 300 are refused",
             limits,
         ),
@@ -91,18 +65,18 @@ pub fn scenarios() -> Vec<Scenario> {
 
 fn content_type(c: &mut Ctx) -> StepResult<()> {
     let body = json!({"query": "{ __typename }"}).to_string();
-    let req = Request::new("POST", &c.t.graphql_url)
+    let req = Request::new("POST", &c.t.urls.graphql)
         .header("Content-Type", "text/plain")
         .raw_body(body.clone());
     c.send("POST with Content-Type text/plain", req)?;
-    let req = Request::new("POST", &c.t.graphql_url)
+    let req = Request::new("POST", &c.t.urls.graphql)
         .header("Content-Type", "Application/JSON")
         .raw_body(body.clone());
     c.send(
         "POST with Content-Type Application/JSON (the check is case-sensitive)",
         req,
     )?;
-    let req = Request::new("POST", &c.t.graphql_url)
+    let req = Request::new("POST", &c.t.urls.graphql)
         .header("Content-Type", "application/json; charset=utf-8")
         .raw_body(body);
     c.send(
@@ -113,15 +87,15 @@ fn content_type(c: &mut Ctx) -> StepResult<()> {
 }
 
 fn bad_json(c: &mut Ctx) -> StepResult<()> {
-    let req = Request::new("POST", &c.t.graphql_url)
+    let req = Request::new("POST", &c.t.urls.graphql)
         .header("Content-Type", "application/json")
         .raw_body("{not json");
     c.send("POST a body that is not JSON", req)?;
-    let req = Request::new("POST", &c.t.graphql_url)
+    let req = Request::new("POST", &c.t.urls.graphql)
         .header("Content-Type", "text/plain")
         .raw_body("{not json");
     c.send("bad JSON is reported before the content type", req)?;
-    let mut u = url::Url::parse(&c.t.graphql_url).map_err(|e| c.fail(e.to_string()))?;
+    let mut u = url::Url::parse(&c.t.urls.graphql).map_err(|e| c.fail(e.to_string()))?;
     u.query_pairs_mut()
         .append_pair("query", "{ __typename }")
         .append_pair("variables", "{oops");
@@ -130,7 +104,7 @@ fn bad_json(c: &mut Ctx) -> StepResult<()> {
 }
 
 fn get_requests(c: &mut Ctx) -> StepResult<()> {
-    let mut u = url::Url::parse(&c.t.graphql_url).map_err(|e| c.fail(e.to_string()))?;
+    let mut u = url::Url::parse(&c.t.urls.graphql).map_err(|e| c.fail(e.to_string()))?;
     u.query_pairs_mut()
         .append_pair(
             "query",
@@ -143,7 +117,7 @@ fn get_requests(c: &mut Ctx) -> StepResult<()> {
         Some(&json!(true)),
         "GET query answered",
     )?;
-    let mut u = url::Url::parse(&c.t.graphql_url).map_err(|e| c.fail(e.to_string()))?;
+    let mut u = url::Url::parse(&c.t.urls.graphql).map_err(|e| c.fail(e.to_string()))?;
     u.query_pairs_mut().append_pair("query", q::REVOKE);
     c.send("a mutation over GET is refused", Request::new("GET", u.as_str()))?;
     Ok(())
@@ -151,11 +125,11 @@ fn get_requests(c: &mut Ctx) -> StepResult<()> {
 
 fn syntax_errors(c: &mut Ctx) -> StepResult<()> {
     c.gql("an empty query", "", json!({}))?;
-    let req = Request::new("POST", &c.t.graphql_url)
+    let req = Request::new("POST", &c.t.urls.graphql)
         .header("Content-Type", "application/json")
         .raw_body("");
     c.send("an empty body counts as no query", req)?;
-    let req = Request::new("POST", &c.t.graphql_url).json_body(&json!(["not", "an", "object"]));
+    let req = Request::new("POST", &c.t.urls.graphql).json_body(&json!(["not", "an", "object"]));
     c.send("JSON that is not an object counts as no query", req)?;
     c.gql("an unclosed selection", "{", json!({}))?;
     c.gql(
@@ -235,7 +209,7 @@ fn multiple_operations(c: &mut Ctx) -> StepResult<()> {
     let mut body: serde_json::Value =
         serde_json::from_str(req.body.as_deref().unwrap_or("{}")).unwrap_or_default();
     body["operationName"] = json!("A");
-    let req = Request::new("POST", &c.t.graphql_url).json_body(&body);
+    let req = Request::new("POST", &c.t.urls.graphql).json_body(&body);
     c.send("two operations with operationName", req)?;
     Ok(())
 }
@@ -265,7 +239,7 @@ fn bad_bearer(c: &mut Ctx) -> StepResult<()> {
         ),
         ("lower-case bearer is read", "bearer not-a-token"),
     ] {
-        let req = Request::new("POST", &c.t.graphql_url)
+        let req = Request::new("POST", &c.t.urls.graphql)
             .header("Authorization", header)
             .json_body(&json!({"query": q::IS_EMAIL_AVAILABLE, "variables": vars}));
         c.send(title, req)?;
@@ -282,7 +256,7 @@ fn bad_bearer(c: &mut Ctx) -> StepResult<()> {
 }
 
 fn options_preflight(c: &mut Ctx) -> StepResult<()> {
-    let req = Request::new("OPTIONS", &c.t.graphql_url)
+    let req = Request::new("OPTIONS", &c.t.urls.graphql)
         .header("Origin", "http://localhost:3000")
         .header("Access-Control-Request-Method", "POST");
     let r = c.send("an OPTIONS preflight", req)?;

@@ -5,8 +5,10 @@ use std::cell::{Cell, RefCell};
 
 use serde_json::{json, Value};
 
+use super::client::{Request, Response};
+use super::mailbox::EmailKind;
 use super::normalize::{self, Normalizer};
-use super::target::{Request, Response, Target};
+use super::target::Target;
 use crate::profile::Profile;
 
 mod account;
@@ -85,6 +87,9 @@ pub const ALL: &[Profile] = &Profile::ALL;
 pub const SAAS: &[Profile] = &[Profile::Saas];
 pub const PAAS: &[Profile] = &[Profile::Paas248, Profile::Paas247];
 
+/// What a scenario does.
+pub type Run = fn(&mut Ctx) -> StepResult<()>;
+
 /// One scenario of the catalogue.
 pub struct Scenario {
     /// `area-file/slug`, unique, used for snapshot names and `--filter`.
@@ -94,10 +99,37 @@ pub struct Scenario {
     pub profiles: &'static [Profile],
     pub needs: &'static [Need],
     pub source: &'static str,
-    pub run: fn(&mut Ctx) -> StepResult<()>,
+    pub run: Run,
 }
 
 impl Scenario {
+    /// A scenario of `area` for every profile, needing nothing. Its snapshot header records the
+    /// file that defines it (`#[track_caller]`: the caller's file, as `file!()` there would).
+    #[track_caller]
+    pub fn new(area: Area, name: &'static str, description: &'static str, run: Run) -> Self {
+        Scenario {
+            name,
+            area,
+            description,
+            profiles: ALL,
+            needs: &[],
+            source: std::panic::Location::caller().file(),
+            run,
+        }
+    }
+
+    /// Only for these profiles.
+    pub fn profiles(mut self, profiles: &'static [Profile]) -> Self {
+        self.profiles = profiles;
+        self
+    }
+
+    /// Needs these from the environment.
+    pub fn needs(mut self, needs: &'static [Need]) -> Self {
+        self.needs = needs;
+        self
+    }
+
     /// The snapshot name for `profile`: `<profile>/<name with / as __>`.
     pub fn snapshot_name(&self, profile: Profile) -> String {
         format!("{}/{}", profile.name(), self.name.replace('/', "__"))
@@ -111,24 +143,24 @@ impl Scenario {
         }
         for need in self.needs {
             let reason = match need {
-                Need::Admin if !t.has_admin() => {
+                Need::Admin if !t.admin.available() => {
                     Some("needs admin access: pass --admin-token or --admin-username/--admin-password".into())
                 }
-                Need::AdminCredentials if !t.has_admin_credentials() => {
+                Need::AdminCredentials if t.admin.credentials().is_none() => {
                     Some("needs --admin-username/--admin-password".into())
                 }
-                Need::LimitedAdmin if t.limited_admin_token.is_none() => Some(
+                Need::LimitedAdmin if t.admin.access.limited_token.is_none() => Some(
                     "needs an admin token without Magento_LoginAsCustomer::login: pass --limited-admin-token"
                         .into(),
                 ),
-                Need::AdminWithoutAssistance if t.admin_token_without_assistance.is_none() => Some(
+                Need::AdminWithoutAssistance if t.admin.access.token_without_assistance.is_none() => Some(
                     "needs an admin token without the shopping-assistance permission: pass --admin-token-without-assistance"
                         .into(),
                 ),
                 Need::Mail if !t.has_mail() => {
                     Some("needs to read emails: pass --mailbox (a Mailpit-compatible API)".into())
                 }
-                Need::Wait(s) => t.can_advance(*s).err(),
+                Need::Wait(s) => t.can_advance(*s).err().map(|e| e.to_string()),
                 Need::Clock if !t.has_clock() => {
                     Some("needs a clock controllable to the second (the mock's control API)".into())
                 }
@@ -269,16 +301,17 @@ pub struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     pub fn new(t: &'a Target, run: &'a RunState) -> Self {
         let mut norm = Normalizer::new(run.token_lifetime_secs);
-        norm.add(t.graphql_url.clone(), "[graphql]");
-        norm.add(t.rest_base.clone(), "[rest]");
-        norm.add(t.origin.clone(), "[origin]");
-        if let Some(tok) = &t.static_admin_token {
+        norm.add(t.urls.graphql.clone(), "[graphql]");
+        norm.add(t.urls.rest_base.clone(), "[rest]");
+        norm.add(t.urls.origin.clone(), "[origin]");
+        let access = &t.admin.access;
+        if let Some(tok) = &access.token {
             norm.add(tok.clone(), "[admin-token]");
         }
-        if let Some(tok) = &t.limited_admin_token {
+        if let Some(tok) = &access.limited_token {
             norm.add(tok.clone(), "[limited-admin-token]");
         }
-        if let Some(tok) = &t.admin_token_without_assistance {
+        if let Some(tok) = &access.token_without_assistance {
             norm.add(tok.clone(), "[admin-token-without-assistance]");
         }
         Ctx {
@@ -298,17 +331,17 @@ impl<'a> Ctx<'a> {
     // ----- failures -----
 
     /// A failure at the current step.
-    pub fn fail(&self, message: impl Into<String>) -> Flow {
+    pub fn fail(&self, message: impl std::fmt::Display) -> Flow {
         Flow::Fail(Box::new(Failure {
             step: self.last_title.clone(),
-            message: message.into(),
+            message: message.to_string(),
             curl: self.last_curl.clone(),
             ..Default::default()
         }))
     }
 
     /// Fail unless `cond`.
-    pub fn check(&self, cond: bool, message: impl Into<String>) -> StepResult<()> {
+    pub fn check(&self, cond: bool, message: impl std::fmt::Display) -> StepResult<()> {
         if cond {
             Ok(())
         } else {
@@ -509,7 +542,7 @@ impl<'a> Ctx<'a> {
         }
         let key = self
             .t
-            .latest_email(email, "confirmation")
+            .latest_email(email, EmailKind::Confirmation)
             .map_err(|e| self.fail(format!("setup: reading the confirmation email: {e}")))?
             .and_then(|m| m.token)
             .ok_or_else(|| self.fail(format!("setup: no confirmation email for {email}")))?;
@@ -578,20 +611,28 @@ impl<'a> Ctx<'a> {
             || resp.str_at("/data/exchangeOtpForCustomerToken/token").is_some()
     }
 
-    /// The admin token, or skip.
+    /// The admin token for admin REST.
     pub fn admin_token(&self) -> StepResult<String> {
         self.t
-            .admin_token()
+            .admin
+            .token(&self.t.client)
             .map_err(|e| self.fail(format!("setup: admin token: {e}")))
+    }
+
+    /// The admin token fetched with the admin credentials (GraphQL admin operations).
+    pub fn credential_admin_token(&self) -> StepResult<String> {
+        self.t
+            .admin
+            .credential_token(&self.t.client)
+            .map_err(|e| self.fail(format!("setup: {e}")))
     }
 
     /// The REST id of an account (admin search).
     pub fn customer_id(&mut self, email: &str) -> StepResult<u64> {
-        let id = self
-            .t
-            .customer_id(email)
-            .map_err(|e| self.fail(format!("setup: customer id: {e}")))?;
-        Ok(id)
+        self.t
+            .admin
+            .customer_id(&self.t.client, email)
+            .map_err(|e| self.fail(format!("setup: customer id: {e}")))
     }
 
     /// Enable remote shopping assistance quietly.
@@ -640,7 +681,7 @@ impl<'a> Ctx<'a> {
     pub fn read_reset_token(&mut self, email: &str) -> StepResult<String> {
         let mail = self
             .t
-            .latest_email(email, "reset_password")
+            .latest_email(email, EmailKind::PasswordReset)
             .map_err(|e| self.fail(format!("reading the reset email: {e}")))?
             .ok_or_else(|| self.fail(format!("no reset email for {email}")))?;
         let tok = mail
@@ -664,7 +705,7 @@ impl<'a> Ctx<'a> {
 
     /// Let `secs` seconds pass (noted in the transcript).
     pub fn advance(&mut self, secs: u64) -> StepResult<()> {
-        self.t.advance(secs).map_err(Flow::Skip)?;
+        self.t.advance(secs).map_err(|e| Flow::Skip(e.to_string()))?;
         self.note(&format!("{secs} s pass"));
         Ok(())
     }

@@ -3,84 +3,66 @@
 
 use serde_json::json;
 
-use super::{q, Area, Ctx, Need, Scenario, StepResult, PAAS, SAAS};
-
-fn s(
-    name: &'static str,
-    profiles: &'static [crate::profile::Profile],
-    needs: &'static [Need],
-    description: &'static str,
-    run: fn(&mut Ctx) -> StepResult<()>,
-) -> Scenario {
-    Scenario {
-        name,
-        area: Area::Order,
-        description,
-        profiles,
-        needs,
-        source: file!(),
-        run,
-    }
-}
+use super::{q, Area, Ctx, Need, Run, Scenario, StepResult, PAAS, SAAS};
 
 pub fn scenarios() -> Vec<Scenario> {
+    let s = |name, description, run: Run| Scenario::new(Area::Order, name, description, run);
     vec![
         s(
             "order/password_leaves_reset_token_usable",
-            SAAS,
-            &[Need::Mail],
             "a correct password leaves the reset token usable; the reset token is consumed on first use",
             password_then_reset_token,
-        ),
+        )
+        .profiles(SAAS)
+        .needs(&[Need::Mail]),
         s(
             "order/password_leaves_otc_usable",
-            SAAS,
-            &[Need::Admin],
             "a correct password leaves the OTC usable; the OTC is consumed on first use",
             password_then_otc,
-        ),
+        )
+        .profiles(SAAS)
+        .needs(&[Need::Admin]),
         s(
             "order/reset_token_before_otc",
-            SAAS,
-            &[Need::Admin, Need::Mail],
             "a reset token is tried before the OTC and leaves it usable",
             reset_token_then_otc,
-        ),
+        )
+        .profiles(SAAS)
+        .needs(&[Need::Admin, Need::Mail]),
         s(
             "order/otc_of_other_customer",
-            SAAS,
-            &[Need::Admin],
             "an OTC for customer A is refused for customer B and stays usable for A",
             otc_other_customer,
-        ),
+        )
+        .profiles(SAAS)
+        .needs(&[Need::Admin]),
         s(
             "order/assistance_flag_required",
-            SAAS,
-            &[Need::Admin],
             "the OTC endpoint requires remote shopping assistance, also at exchange time",
             assistance_required,
-        ),
+        )
+        .profiles(SAAS)
+        .needs(&[Need::Admin]),
         s(
             "order/exchange_otp",
-            SAAS,
-            &[Need::Admin],
             "exchangeOtpForCustomerToken takes OTCs, not passwords",
             exchange_otp,
-        ),
+        )
+        .profiles(SAAS)
+        .needs(&[Need::Admin]),
         s(
             "order/exchange_otp_absent",
-            PAAS,
-            &[],
             "exchangeOtpForCustomerToken does not exist on paas",
             exchange_absent,
-        ),
+        )
+        .profiles(PAAS),
         s(
             "order/reset_token_not_a_password",
-            PAAS,
-            &[Need::Mail],
             "paas does not accept a reset token as password",
             paas_reset_token,
-        ),
+        )
+        .profiles(PAAS)
+        .needs(&[Need::Mail]),
     ]
 }
 

@@ -2,54 +2,34 @@
 
 use serde_json::json;
 
-use super::{q, Area, Ctx, Need, Scenario, StepResult, ALL, NEW_PASSWORD, WRONG_PASSWORD};
-
-fn s(
-    name: &'static str,
-    needs: &'static [Need],
-    description: &'static str,
-    run: fn(&mut Ctx) -> StepResult<()>,
-) -> Scenario {
-    Scenario {
-        name,
-        area: Area::Password,
-        description,
-        profiles: ALL,
-        needs,
-        source: file!(),
-        run,
-    }
-}
+use super::{q, Area, Ctx, Need, Run, Scenario, StepResult, NEW_PASSWORD, WRONG_PASSWORD};
 
 pub fn scenarios() -> Vec<Scenario> {
+    let s = |name, description, run: Run| Scenario::new(Area::Password, name, description, run);
     vec![
         s(
             "password/request_reset_messages",
-            &[],
             "requestPasswordResetEmail: empty, invalid, unknown, success",
             request_reset,
         ),
         s(
             "password/reset_password_messages",
-            &[],
             "resetPassword checks in order, without a mailbox",
             reset_messages,
         ),
         s(
             "password/reset_password_flow",
-            &[Need::Mail],
             "reset with the mailed token, which is then consumed; a new request replaces the token",
             reset_flow,
-        ),
+        )
+        .needs(&[Need::Mail]),
         s(
             "password/policy_on_create",
-            &[],
             "the password policy, in order, on createCustomerV2",
             policy_create,
         ),
         s(
             "password/change_password_messages",
-            &[],
             "changeCustomerPassword messages and policy",
             change_password,
         ),

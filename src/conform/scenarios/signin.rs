@@ -2,38 +2,21 @@
 
 use serde_json::json;
 
-use super::{q, Area, Ctx, Need, Scenario, StepResult, ALL, PAAS, WRONG_PASSWORD};
-
-fn s(
-    name: &'static str,
-    profiles: &'static [crate::profile::Profile],
-    needs: &'static [Need],
-    description: &'static str,
-    run: fn(&mut Ctx) -> StepResult<()>,
-) -> Scenario {
-    Scenario {
-        name,
-        area: Area::SignIn,
-        description,
-        profiles,
-        needs,
-        source: file!(),
-        run,
-    }
-}
+use super::{q, Area, Ctx, Need, Run, Scenario, StepResult, PAAS, WRONG_PASSWORD};
 
 pub fn scenarios() -> Vec<Scenario> {
+    let s = |name, description, run: Run| Scenario::new(Area::SignIn, name, description, run);
     vec![
-        s("signin/success", ALL, &[], "a new account signs in; the token reads the customer", success),
-        s("signin/empty_values", ALL, &[], "empty email and password in PHP's sense (\"\" and \"0\"), whitespace is not empty", empty_values),
-        s("signin/wrong_password", ALL, &[], "a wrong password gives the generic message", wrong_password),
-        s("signin/unknown_email_same_body", ALL, &[], "an unknown address gives a body identical to a wrong password", unknown_email),
-        s("signin/email_case_insensitive", ALL, &[], "accounts are found ignoring ASCII case", case_insensitive),
-        s("signin/unconfirmed_account", ALL, &[Need::Mail], "an unconfirmed account cannot sign in (when confirmation is required)", unconfirmed),
-        s("signin/throttle", ALL, &[], "6 failures for one email string throttle it, even with the right password; other case variants are separate", throttle),
-        s("signin/lockout", ALL, &[], "the 10th failure locks the account for every string; locked-account messages", lockout),
-        s("signin/integration_customer_token", PAAS, &[], "POST /V1/integration/customer/token follows the sign-in rules", integration_token),
-        s("signin/integration_customer_token_absent", super::SAAS, &[], "POST /V1/integration/customer/token does not exist on saas", integration_absent),
+        s("signin/success", "a new account signs in; the token reads the customer", success),
+        s("signin/empty_values", "empty email and password in PHP's sense (\"\" and \"0\"), whitespace is not empty", empty_values),
+        s("signin/wrong_password", "a wrong password gives the generic message", wrong_password),
+        s("signin/unknown_email_same_body", "an unknown address gives a body identical to a wrong password", unknown_email),
+        s("signin/email_case_insensitive", "accounts are found ignoring ASCII case", case_insensitive),
+        s("signin/unconfirmed_account", "an unconfirmed account cannot sign in (when confirmation is required)", unconfirmed).needs(&[Need::Mail]),
+        s("signin/throttle", "6 failures for one email string throttle it, even with the right password; other case variants are separate", throttle),
+        s("signin/lockout", "the 10th failure locks the account for every string; locked-account messages", lockout),
+        s("signin/integration_customer_token", "POST /V1/integration/customer/token follows the sign-in rules", integration_token).profiles(PAAS),
+        s("signin/integration_customer_token_absent", "POST /V1/integration/customer/token does not exist on saas", integration_absent).profiles(super::SAAS),
     ]
 }
 
