@@ -37,6 +37,7 @@ pub mod cli;
 pub mod client;
 pub mod control;
 pub mod event;
+pub mod expect;
 pub mod mailbox;
 pub mod model;
 pub mod normalize;

@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 
+use super::expect::expect;
 use crate::profile::Profile;
 
 pub const OTC_TTL: i64 = 30;
@@ -162,7 +163,7 @@ impl Model {
 
     fn err(&self, category: &str, message: &str) -> Outcome {
         Outcome {
-            status: self.cfg.profile.status_for_category(Some(category)),
+            status: expect(self.cfg.profile).status_for(category),
             message: Some(message.into()),
         }
     }
@@ -214,7 +215,7 @@ impl Model {
         if !revoked && !expired {
             return Ok(());
         }
-        if !self.cfg.profile.caps().bearer_errors_fail_request {
+        if !expect(self.cfg.profile).bad_bearer_fails_request {
             return Err(vec![self.err("graphql-authorization", NOT_AUTHORIZED)]);
         }
         let mut v = Vec::new();
@@ -245,7 +246,7 @@ impl Model {
 
     /// Whether `op` is defined by the contract in this state (and possible in this environment).
     pub fn allowed(&self, op: &Op) -> bool {
-        let caps = self.cfg.profile.caps();
+        let caps = expect(self.cfg.profile);
         let c = |who: usize| &self.customers[who];
         match *op {
             Op::SignIn { who, secret } => match secret {
@@ -280,7 +281,7 @@ impl Model {
     /// Apply `op`; returns the answers the contract allows (usually one).
     pub fn step(&mut self, op: &Op) -> Vec<Outcome> {
         let profile = self.cfg.profile;
-        let caps = profile.caps();
+        let caps = expect(profile);
         match *op {
             Op::SignIn { who, secret } => {
                 let key = (who, self.customers[who].variant);

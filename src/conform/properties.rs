@@ -232,7 +232,7 @@ fn empty_values(pc: &PropCtx) -> Status {
             }
         } else {
             Outcome {
-                status: profile.status_for_category(Some("graphql-authentication")),
+                status: super::expect::expect(profile).status_for("graphql-authentication"),
                 message: Some(model::GENERIC.into()),
             }
         };

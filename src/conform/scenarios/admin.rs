@@ -4,7 +4,6 @@
 use serde_json::json;
 
 use super::{q, Area, Ctx, Need, Run, Scenario, StepResult, PAAS, SAAS};
-use crate::profile::Profile;
 
 pub fn scenarios() -> Vec<Scenario> {
     let s = |name, description, run: Run| Scenario::new(Area::Admin, name, description, run);
@@ -312,7 +311,7 @@ fn rest_assistance_allowed(c: &mut Ctx) -> StepResult<()> {
         q::CUSTOMER,
         json!({}),
     )?;
-    if c.profile == Profile::Saas {
+    if c.expect.admin_otc {
         c.rest(
             "issue an OTC: refused, assistance denied",
             "POST",
@@ -328,7 +327,7 @@ fn rest_assistance_allowed(c: &mut Ctx) -> StepResult<()> {
         q::CUSTOMER,
         json!({}),
     )?;
-    if c.profile == Profile::Saas {
+    if c.expect.admin_otc {
         let otc = c.issue_otc("issue an OTC: allowed", id)?;
         c.norm.add(otc.clone(), "[otc-1]");
         let r = c.sign_in("the OTC signs in", &a.email, &otc)?;

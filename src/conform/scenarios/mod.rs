@@ -6,6 +6,7 @@ use std::cell::{Cell, RefCell};
 use serde_json::{json, Value};
 
 use super::client::{Request, Response};
+use super::expect::{expect, Expectations};
 use super::mailbox::EmailKind;
 use super::normalize::{self, Normalizer};
 use super::target::Target;
@@ -287,6 +288,8 @@ pub struct Ctx<'a> {
     pub t: &'a Target,
     pub run: &'a RunState,
     pub profile: Profile,
+    /// What the profile must do (behaviour.md section 1).
+    pub expect: &'static Expectations,
     pub norm: Normalizer,
     /// The normalised transcript, compared with the snapshot.
     pub transcript: String,
@@ -318,6 +321,7 @@ impl<'a> Ctx<'a> {
             t,
             run,
             profile: t.profile,
+            expect: expect(t.profile),
             norm,
             transcript: String::new(),
             steps: 0,
