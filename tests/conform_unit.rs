@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use commerce_auth_mock::conform::event::{Kind, Record, Status, Summary};
+use commerce_auth_mock::conform::event::{Kind, Record, Skip, SkipCause, Status, Summary};
 use commerce_auth_mock::conform::mailbox::EmailKind;
 use commerce_auth_mock::conform::normalize::{check_customer_token, check_otc, Normalizer, TokenError};
 use commerce_auth_mock::conform::properties::case_variant;
@@ -229,7 +229,11 @@ fn the_junit_report_is_valid_xml_with_one_suite_per_area() {
                     pending_snapshot: None,
                 })),
             ),
-            record("expiry/c", Area::Expiry, Status::Skipped("needs a clock".into())),
+            record(
+                "expiry/c",
+                Area::Expiry,
+                Status::Skipped(Skip::new(SkipCause::Clock, "needs a clock")),
+            ),
         ],
         duration: Duration::from_secs(1),
         ..Default::default()
@@ -355,7 +359,7 @@ async fn scenarios_without_admin_mail_or_clock_are_skipped_with_reasons() {
         .records
         .iter()
         .filter_map(|rec| match &rec.status {
-            Status::Skipped(w) => Some(w.clone()),
+            Status::Skipped(w) => Some(w.reason.clone()),
             _ => None,
         })
         .collect();
@@ -370,7 +374,11 @@ fn the_json_report_has_one_record_per_item_with_reasons_and_failures() {
     let summary = Summary {
         records: vec![
             record("signin/a", Area::SignIn, Status::Passed),
-            record("expiry/c", Area::Expiry, Status::Skipped("needs a clock".into())),
+            record(
+                "expiry/c",
+                Area::Expiry,
+                Status::Skipped(Skip::new(SkipCause::Clock, "needs a clock")),
+            ),
             record(
                 "signin/b",
                 Area::SignIn,

@@ -3,11 +3,14 @@
 //! would throttle the CI's admin user), and the admin REST calls the runner itself makes
 //! (finding and deleting the accounts it created).
 
-use std::cell::OnceCell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::time::Instant;
 
 use serde_json::{json, Value};
 
 use super::client::{Client, Request, TransportError};
+use super::control::MockAccess;
 use super::target::Urls;
 
 /// An admin call failed.
@@ -45,19 +48,112 @@ pub struct AdminAccess {
     pub token_without_assistance: Option<String>,
 }
 
+/// The ACL resources the scenarios exercise (behaviour.md 5.9, 6).
+pub const LOGIN_AS_CUSTOMER: &str = "Magento_LoginAsCustomer::login";
+pub const SHOPPING_ASSISTANCE: &str = "Magento_LoginAsCustomer::allow_shopping_assistance";
+pub const MANAGE_CUSTOMERS: &str = "Magento_Customer::manage";
+/// Magento's "all resources" role.
+const ALL_RESOURCES: &str = "Magento_Backend::all";
+
+fn has(permissions: &[String], acl: &str) -> bool {
+    permissions.iter().any(|p| p == acl || p == ALL_RESOURCES)
+}
+
+fn full(permissions: &[String]) -> bool {
+    [LOGIN_AS_CUSTOMER, SHOPPING_ASSISTANCE, MANAGE_CUSTOMERS]
+        .iter()
+        .all(|acl| has(permissions, acl))
+}
+
+impl AdminAccess {
+    /// Fill what was not given from the mock's fixtures: an admin with every permission the
+    /// scenarios use (token, and user name and password), a token without Login as Customer, and
+    /// one with Login as Customer but without the shopping-assistance permission. What was given
+    /// explicitly is kept. Returns one line per value learned.
+    pub fn fill_from(&mut self, mock: &MockAccess) -> Vec<String> {
+        let mut learned = Vec::new();
+        let mut pick = |slot: &mut Option<String>, what: &str, found: Option<(&str, &str)>| {
+            if slot.is_none() {
+                if let Some((value, owner)) = found {
+                    *slot = Some(value.to_string());
+                    learned.push(format!("{what} of `{owner}`"));
+                }
+            }
+        };
+        let token_where = |f: &dyn Fn(&[String]) -> bool| {
+            mock.admin_tokens
+                .iter()
+                .find(|t| f(&t.permissions))
+                .map(|t| (t.token.as_str(), t.username.as_str()))
+        };
+        pick(&mut self.token, "admin token", token_where(&full));
+        pick(
+            &mut self.limited_token,
+            "limited admin token",
+            token_where(&|p| !has(p, LOGIN_AS_CUSTOMER)),
+        );
+        pick(
+            &mut self.token_without_assistance,
+            "admin token without assistance",
+            token_where(&|p| has(p, LOGIN_AS_CUSTOMER) && !has(p, SHOPPING_ASSISTANCE)),
+        );
+        // User name and password come as a pair, from one user, unless either was given.
+        if self.username.is_none() && self.password.is_none() {
+            if let Some(u) = mock.admin_users.iter().find(|u| full(&u.permissions)) {
+                self.username = Some(u.username.clone());
+                self.password = Some(u.password.clone());
+                learned.push(format!("admin user name and password of `{}`", u.username));
+            }
+        }
+        learned
+    }
+}
+
 /// The admin side of a run.
 pub struct AdminSession {
     pub access: AdminAccess,
+    /// The admin user id behind the admin token, when known (the mock's fixtures say it), for
+    /// checking the `admin_id` claim of tokens issued with it.
+    pub token_admin_id: Option<u64>,
+    /// What of the access was learned from the mock (for the report).
+    pub learned: Vec<String>,
     rest_base: String,
-    fetched: OnceCell<Result<String, AdminError>>,
+    fetched: RefCell<Option<Result<Fetched, AdminError>>>,
+    /// Seconds the run has made pass (shared with the target's time), so a token fetched
+    /// before the mock's clock moved hours ahead is known to have expired.
+    moved: Rc<Cell<u64>>,
+}
+
+/// An admin token fetched with the credentials, and when.
+#[derive(Debug, Clone)]
+struct Fetched {
+    token: String,
+    /// `exp - iat` of the token, when it is a JWT.
+    lifetime: Option<u64>,
+    moved_at: u64,
+    at: Instant,
+}
+
+impl Fetched {
+    /// Still valid, with a minute to spare.
+    fn fresh(&self, moved_now: u64) -> bool {
+        let Some(lifetime) = self.lifetime else {
+            return true;
+        };
+        let age = moved_now.saturating_sub(self.moved_at) + self.at.elapsed().as_secs();
+        age + 60 < lifetime
+    }
 }
 
 impl AdminSession {
-    pub fn new(access: AdminAccess, urls: &Urls) -> Self {
+    pub fn new(access: AdminAccess, urls: &Urls, moved: Rc<Cell<u64>>) -> Self {
         AdminSession {
+            moved,
             access,
+            token_admin_id: None,
+            learned: Vec::new(),
             rest_base: urls.rest_base.clone(),
-            fetched: OnceCell::new(),
+            fetched: RefCell::new(None),
         }
     }
 
@@ -78,9 +174,25 @@ impl AdminSession {
         }
     }
 
-    /// The admin token fetched with the credentials: one request per run, its result kept.
+    /// The admin token fetched with the credentials. A refusal is kept for the whole run (never
+    /// retried); a token is fetched again only once the run has moved time past its lifetime.
     pub fn credential_token(&self, client: &Client) -> Result<String, AdminError> {
-        self.fetched.get_or_init(|| self.fetch(client)).clone()
+        let moved = self.moved.get();
+        let cached = self.fetched.borrow().clone();
+        match cached {
+            Some(Err(e)) => return Err(e),
+            Some(Ok(f)) if f.fresh(moved) => return Ok(f.token),
+            _ => {}
+        }
+        let result = self.fetch(client).map(|token| Fetched {
+            lifetime: super::normalize::jwt_claims(&token)
+                .and_then(|c| Some(c["exp"].as_i64()?.saturating_sub(c["iat"].as_i64()?).max(0) as u64)),
+            token,
+            moved_at: moved,
+            at: Instant::now(),
+        });
+        *self.fetched.borrow_mut() = Some(result.clone());
+        result.map(|f| f.token)
     }
 
     fn fetch(&self, client: &Client) -> Result<String, AdminError> {

@@ -191,3 +191,100 @@ impl MockControl {
         })
     }
 }
+
+/// The admin access the mock's fixtures define (`GET /__mock/access`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct MockAccess {
+    pub admin_users: Vec<MockAdminUser>,
+    pub admin_tokens: Vec<MockAdminToken>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct MockAdminUser {
+    pub id: u64,
+    pub username: String,
+    pub password: String,
+    pub permissions: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct MockAdminToken {
+    pub token: String,
+    pub username: String,
+    pub permissions: Vec<String>,
+}
+
+/// What the run found on the mock, to put it back at the end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundState {
+    pub clock: ClockState,
+    /// When the clock was read, to carry a running virtual clock forward by the run's duration.
+    pub read_at: std::time::Instant,
+    pub fault_ids: Vec<u64>,
+    pub customers: usize,
+}
+
+impl MockControl {
+    /// The fixtures' admin access; `None` from a mock without the route.
+    pub fn access(&self, client: &Client) -> Result<Option<MockAccess>, ControlError> {
+        match self.api.get(client, "/access") {
+            Ok(a) => Ok(Some(a)),
+            Err(ControlError::Status { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The ids of the faults in force.
+    pub fn fault_ids(&self, client: &Client) -> Result<Vec<u64>, ControlError> {
+        let v = self.api.call(client, "GET", "/faults", None::<&Value>)?;
+        Ok(v["faults"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|f| f["id"].as_u64()).collect())
+            .unwrap_or_default())
+    }
+
+    pub fn remove_fault(&self, client: &Client, id: u64) -> Result<(), ControlError> {
+        self.api
+            .call(client, "DELETE", &format!("/faults/{id}"), None::<&Value>)
+            .map(|_| ())
+    }
+
+    /// How many customers the mock holds.
+    pub fn customer_count(&self, client: &Client) -> Result<usize, ControlError> {
+        let v = self.api.call(client, "GET", "/customers", None::<&Value>)?;
+        Ok(v["customers"].as_array().map_or(0, Vec::len))
+    }
+
+    /// Record what the run will change, before it changes anything.
+    pub fn found_state(&self, client: &Client) -> Result<FoundState, ControlError> {
+        Ok(FoundState {
+            clock: self.clock(client)?,
+            read_at: std::time::Instant::now(),
+            fault_ids: self.fault_ids(client)?,
+            customers: self.customer_count(client)?,
+        })
+    }
+
+    /// Put the clock back as `found` had it: the system clock; a frozen virtual clock at its
+    /// second; a running virtual clock where it would be now had the run not touched it.
+    pub fn restore_clock(&self, client: &Client, found: &FoundState) -> Result<ClockState, ControlError> {
+        let c = found.clock;
+        if !c.is_virtual {
+            return self.set_clock(client, ClockAction::Real);
+        }
+        let now = if c.frozen {
+            c.now
+        } else {
+            c.now + found.read_at.elapsed().as_secs() as i64
+        };
+        // Setting a frozen clock keeps it frozen; a running one is frozen first so the second set
+        // is exact, then resumed.
+        self.set_clock(client, ClockAction::Freeze)?;
+        let state = self.set_clock(client, ClockAction::Set { now })?;
+        if c.frozen {
+            Ok(state)
+        } else {
+            self.set_clock(client, ClockAction::Resume)
+        }
+    }
+}

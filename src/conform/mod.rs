@@ -41,6 +41,7 @@ pub mod expect;
 pub mod mailbox;
 pub mod model;
 pub mod normalize;
+pub mod preflight;
 pub mod properties;
 pub mod report;
 pub mod runner;
@@ -56,7 +57,7 @@ use event::{Reporter, Summary};
 pub fn exit_code(result: &Result<Summary, runner::StartError>) -> i32 {
     match result {
         Err(_) => 2,
-        Ok(s) if s.failed() > 0 => 1,
+        Ok(s) if s.is_failure() => 1,
         Ok(_) => 0,
     }
 }

@@ -18,7 +18,7 @@ use proptest_state_machine::ReferenceStateMachine;
 use serde_json::{json, Value};
 
 use super::client::{Request, Response};
-use super::event::Status;
+use super::event::{Skip, Status};
 use super::mailbox::EmailKind;
 use super::model::{self, Config, Model, Op, Outcome, Secret};
 use super::scenarios::{q, Ctx, Failure, Flow, Need, RunState, ALL, NEW_PASSWORD, PASSWORD, WRONG_PASSWORD};
@@ -44,7 +44,7 @@ pub struct Property {
 }
 
 impl Property {
-    pub fn skip_reason(&self, t: &Target) -> Option<String> {
+    pub fn skip_reason(&self, t: &Target, run: &RunState) -> Option<Skip> {
         super::scenarios::Scenario::new(
             super::scenarios::Area::Properties,
             self.name,
@@ -53,7 +53,7 @@ impl Property {
         )
         .profiles(self.profiles)
         .needs(self.needs)
-        .skip_reason(t)
+        .skip_reason(t, run)
     }
 }
 
@@ -354,7 +354,7 @@ fn state_machine(pc: &PropCtx) -> Status {
         admin: pc.t.admin.available(),
         mail: pc.t.has_mail(),
         clock: pc.t.has_clock(),
-        token_lifetime: pc.run.token_lifetime_secs,
+        token_lifetime: pc.run.store.token_lifetime_secs,
         customers: 2,
     };
     SM_CONFIG.with(|c| c.set(Some(cfg)));

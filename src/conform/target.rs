@@ -3,6 +3,7 @@
 //! can be made to pass.
 
 use std::cell::Cell;
+use std::rc::Rc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -62,12 +63,14 @@ pub struct Time {
     pub slow: bool,
     pub max_wait_secs: u64,
     /// Seconds the virtual clock was moved (mock) or waited for real.
-    pub moved: Cell<u64>,
+    pub moved: Rc<Cell<u64>>,
 }
 
 /// Why the target could not be reached (exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
+    #[error("no target: pass --target URL (the GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql) or set CONFORM_TARGET")]
+    NoTarget,
     #[error("--target `{target}` is not a URL ({reason}); pass e.g. --target http://127.0.0.1:4000/graphql")]
     BadUrl { target: String, reason: String },
     #[error("--target `{0}` must be an http or https URL, e.g. http://127.0.0.1:4000/graphql")]
@@ -78,8 +81,12 @@ pub enum ConnectError {
     Unreachable(String),
     #[error("the mock's control API answered 401: pass --control-token (the token given to serve --control-token)")]
     ControlTokenMissing,
-    #[error("freezing the mock's clock failed: {0}")]
-    Clock(#[from] ControlError),
+    #[error(
+        "the mock's control API refused --control-token (401): pass the token given to serve --control-token"
+    )]
+    ControlTokenRefused,
+    #[error("the mock's control API failed: {0}")]
+    Control(#[from] ControlError),
 }
 
 /// The target of a run.
@@ -97,7 +104,7 @@ pub struct Target {
 impl Target {
     /// Build the client and discover what the target is. Errors mean "could not start" (exit 2).
     pub fn connect(args: &ConformArgs) -> Result<Target, ConnectError> {
-        let target = args.target.clone();
+        let target = args.target.clone().ok_or(ConnectError::NoTarget)?;
         let url = url::Url::parse(&target).map_err(|e| ConnectError::BadUrl {
             target: target.clone(),
             reason: e.to_string(),
@@ -122,12 +129,13 @@ impl Target {
             ca_cert: args.ca_cert.as_deref(),
         })?;
         let api = ControlApi::new(format!("{}/__mock", urls.origin), args.control_token.clone());
-        let mock = match MockControl::discover(&client, api.clone())
-            .map_err(|e| ConnectError::Unreachable(unreachable_message(&e, args)))?
-        {
+        let mock = match MockControl::discover(&client, api.clone()).map_err(|e| {
+            ConnectError::Unreachable(unreachable_message(&e, &target, args.ca_cert.is_some()))
+        })? {
             Discovery::Mock(m) => Some(m),
-            Discovery::Unauthorized if !api.has_token() => return Err(ConnectError::ControlTokenMissing),
-            Discovery::Unauthorized | Discovery::NotTheMock => None,
+            Discovery::Unauthorized if api.has_token() => return Err(ConnectError::ControlTokenRefused),
+            Discovery::Unauthorized => return Err(ConnectError::ControlTokenMissing),
+            Discovery::NotTheMock => None,
         };
         client.set_rate(match (args.rate, mock.is_some()) {
             (Some(r), _) => Some(r),
@@ -139,15 +147,31 @@ impl Target {
             (None, Some(m)) if m.has("outbox") => Some(Mailbox::Outbox(m.api.clone())),
             _ => None,
         };
-        let access = AdminAccess {
+        let mut access = AdminAccess {
             token: args.admin_token.clone(),
             username: args.admin_username.clone(),
             password: args.admin_password.clone(),
             limited_token: args.limited_admin_token.clone(),
             token_without_assistance: args.admin_token_without_assistance.clone(),
         };
-        let t = Target {
-            admin: AdminSession::new(access, &urls),
+        let mock_access = match &mock {
+            Some(m) => m.access(&client)?,
+            None => None,
+        };
+        let learned = mock_access
+            .as_ref()
+            .map(|a| access.fill_from(a))
+            .unwrap_or_default();
+        let moved = Rc::new(Cell::new(0));
+        let mut admin = AdminSession::new(access, &urls, moved.clone());
+        admin.learned = learned;
+        admin.token_admin_id = mock_access.as_ref().and_then(|a| {
+            let token = admin.access.token.as_deref()?;
+            let user = &a.admin_tokens.iter().find(|t| t.token == token)?.username;
+            a.admin_users.iter().find(|u| &u.username == user).map(|u| u.id)
+        });
+        Ok(Target {
+            admin,
             client,
             profile: args.profile,
             urls,
@@ -156,23 +180,9 @@ impl Target {
             time: Time {
                 slow: args.slow,
                 max_wait_secs: args.max_wait_secs,
-                moved: Cell::new(0),
+                moved,
             },
-        };
-        // The GraphQL endpoint must answer something GraphQL-like.
-        let probe = t
-            .send(&t.urls.gql_req("{ __typename }", None, None))
-            .map_err(|e| ConnectError::Unreachable(format!("target unreachable: {e}")))?;
-        if probe.json.is_none() {
-            return Err(ConnectError::Unreachable(format!(
-                "{} does not look like a GraphQL endpoint (status {}, no JSON body); check --target",
-                args.target, probe.status
-            )));
-        }
-        if let Some(m) = t.mock.as_ref().filter(|m| m.has("clock")) {
-            m.set_clock(&t.client, ClockAction::Freeze)?;
-        }
-        Ok(t)
+        })
     }
 
     /// Send one request (respecting the rate bound). Never retried.
@@ -257,7 +267,7 @@ impl Target {
 
 /// The message of a first request that failed: a TLS certificate that is not trusted says so
 /// and what to do; anything else means the target is unreachable.
-fn unreachable_message(e: &TransportError, args: &ConformArgs) -> String {
+fn unreachable_message(e: &TransportError, target: &str, has_ca_cert: bool) -> String {
     let text = e.to_string();
     let lower = text.to_ascii_lowercase();
     let tls = [
@@ -269,19 +279,13 @@ fn unreachable_message(e: &TransportError, args: &ConformArgs) -> String {
         "self-signed",
         "notvalidforname",
     ];
-    if args.target.starts_with("https:") && tls.iter().any(|m| lower.contains(m)) {
-        let hint = if args.ca_cert.is_some() {
+    if target.starts_with("https:") && tls.iter().any(|m| lower.contains(m)) {
+        let hint = if has_ca_cert {
             "the --ca-cert file does not contain the CA that issued it (or the name does not match the URL's host)"
         } else {
             "pass --ca-cert FILE (or CONFORM_CA_CERT) with the PEM certificate of the CA that issued it, e.g. your staging CA or the self-signed certificate itself"
         };
-        return format!(
-            "the TLS certificate of {} was not trusted: {hint}. ({text})",
-            args.target
-        );
+        return format!("the TLS certificate of {target} was not trusted: {hint}. ({text})");
     }
-    format!(
-        "target unreachable: {text}. Is the server running at {}?",
-        args.target
-    )
+    format!("target unreachable: {text}. Is the server running at {target}?")
 }

@@ -28,7 +28,7 @@ pub fn report(sum: &Summary, profile: &str) -> Report {
                 Status::Passed => TestCaseStatus::success(),
                 Status::Skipped(why) => {
                     let mut s = TestCaseStatus::skipped();
-                    s.set_message(why.as_str());
+                    s.set_message(why.reason.as_str());
                     s
                 }
                 Status::Failed(f) => {

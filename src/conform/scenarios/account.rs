@@ -23,7 +23,7 @@ fn create(c: &mut Ctx) -> StepResult<()> {
         json!({"firstname": "Conform", "lastname": "Runner", "email": email, "password": super::PASSWORD});
     let r = c.gql("create an account", q::CREATE, json!({"input": input}))?;
     if r.at("/data/createCustomerV2/customer/email").is_some() {
-        c.run.created.borrow_mut().push(email.clone());
+        c.run.created(&email);
     }
     c.check_eq(
         r.at("/data/createCustomerV2/customer/id"),
@@ -43,7 +43,7 @@ fn create(c: &mut Ctx) -> StepResult<()> {
         json!({"input": {"firstname": "Conform", "lastname": "Runner", "email": other}}),
     )?;
     if r.at("/data/createCustomerV2/customer/email").is_some() {
-        c.run.created.borrow_mut().push(other);
+        c.run.created(&other);
     }
     Ok(())
 }
@@ -95,8 +95,11 @@ fn create_validation(c: &mut Ctx) -> StepResult<()> {
 /// made into this run's own accounts: the run prefix goes inside the local part and the domain
 /// is `--email-domain`, so an existing customer can never be touched and cleanup finds them.
 fn create_valid_emails(c: &mut Ctx) -> StepResult<()> {
-    if c.run.confirmation_required && !c.t.has_mail() {
-        return Err(super::Flow::Skip(super::NEEDS_MAILBOX_TO_CONFIRM.into()));
+    if c.run.store.confirmation_required && !c.t.has_mail() {
+        return Err(super::Flow::Skip(super::Skip::new(
+            super::SkipCause::Mail,
+            super::NEEDS_MAILBOX_TO_CONFIRM,
+        )));
     }
     let examples = [
         ("jØrgenV2", "non-ASCII local part"),
@@ -126,14 +129,14 @@ fn create_valid_emails(c: &mut Ctx) -> StepResult<()> {
         )?;
         let created = r.str_at("/data/createCustomerV2/customer/email");
         if created.is_some() {
-            c.run.created.borrow_mut().push(email.clone());
+            c.run.created(&email);
         }
         c.check_eq(
             created.as_deref(),
             Some(email.as_str()),
             "the valid address is accepted and echoed",
         )?;
-        if c.run.confirmation_required {
+        if c.run.store.confirmation_required {
             c.confirm(&email)?;
         }
         c.sign_in(

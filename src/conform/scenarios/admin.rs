@@ -16,7 +16,7 @@ pub fn scenarios() -> Vec<Scenario> {
         s("admin/rest_customer_unknown_or_unauthorised", "GET /V1/customers/{id}: unknown id 404, no admin token 401", rest_customer_unknown).needs(&[Need::Admin]),
         s("admin/otc_no_permission", "an admin token without Magento_LoginAsCustomer::login is refused", otc_no_permission).profiles(SAAS).needs(&[Need::LimitedAdmin]),
         s("admin/as_admin_without_assistance_permission", "generateCustomerTokenAsAdmin with an admin lacking the shopping-assistance permission", as_admin_no_permission).needs(&[Need::AdminWithoutAssistance]),
-        s("admin/unconfirmed_customer_operations", "an unconfirmed account reached with an admin-issued token", unconfirmed_customer).needs(&[Need::AdminCredentials, Need::Mail]),
+        s("admin/unconfirmed_customer_operations", "an unconfirmed account reached with an admin-issued token", unconfirmed_customer).needs(&[Need::Confirmation, Need::AdminCredentials, Need::Mail]),
         s("admin/generate_customer_token_as_admin", "generateCustomerTokenAsAdmin: empty email, guest, unknown customer, success", as_admin).needs(&[Need::AdminCredentials]),
         s("admin/admin_token_on_customer_operation", "an admin token sent to a customer-only operation", admin_on_customer).needs(&[Need::AdminCredentials]),
     ]
@@ -77,7 +77,7 @@ fn otc_issue(c: &mut Ctx) -> StepResult<()> {
     c.expect_generic(&r)?;
     let r = c.sign_in("the second OTC works", &a.email, &otc2)?;
     let tok = c.token_of(&r)?;
-    let claims = crate::conform::normalize::check_customer_token(&tok, c.run.token_lifetime_secs)
+    let claims = crate::conform::normalize::check_customer_token(&tok, c.run.store.token_lifetime_secs)
         .map_err(|e| c.fail(e))?;
     c.check(claims.admin_id.is_some(), "a token from an OTC carries admin_id")?;
     let admin = c.admin_token()?;
@@ -132,7 +132,7 @@ fn as_admin(c: &mut Ctx) -> StepResult<()> {
     c.gql_as("unknown customer", &admin, q::AS_ADMIN, json!({"email": unknown}))?;
     let r = c.gql_as("success", &admin, q::AS_ADMIN, json!({"email": a.email}))?;
     if let Some(tok) = r.str_at("/data/generateCustomerTokenAsAdmin/customer_token") {
-        let claims = crate::conform::normalize::check_customer_token(&tok, c.run.token_lifetime_secs)
+        let claims = crate::conform::normalize::check_customer_token(&tok, c.run.store.token_lifetime_secs)
             .map_err(|e| c.fail(e))?;
         c.check(
             claims.admin_id.is_some(),
@@ -178,11 +178,6 @@ fn as_admin_no_permission(c: &mut Ctx) -> StepResult<()> {
 }
 
 fn unconfirmed_customer(c: &mut Ctx) -> StepResult<()> {
-    if !c.run.confirmation_required {
-        return Err(super::Flow::Skip(
-            "the target does not require account confirmation (storeConfig.create_account_confirmation is false)".into(),
-        ));
-    }
     let email = c.fresh_email();
     let input =
         json!({"firstname": "Conform", "lastname": "Runner", "email": email, "password": super::PASSWORD});
@@ -190,7 +185,7 @@ fn unconfirmed_customer(c: &mut Ctx) -> StepResult<()> {
     if r.str_at("/data/createCustomerV2/customer/email").is_none() {
         return Err(c.setup_failed("createCustomerV2", &r));
     }
-    c.run.created.borrow_mut().push(email.clone());
+    c.run.created(&email);
     let admin = c.credential_admin_token()?;
     let r = c.gql_as(
         "an admin-issued token for the unconfirmed account",
@@ -233,7 +228,7 @@ fn customer_token_endpoint(c: &mut Ctx) -> StepResult<()> {
         .json_string()
         .ok_or_else(|| c.fail("expected a JSON string token"))?;
     // Well-formed per 4.3; whether it carries admin_id the spec does not say (the snapshot shows it).
-    crate::conform::normalize::check_customer_token(&tok, c.run.token_lifetime_secs)
+    crate::conform::normalize::check_customer_token(&tok, c.run.store.token_lifetime_secs)
         .map_err(|e| c.fail(format!("malformed customer token: {e}")))?;
     c.gql_as("the token reads the customer", &tok, q::CUSTOMER, json!({}))?;
     c.rest(

@@ -6,6 +6,7 @@ use std::cell::{Cell, RefCell};
 use serde_json::{json, Value};
 
 use super::client::{Request, Response};
+pub use super::event::{Skip, SkipCause};
 use super::expect::{expect, Expectations};
 use super::mailbox::EmailKind;
 use super::normalize::{self, Normalizer};
@@ -36,6 +37,40 @@ pub enum Area {
 }
 
 impl Area {
+    /// Every area, in report order.
+    pub const ALL: [Area; 9] = [
+        Area::FrontDoor,
+        Area::SignIn,
+        Area::Order,
+        Area::Expiry,
+        Area::Revocation,
+        Area::Password,
+        Area::Account,
+        Area::Admin,
+        Area::Properties,
+    ];
+
+    /// The area named `s`: its report name (`sign-in`) or the prefix of its items (`signin`).
+    pub fn parse(s: &str) -> Option<Area> {
+        let s = s.trim();
+        Area::ALL.into_iter().find(|a| a.name() == s || a.prefix() == s)
+    }
+
+    /// The prefix of its items' names (`signin/…`).
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Area::FrontDoor => "front_door",
+            Area::SignIn => "signin",
+            Area::Order => "order",
+            Area::Expiry => "expiry",
+            Area::Revocation => "revocation",
+            Area::Password => "password",
+            Area::Account => "account",
+            Area::Admin => "admin",
+            Area::Properties => "properties",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Area::FrontDoor => "front-door",
@@ -51,12 +86,12 @@ impl Area {
     }
 }
 
-/// Something a scenario needs from the environment.
+/// Something a scenario needs from the environment or the store's configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Need {
     /// An admin token (`--admin-token` or admin credentials).
     Admin,
-    /// Admin user name and password (the admin token endpoint itself).
+    /// Admin user name and password (the admin token endpoint itself, GraphQL admin operations).
     AdminCredentials,
     /// An admin token without the Login-as-Customer permission (`--limited-admin-token`).
     LimitedAdmin,
@@ -68,6 +103,11 @@ pub enum Need {
     Wait(u64),
     /// Control of the clock down to the second (the mock's frozen clock).
     Clock,
+    /// The store requires new accounts to confirm their email (`create_account_confirmation`).
+    Confirmation,
+    /// The store's password policy is the contract's default (8 characters, 3 classes): the
+    /// transcript quotes the policy's messages.
+    DefaultPasswordPolicy,
 }
 
 impl Need {
@@ -80,6 +120,51 @@ impl Need {
             Need::Mail => "mail".into(),
             Need::Wait(s) => format!("wait {s}s"),
             Need::Clock => "clock".into(),
+            Need::Confirmation => "confirmation required".into(),
+            Need::DefaultPasswordPolicy => "default password policy".into(),
+        }
+    }
+
+    /// Why `need` is not met on `t` for this run, if it is not.
+    pub fn unmet(self, t: &Target, run: &RunState) -> Option<Skip> {
+        let skip = |cause, reason: &str| Some(Skip::new(cause, reason));
+        match self {
+            Need::Admin if !t.admin.available() => skip(
+                SkipCause::Admin,
+                "needs admin access: pass --admin-token or --admin-username/--admin-password",
+            ),
+            Need::AdminCredentials if t.admin.credentials().is_none() => {
+                skip(SkipCause::Admin, "needs --admin-username/--admin-password")
+            }
+            Need::LimitedAdmin if t.admin.access.limited_token.is_none() => skip(
+                SkipCause::Admin,
+                "needs an admin token without Magento_LoginAsCustomer::login: pass --limited-admin-token",
+            ),
+            Need::AdminWithoutAssistance if t.admin.access.token_without_assistance.is_none() => skip(
+                SkipCause::Admin,
+                "needs an admin token without the shopping-assistance permission: pass --admin-token-without-assistance",
+            ),
+            Need::Mail if !t.has_mail() => skip(
+                SkipCause::Mail,
+                "needs to read emails: pass --mailbox (a Mailpit-compatible API)",
+            ),
+            Need::Wait(s) => t
+                .can_advance(s)
+                .err()
+                .map(|e| Skip::new(SkipCause::Time, e.to_string())),
+            Need::Clock if !t.has_clock() => skip(
+                SkipCause::Clock,
+                "needs a clock controllable to the second (the mock's control API)",
+            ),
+            Need::Confirmation if !run.store.confirmation_required => skip(
+                SkipCause::StoreConfig,
+                "the target does not require account confirmation (storeConfig.create_account_confirmation is false)",
+            ),
+            Need::DefaultPasswordPolicy if !run.store.default_password_policy => skip(
+                SkipCause::StoreConfig,
+                "the store's password policy differs from the contract's default (see the configuration differences)",
+            ),
+            _ => None,
         }
     }
 }
@@ -137,41 +222,15 @@ impl Scenario {
     }
 
     /// Why this scenario cannot run here, if it cannot.
-    pub fn skip_reason(&self, t: &Target) -> Option<String> {
+    pub fn skip_reason(&self, t: &Target, run: &RunState) -> Option<Skip> {
         if !self.profiles.contains(&t.profile) {
             let names: Vec<_> = self.profiles.iter().map(|p| p.name()).collect();
-            return Some(format!("applies to {} only", names.join(", ")));
+            return Some(Skip::new(
+                SkipCause::Profile,
+                format!("applies to {} only", names.join(", ")),
+            ));
         }
-        for need in self.needs {
-            let reason = match need {
-                Need::Admin if !t.admin.available() => {
-                    Some("needs admin access: pass --admin-token or --admin-username/--admin-password".into())
-                }
-                Need::AdminCredentials if t.admin.credentials().is_none() => {
-                    Some("needs --admin-username/--admin-password".into())
-                }
-                Need::LimitedAdmin if t.admin.access.limited_token.is_none() => Some(
-                    "needs an admin token without Magento_LoginAsCustomer::login: pass --limited-admin-token"
-                        .into(),
-                ),
-                Need::AdminWithoutAssistance if t.admin.access.token_without_assistance.is_none() => Some(
-                    "needs an admin token without the shopping-assistance permission: pass --admin-token-without-assistance"
-                        .into(),
-                ),
-                Need::Mail if !t.has_mail() => {
-                    Some("needs to read emails: pass --mailbox (a Mailpit-compatible API)".into())
-                }
-                Need::Wait(s) => t.can_advance(*s).err().map(|e| e.to_string()),
-                Need::Clock if !t.has_clock() => {
-                    Some("needs a clock controllable to the second (the mock's control API)".into())
-                }
-                _ => None,
-            };
-            if reason.is_some() {
-                return reason;
-            }
-        }
-        None
+        self.needs.iter().find_map(|n| n.unmet(t, run))
     }
 }
 
@@ -203,7 +262,7 @@ pub struct Failure {
 /// Why a scenario stopped early.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Flow {
-    Skip(String),
+    Skip(Skip),
     Fail(Box<Failure>),
 }
 
@@ -214,27 +273,56 @@ pub struct RunState {
     pub run_id: String,
     pub email_domain: String,
     next_account: Cell<u32>,
-    /// Emails of accounts created in this run (to clean up).
-    pub created: RefCell<Vec<String>>,
+    /// Accounts created in this run, with the item that created them (to clean up, or to keep
+    /// for a failing item's reproduce commands).
+    pub created: RefCell<Vec<(String, String)>>,
+    /// The item running now.
+    current: RefCell<String>,
+    pub store: StoreFacts,
+}
+
+/// What the target's `storeConfig` says, as far as the scenarios depend on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreFacts {
     pub confirmation_required: bool,
     pub token_lifetime_secs: i64,
+    /// `minimum_password_length` "8" and `required_character_classes_number` "3".
+    pub default_password_policy: bool,
+}
+
+impl Default for StoreFacts {
+    /// The contract's defaults (behaviour.md 7 and 8), confirmation required as the mock's
+    /// fixtures have it.
+    fn default() -> Self {
+        StoreFacts {
+            confirmation_required: true,
+            token_lifetime_secs: 3600,
+            default_password_policy: true,
+        }
+    }
 }
 
 impl RunState {
-    pub fn new(
-        run_id: String,
-        email_domain: String,
-        confirmation_required: bool,
-        token_lifetime_secs: i64,
-    ) -> Self {
+    pub fn new(run_id: String, email_domain: String, store: StoreFacts) -> Self {
         RunState {
             run_id,
             email_domain,
             next_account: Cell::new(0),
             created: RefCell::new(Vec::new()),
-            confirmation_required,
-            token_lifetime_secs,
+            current: RefCell::new(String::new()),
+            store,
         }
+    }
+
+    /// Accounts created from now on belong to `item`.
+    pub fn begin(&self, item: &str) {
+        *self.current.borrow_mut() = item.to_string();
+    }
+
+    /// Record an account this run created.
+    pub fn created(&self, email: &str) {
+        let item = self.current.borrow().clone();
+        self.created.borrow_mut().push((email.to_string(), item));
     }
 
     /// A fresh address `conformance+<run id>-<n>@<domain>`.
@@ -279,8 +367,7 @@ pub mod q {
         "query($email: String!) { isEmailAvailable(email: $email) { is_email_available } }";
     pub const AS_ADMIN: &str = "mutation($email: String!) { generateCustomerTokenAsAdmin(input: { customer_email: $email }) { customer_token } }";
     pub const CONFIRM: &str = "mutation($email: String!, $key: String!) { confirmEmail(input: { email: $email, confirmation_key: $key }) { customer { email } } }";
-    pub const STORE_CONFIG: &str =
-        "{ storeConfig { create_account_confirmation customer_access_token_lifetime } }";
+    pub const STORE_CONFIG: &str = "{ storeConfig { create_account_confirmation customer_access_token_lifetime minimum_password_length required_character_classes_number } }";
 }
 
 /// What a scenario works with: the target, the run, and its own transcript.
@@ -303,7 +390,7 @@ pub struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     pub fn new(t: &'a Target, run: &'a RunState) -> Self {
-        let mut norm = Normalizer::new(run.token_lifetime_secs);
+        let mut norm = Normalizer::new(run.store.token_lifetime_secs);
         norm.add(t.urls.graphql.clone(), "[graphql]");
         norm.add(t.urls.rest_base.clone(), "[rest]");
         norm.add(t.urls.origin.clone(), "[origin]");
@@ -504,8 +591,8 @@ impl<'a> Ctx<'a> {
 
     /// A new account with extra `createCustomerV2` input fields.
     pub fn account_with(&mut self, extra: Value) -> StepResult<Account> {
-        if self.run.confirmation_required && !self.t.has_mail() {
-            return Err(Flow::Skip(NEEDS_MAILBOX_TO_CONFIRM.into()));
+        if self.run.store.confirmation_required && !self.t.has_mail() {
+            return Err(Flow::Skip(Skip::new(SkipCause::Mail, NEEDS_MAILBOX_TO_CONFIRM)));
         }
         let email = self.fresh_email();
         let mut input =
@@ -519,8 +606,8 @@ impl<'a> Ctx<'a> {
         if resp.str_at("/data/createCustomerV2/customer/email").is_none() {
             return Err(self.setup_failed("createCustomerV2", &resp));
         }
-        self.run.created.borrow_mut().push(email.clone());
-        if self.run.confirmation_required {
+        self.run.created(&email);
+        if self.run.store.confirmation_required {
             self.confirm(&email)?;
         }
         let label = self.norm.text(&email);
@@ -542,7 +629,7 @@ impl<'a> Ctx<'a> {
     /// Confirm an account with the key from its confirmation email.
     pub fn confirm(&mut self, email: &str) -> StepResult<()> {
         if !self.t.has_mail() {
-            return Err(Flow::Skip(NEEDS_MAILBOX_TO_CONFIRM.into()));
+            return Err(Flow::Skip(Skip::new(SkipCause::Mail, NEEDS_MAILBOX_TO_CONFIRM)));
         }
         let key = self
             .t
@@ -604,7 +691,7 @@ impl<'a> Ctx<'a> {
             .str_at("/data/generateCustomerToken/token")
             .or_else(|| resp.str_at("/data/exchangeOtpForCustomerToken/token"))
             .ok_or_else(|| self.fail("expected a customer token"))?;
-        normalize::check_customer_token(&t, self.run.token_lifetime_secs)
+        normalize::check_customer_token(&t, self.run.store.token_lifetime_secs)
             .map_err(|e| self.fail(format!("malformed customer token: {e}")))?;
         Ok(t)
     }
@@ -709,8 +796,20 @@ impl<'a> Ctx<'a> {
 
     /// Let `secs` seconds pass (noted in the transcript).
     pub fn advance(&mut self, secs: u64) -> StepResult<()> {
-        self.t.advance(secs).map_err(|e| Flow::Skip(e.to_string()))?;
+        self.t
+            .advance(secs)
+            .map_err(|e| Flow::Skip(Skip::new(SkipCause::Time, e.to_string())))?;
         self.note(&format!("{secs} s pass"));
+        Ok(())
+    }
+
+    /// Let `secs` seconds pass, noted in the transcript as `what` (for durations that come from
+    /// the store's configuration, whose value must not make the transcript differ).
+    pub fn advance_noting(&mut self, secs: u64, what: &str) -> StepResult<()> {
+        self.t
+            .advance(secs)
+            .map_err(|e| Flow::Skip(Skip::new(SkipCause::Time, e.to_string())))?;
+        self.note(what);
         Ok(())
     }
 

@@ -192,7 +192,7 @@ fn exchange_otp(c: &mut Ctx) -> StepResult<()> {
         json!({"email": a.email, "otp": otc}),
     )?;
     let tok = c.token_of(&r)?;
-    let claims = crate::conform::normalize::check_customer_token(&tok, c.run.token_lifetime_secs)
+    let claims = crate::conform::normalize::check_customer_token(&tok, c.run.store.token_lifetime_secs)
         .map_err(|e| c.fail(e))?;
     c.check(claims.admin_id.is_some(), "a token from an OTC carries admin_id")?;
     let r = c.gql(

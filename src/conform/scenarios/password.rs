@@ -129,7 +129,7 @@ fn policy_create(c: &mut Ctx) -> StepResult<()> {
         if r.at("/data/createCustomerV2/customer")
             .is_some_and(|v| !v.is_null())
         {
-            c.run.created.borrow_mut().push(email.clone());
+            c.run.created(&email);
             return Err(c.fail("an account was created with a password the policy refuses"));
         }
     }

@@ -12,7 +12,7 @@ pub fn scenarios() -> Vec<Scenario> {
         s("signin/wrong_password", "a wrong password gives the generic message", wrong_password),
         s("signin/unknown_email_same_body", "an unknown address gives a body identical to a wrong password", unknown_email),
         s("signin/email_case_insensitive", "accounts are found ignoring ASCII case", case_insensitive),
-        s("signin/unconfirmed_account", "an unconfirmed account cannot sign in (when confirmation is required)", unconfirmed).needs(&[Need::Mail]),
+        s("signin/unconfirmed_account", "an unconfirmed account cannot sign in (when confirmation is required)", unconfirmed).needs(&[Need::Confirmation, Need::Mail]),
         s("signin/throttle", "6 failures for one email string throttle it, even with the right password; other case variants are separate", throttle),
         s("signin/lockout", "the 10th failure locks the account for every string; locked-account messages", lockout),
         s("signin/integration_customer_token", "POST /V1/integration/customer/token follows the sign-in rules", integration_token).profiles(PAAS),
@@ -94,11 +94,6 @@ fn case_insensitive(c: &mut Ctx) -> StepResult<()> {
 }
 
 fn unconfirmed(c: &mut Ctx) -> StepResult<()> {
-    if !c.run.confirmation_required {
-        return Err(super::Flow::Skip(
-            "the target does not require account confirmation (storeConfig.create_account_confirmation is false)".into(),
-        ));
-    }
     let email = c.fresh_email();
     let input =
         json!({"firstname": "Conform", "lastname": "Runner", "email": email, "password": super::PASSWORD});
@@ -107,7 +102,7 @@ fn unconfirmed(c: &mut Ctx) -> StepResult<()> {
         q::CREATE,
         json!({"input": input}),
     )?;
-    c.run.created.borrow_mut().push(email.clone());
+    c.run.created(&email);
     c.sign_in("sign in before confirming", &email, super::PASSWORD)?;
     c.confirm(&email)?;
     let r = c.sign_in("sign in after confirming", &email, super::PASSWORD)?;
@@ -205,7 +200,7 @@ fn integration_token(c: &mut Ctx) -> StepResult<()> {
     let tok = r
         .json_string()
         .ok_or_else(|| c.fail("expected a JSON string token"))?;
-    crate::conform::normalize::check_customer_token(&tok, c.run.token_lifetime_secs)
+    crate::conform::normalize::check_customer_token(&tok, c.run.store.token_lifetime_secs)
         .map_err(|e| c.fail(e))?;
     c.rest(
         "REST customer token with a wrong password",
