@@ -429,5 +429,9 @@ async fn the_state_machine_property_catches_a_reusable_otc() {
     assert_eq!(failed(&s), vec!["properties/state_machine".to_string()]);
     let why = failure_step(&s, "properties/state_machine");
     assert!(why.contains("minimal failing sequence"), "{why}");
-    assert!(why.contains("LatestOtc"), "{why}");
+    assert!(why.contains("customer 0 signs in with the latest OTC"), "{why}");
+    assert!(
+        why.contains("--admin-token \"$CONFORM_ADMIN_TOKEN\""),
+        "the replay line keeps the admin flags: {why}"
+    );
 }

@@ -223,8 +223,9 @@ fn the_junit_report_is_valid_xml_with_one_suite_per_area() {
                 Status::Failed(Box::new(Failure {
                     step: Some("2. wrong <password>".into()),
                     message: "response differs & more".into(),
-                    expected: Some("a\n".into()),
-                    actual: Some("b\n".into()),
+                    expected: "a\n".into(),
+                    actual: "b\n".into(),
+                    transcripts: true,
                     curl: Some("curl -X POST 'http://x/graphql'".into()),
                     pending_snapshot: None,
                 })),
@@ -410,8 +411,9 @@ fn the_human_report_shows_the_step_a_diff_and_a_curl_command() {
         Status::Failed(Box::new(Failure {
             step: Some("2. sign in with a wrong password".into()),
             message: "response differs from snapshot".into(),
-            expected: Some("< 401\n\"message\": \"a\"\n".into()),
-            actual: Some("< 200\n\"message\": \"a\"\n".into()),
+            expected: "< 401\n\"message\": \"a\"\n".into(),
+            actual: "< 200\n\"message\": \"a\"\n".into(),
+            transcripts: true,
             curl: Some("curl -i -X POST 'http://x/graphql'".into()),
             pending_snapshot: Some("snapshots/saas/signin__b.snap.new".into()),
         })),
@@ -447,4 +449,57 @@ fn snapshot_headers_name_the_file_that_defines_the_scenario() {
         }
     }
     assert!(checked > 100, "only {checked} snapshots checked");
+}
+
+#[test]
+fn a_failed_check_shows_expected_and_actual_as_values_not_debug_text() {
+    use commerce_auth_mock::conform::report::human::failure_text;
+    let r = record(
+        "signin/b",
+        Area::SignIn,
+        Status::Failed(Box::new(Failure {
+            step: Some("3. sign in again".into()),
+            message: "two sign-ins in the same second give identical tokens".into(),
+            expected: commerce_auth_mock::conform::scenarios::shown(&Some("abc")),
+            actual: commerce_auth_mock::conform::scenarios::shown(&None::<&str>),
+            transcripts: false,
+            curl: None,
+            pending_snapshot: None,
+        })),
+    );
+    let text = failure_text(&r);
+    assert!(
+        text.contains("    expected:\n      \"abc\"\n    actual:\n      null\n"),
+        "{text}"
+    );
+    assert!(!text.contains("Some(") && !text.contains("None"), "{text}");
+}
+
+#[test]
+fn replay_lines_carry_every_option_that_shapes_the_run_and_no_secret() {
+    use commerce_auth_mock::conform::runner::replay_command;
+    let mut a = ConformArgs::for_target("https://staging.example/graphql", Profile::Paas248);
+    a.rest_url = Some("https://staging.example/rest/default".into());
+    a.admin_token = Some("ims-secret".into());
+    a.admin_username = Some("ci".into());
+    a.admin_password = Some("pw-secret".into());
+    a.limited_admin_token = Some("limited-secret".into());
+    a.admin_token_without_assistance = Some("support-secret".into());
+    a.control_token = Some("control-secret".into());
+    a.mailbox = Some("http://mailpit:8025".into());
+    a.email_domain = "ci.example".into();
+    a.slow = true;
+    a.rate = Some(5.0);
+    let line = replay_command(&a, 42, 4, Some("properties/state_machine"));
+    assert_eq!(
+        line,
+        "commerce-auth-mock conform --target 'https://staging.example/graphql' \
+         --rest-url 'https://staging.example/rest/default' --profile paas-2.4.8 --seed 42 --cases 4 \
+         --filter 'properties/state_machine' --admin-token \"$CONFORM_ADMIN_TOKEN\" --admin-username 'ci' \
+         --admin-password \"$CONFORM_ADMIN_PASSWORD\" --limited-admin-token \"$CONFORM_LIMITED_ADMIN_TOKEN\" \
+         --admin-token-without-assistance \"$CONFORM_ADMIN_TOKEN_WITHOUT_ASSISTANCE\" \
+         --control-token \"$CONFORM_CONTROL_TOKEN\" --mailbox 'http://mailpit:8025' --email-domain 'ci.example' \
+         --rate 5 --slow --max-wait-secs 40"
+    );
+    assert!(!line.contains("secret"), "{line}");
 }

@@ -107,6 +107,51 @@ impl Outcome {
     }
 }
 
+impl std::fmt::Display for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Secret::Password => "the password",
+            Secret::OldPassword => "the password before the last change",
+            Secret::LatestReset => "the latest reset token",
+            Secret::PreviousReset => "the reset token before the latest",
+            Secret::LatestOtc => "the latest OTC",
+            Secret::PreviousOtc => "the OTC before the latest",
+            Secret::Wrong => "a wrong password",
+        })
+    }
+}
+
+impl std::fmt::Display for Op {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Op::SignIn { who, secret } => write!(f, "customer {who} signs in with {secret}"),
+            Op::RequestReset { who } => write!(f, "customer {who} requests a password reset"),
+            Op::IssueOtc { who } => write!(f, "an admin issues an OTC for customer {who}"),
+            Op::UseToken { who } => write!(f, "customer {who} reads `customer` with the latest token"),
+            Op::Revoke { who } => write!(f, "customer {who} revokes the latest token"),
+            Op::ChangePassword { who } => write!(f, "customer {who} changes the password"),
+            Op::ChangePasswordWrong { who } => {
+                write!(f, "customer {who} changes the password with a wrong current one")
+            }
+            Op::SetAssistance { who, on } => write!(
+                f,
+                "customer {who} turns remote shopping assistance {}",
+                if on { "on" } else { "off" }
+            ),
+            Op::Advance { secs } => write!(f, "{secs} s pass"),
+        }
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.message {
+            None => write!(f, "{} success", self.status),
+            Some(m) => write!(f, "{} \"{m}\"", self.status),
+        }
+    }
+}
+
 /// A reset token or OTC, by issue order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cred {

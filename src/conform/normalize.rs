@@ -41,7 +41,7 @@ pub enum TokenError {
     Header { found: String },
     #[error("payload: {0}")]
     Payload(String),
-    #[error("claims are {keys:?} (expected uid, utypid, iat, exp in that order)")]
+    #[error("claims are {} (expected uid, utypid, iat, exp in that order)", keys.join(", "))]
     Claims { keys: Vec<String> },
     #[error("claim {0} is not an integer")]
     NotInteger(&'static str),
@@ -121,7 +121,7 @@ pub fn jwt_claims(token: &str) -> Option<Value> {
 
 /// A generated secret of the wrong shape.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{value:?} is not {shape}")]
+#[error("`{value}` is not {shape}")]
 pub struct ShapeError {
     pub value: String,
     pub shape: &'static str,

@@ -102,8 +102,8 @@ pub fn read_store(t: &Target) -> (StoreFacts, Vec<ConfigDifference>) {
             default_password_policy = false;
             differences.push(ConfigDifference {
                 setting: format!("storeConfig.{key}"),
-                target: format!("{v:?}"),
-                contract: format!("{contract:?}"),
+                target: serde_json::to_string(&v).unwrap_or_default(),
+                contract: serde_json::to_string(contract).unwrap_or_default(),
                 effect: "the scenarios that quote the password policy's messages are not applicable".into(),
             });
         }

@@ -484,6 +484,8 @@ fn panic_status(e: Box<dyn std::any::Any + Send>, what: &str) -> Status {
         .unwrap_or_else(|| "panic".into());
     Status::Failed(Box::new(Failure {
         message: format!("the {what} panicked: {msg}"),
+        expected: format!("the {what} runs to its end"),
+        actual: format!("it panicked: {msg}"),
         ..Default::default()
     }))
 }
@@ -553,8 +555,9 @@ fn compare(store: &SnapshotStore, sc: &Scenario, name: &str, ctx: &Ctx) -> Statu
             Status::Failed(Box::new(Failure {
                 step: step.map(|s| s.trim_start_matches("# ").to_string()),
                 message,
-                expected,
-                actual: Some(actual),
+                expected: expected.unwrap_or_else(|| "(no stored snapshot)\n".into()),
+                actual,
+                transcripts: true,
                 curl,
                 pending_snapshot: pending.map(|p| p.display().to_string()),
             }))

@@ -265,10 +265,53 @@ impl Target {
     }
 }
 
-/// The message of a first request that failed: a TLS certificate that is not trusted says so
-/// and what to do; anything else means the target is unreachable.
+/// The message of a first request that failed: for an HTTPS target, the TLS cause named with
+/// its fix; otherwise the target is unreachable.
 fn unreachable_message(e: &TransportError, target: &str, has_ca_cert: bool) -> String {
     let text = e.to_string();
+    let https = target.starts_with("https:");
+    let url = url::Url::parse(target).ok();
+    let host = url
+        .as_ref()
+        .and_then(|u| u.host_str())
+        .unwrap_or("the host")
+        .to_string();
+    let host_port = url
+        .as_ref()
+        .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
+        .unwrap_or_else(|| host.clone());
+    if https && (text.contains("InvalidContentType") || text.contains("wrong version number")) {
+        let http = target.replacen("https:", "http:", 1);
+        return format!(
+            "{host_port} answers plain HTTP, not TLS: use --target {http}, or the port where the server speaks HTTPS. ({text})"
+        );
+    }
+    if https && text.contains("CaUsedAsEndEntity") {
+        return format!(
+            "the server's certificate at {host_port} is a CA certificate (basicConstraints CA:TRUE), which TLS clients refuse \
+             as a server certificate even when trusted with --ca-cert; `openssl req -x509` makes such certificates unless told \
+             otherwise. Make a server certificate instead, e.g. `openssl req -x509 -newkey rsa:2048 -nodes -subj /CN={host} \
+             -addext basicConstraints=critical,CA:FALSE -addext subjectAltName=DNS:{host}` (IP:{host} for an address), or \
+             sign one with your CA. ({text})"
+        );
+    }
+    if https && (text.contains("not valid for name") || text.contains("NotValidForName")) {
+        let names = text
+            .split_once("only valid for ")
+            .map(|(_, rest)| {
+                let quoted: Vec<&str> = rest.split('"').skip(1).step_by(2).collect();
+                if quoted.is_empty() {
+                    rest.to_string()
+                } else {
+                    quoted.join(", ")
+                }
+            })
+            .unwrap_or_else(|| "other names".into());
+        return format!(
+            "the certificate of {host_port} is not valid for {host} (it names {names}): use a --target host the certificate \
+             names, or reissue the certificate with subjectAltName {host}. ({text})"
+        );
+    }
     let lower = text.to_ascii_lowercase();
     let tls = [
         "certificate",
@@ -277,11 +320,10 @@ fn unreachable_message(e: &TransportError, target: &str, has_ca_cert: bool) -> S
         "invalid peer certificate",
         "self signed",
         "self-signed",
-        "notvalidforname",
     ];
-    if target.starts_with("https:") && tls.iter().any(|m| lower.contains(m)) {
+    if https && tls.iter().any(|m| lower.contains(m)) {
         let hint = if has_ca_cert {
-            "the --ca-cert file does not contain the CA that issued it (or the name does not match the URL's host)"
+            "the --ca-cert file does not contain the CA that issued it"
         } else {
             "pass --ca-cert FILE (or CONFORM_CA_CERT) with the PEM certificate of the CA that issued it, e.g. your staging CA or the self-signed certificate itself"
         };

@@ -62,19 +62,22 @@ pub fn failure_text(r: &Record) -> String {
         s.push_str(&format!("    step: {step}\n"));
     }
     s.push_str(&format!("    {}\n", f.message));
-    match (&f.expected, &f.actual) {
-        (Some(e), Some(a)) => {
-            for l in diff(e, a).lines() {
+    if f.transcripts {
+        for l in diff(&f.expected, &f.actual).lines() {
+            s.push_str(&format!("      {l}\n"));
+        }
+    } else {
+        for (label, text) in [("expected", &f.expected), ("actual", &f.actual)] {
+            let text = if text.is_empty() {
+                "(nothing recorded)"
+            } else {
+                text.as_str()
+            };
+            s.push_str(&format!("    {label}:\n"));
+            for l in text.lines() {
                 s.push_str(&format!("      {l}\n"));
             }
         }
-        (None, Some(a)) => {
-            s.push_str("    actual:\n");
-            for l in a.lines() {
-                s.push_str(&format!("      {l}\n"));
-            }
-        }
-        _ => {}
     }
     if let Some(p) = &f.pending_snapshot {
         s.push_str(&format!(

@@ -253,10 +253,32 @@ pub fn catalogue() -> Vec<Scenario> {
 pub struct Failure {
     pub step: Option<String>,
     pub message: String,
-    pub expected: Option<String>,
-    pub actual: Option<String>,
+    /// What the contract asks for: the stored transcript, a value as JSON, or a statement.
+    pub expected: String,
+    /// What the target did: its transcript, a value as JSON, or its last response.
+    pub actual: String,
+    /// `expected` and `actual` are transcripts, best read as a diff.
+    pub transcripts: bool,
     pub curl: Option<String>,
     pub pending_snapshot: Option<String>,
+}
+
+/// A value as a report shows it: JSON, never Rust's debug notation.
+pub fn shown<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("(not representable: {e})"))
+}
+
+impl std::fmt::Display for Flow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Flow::Skip(s) => write!(f, "skipped: {}", s.reason),
+            Flow::Fail(fail) => write!(
+                f,
+                "{} (expected {}; actual {})",
+                fail.message, fail.expected, fail.actual
+            ),
+        }
+    }
 }
 
 /// Why a scenario stopped early.
@@ -385,6 +407,7 @@ pub struct Ctx<'a> {
     pub step_curls: Vec<String>,
     last_title: Option<String>,
     last_curl: Option<String>,
+    last_response: Option<Response>,
     emails: u32,
 }
 
@@ -415,19 +438,34 @@ impl<'a> Ctx<'a> {
             step_curls: Vec::new(),
             last_title: None,
             last_curl: None,
+            last_response: None,
             emails: 0,
         }
     }
 
     // ----- failures -----
 
-    /// A failure at the current step.
+    /// A failure at the current step: `message` states what was expected; the actual is the
+    /// last response the target gave.
     pub fn fail(&self, message: impl std::fmt::Display) -> Flow {
+        let message = message.to_string();
+        let actual = match &self.last_response {
+            Some(r) => format!("the last response: {}", r.shown()),
+            None => "no response yet".into(),
+        };
+        self.fail_with(message.clone(), message, actual)
+    }
+
+    /// A failure at the current step with what was expected and what was seen.
+    pub fn fail_with(&self, message: impl Into<String>, expected: String, actual: String) -> Flow {
         Flow::Fail(Box::new(Failure {
             step: self.last_title.clone(),
-            message: message.to_string(),
+            message: message.into(),
+            expected,
+            actual,
+            transcripts: false,
             curl: self.last_curl.clone(),
-            ..Default::default()
+            pending_snapshot: None,
         }))
     }
 
@@ -440,8 +478,8 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Fail unless `actual == expected`, with both in the report.
-    pub fn check_eq<T: PartialEq + std::fmt::Debug>(
+    /// Fail unless `actual == expected`, with both in the report (as JSON).
+    pub fn check_eq<T: PartialEq + serde::Serialize>(
         &self,
         actual: T,
         expected: T,
@@ -450,26 +488,24 @@ impl<'a> Ctx<'a> {
         if actual == expected {
             return Ok(());
         }
-        let mut f = match self.fail(what.to_string()) {
-            Flow::Fail(f) => f,
-            other => return Err(other),
-        };
-        f.expected = Some(format!("{expected:#?}"));
-        f.actual = Some(format!("{actual:#?}"));
-        Err(Flow::Fail(f))
+        Err(self.fail_with(what, shown(&expected), shown(&actual)))
     }
 
     fn transport(&self, e: impl std::fmt::Display) -> Flow {
-        self.fail(format!("transport error: {e}"))
+        self.fail_with(
+            format!("transport error: {e}"),
+            "an answer".into(),
+            format!("no answer: {e}"),
+        )
     }
 
     /// A setup step failed (not what the scenario checks, but it cannot go on).
     pub fn setup_failed(&self, what: &str, resp: &Response) -> Flow {
-        self.fail(format!(
-            "setup: {what} answered {}: {}",
-            resp.status,
-            truncate(&resp.text, 400)
-        ))
+        self.fail_with(
+            format!("setup: {what} answered {}", resp.status),
+            format!("{what} succeeds"),
+            resp.shown(),
+        )
     }
 
     // ----- steps -----
@@ -481,6 +517,7 @@ impl<'a> Ctx<'a> {
         self.last_curl = Some(req.to_curl());
         self.step_curls.push(req.to_curl());
         let resp = self.t.send(&req).map_err(|e| self.transport(e))?;
+        self.last_response = Some(resp.clone());
         self.record(title, &req, &resp);
         Ok(resp)
     }
@@ -492,6 +529,7 @@ impl<'a> Ctx<'a> {
         self.last_curl = Some(req.to_curl());
         self.step_curls.push(req.to_curl());
         let resp = self.t.send(&req).map_err(|e| self.transport(e))?;
+        self.last_response = Some(resp.clone());
         let shown = Response {
             json: None,
             text: BODY_NOT_COMPARED.into(),
@@ -504,7 +542,9 @@ impl<'a> Ctx<'a> {
     /// Send `req` without recording it (setup).
     pub fn quiet(&mut self, req: Request) -> StepResult<Response> {
         self.last_curl = Some(req.to_curl());
-        self.t.send(&req).map_err(|e| self.transport(e))
+        let resp = self.t.send(&req).map_err(|e| self.transport(e))?;
+        self.last_response = Some(resp.clone());
+        Ok(resp)
     }
 
     /// A recorded GraphQL step, as a guest.
@@ -786,10 +826,15 @@ impl<'a> Ctx<'a> {
             Some(l) => l.ends_with(&want),
             None => mail.body.contains(&want),
         };
-        self.check(
-            link_ok,
-            format!("the reset email links to …{want} (link {:?})", mail.link),
-        )?;
+        if !link_ok {
+            return Err(self.fail_with(
+                "the reset email's link",
+                format!("a link ending in {want}"),
+                mail.link
+                    .clone()
+                    .unwrap_or_else(|| format!("no link; the body: {}", mail.body)),
+            ));
+        }
         self.norm.add(tok.clone(), "[reset-token]");
         Ok(tok)
     }
