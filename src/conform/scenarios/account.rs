@@ -3,7 +3,8 @@
 
 use serde_json::json;
 
-use super::{q, Area, Ctx, Run, Scenario, StepResult};
+use super::{q, Area, Ctx, Need, Run, Scenario, StepResult};
+use crate::conform::mailbox::EmailKind;
 
 pub fn scenarios() -> Vec<Scenario> {
     let s = |name, description, run: Run| Scenario::new(Area::Account, name, description, run);
@@ -11,6 +12,7 @@ pub fn scenarios() -> Vec<Scenario> {
         s("account/create", "createCustomerV2 returns the customer with id null; the same email twice is refused", create),
         s("account/create_validation", "createCustomerV2 input checks: missing fields, invalid emails, empty names", create_validation),
         s("account/create_valid_emails", "createCustomerV2 accepts the valid addresses of behaviour.md 5.8 (non-ASCII and curly-quoted local parts)", create_valid_emails),
+        s("account/confirmation_key_of_another_account", "confirmEmail refuses one account's key with another account's email; the key still confirms its own", confirmation_key_of_another).needs(&[Need::Confirmation, Need::Mail]),
         s("account/update_and_assistance_flag", "updateCustomerV2 messages; the assistance flag is stored and returned", update),
         s("account/customer_operations_need_a_token", "customer, updateCustomerV2, changeCustomerPassword as a guest", guest),
         s("account/is_email_available", "isEmailAvailable messages; true for any address", is_email_available),
@@ -218,5 +220,42 @@ fn is_email_available(c: &mut Ctx) -> StepResult<()> {
         q::IS_EMAIL_AVAILABLE,
         json!({"email": a.email}),
     )?;
+    Ok(())
+}
+
+/// A new account, left unconfirmed, and the confirmation key mailed to it.
+fn unconfirmed_account(c: &mut Ctx) -> StepResult<(String, String)> {
+    let email = c.fresh_email();
+    let input =
+        json!({"firstname": "Conform", "lastname": "Runner", "email": email, "password": super::PASSWORD});
+    let r = c.quiet(c.t.gql_req(q::CREATE, Some(json!({ "input": input })), None))?;
+    if r.str_at("/data/createCustomerV2/customer/email").is_none() {
+        return Err(c.setup_failed("createCustomerV2", &r));
+    }
+    c.run.created(&email);
+    let key =
+        c.t.latest_email(&email, EmailKind::Confirmation)
+            .map_err(|e| c.fail(format!("setup: reading the confirmation email: {e}")))?
+            .and_then(|m| m.token)
+            .ok_or_else(|| c.fail(format!("setup: no confirmation email for {email}")))?;
+    Ok((email, key))
+}
+
+fn confirmation_key_of_another(c: &mut Ctx) -> StepResult<()> {
+    let (a, key) = unconfirmed_account(c)?;
+    let (b, _) = unconfirmed_account(c)?;
+    c.norm.add(key.clone(), "[confirmation-key-of-A]");
+    c.gql(
+        "B's email with A's key",
+        q::CONFIRM,
+        json!({"email": b, "key": key}),
+    )?;
+    c.gql(
+        "A's email with A's key",
+        q::CONFIRM,
+        json!({"email": a, "key": key}),
+    )?;
+    let r = c.sign_in("B is still unconfirmed", &b, super::PASSWORD)?;
+    c.check(!Ctx::has_token(&r), "B cannot sign in before confirming")?;
     Ok(())
 }

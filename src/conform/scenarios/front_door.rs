@@ -1,7 +1,7 @@
 //! The HTTP front door of `/graphql` (behaviour.md 2, 3): content type, bad JSON, mutation over
 //! GET, syntax errors, first-error-only validation, bad bearer tokens on public operations.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::{q, Area, Ctx, Run, Scenario, StepResult};
 use crate::conform::client::Request;
@@ -48,6 +48,11 @@ pub fn scenarios() -> Vec<Scenario> {
             "front_door/bad_bearer_on_public_operation",
             "unreadable bearer tokens fail even public operations; other header shapes are ignored",
             bad_bearer,
+        ),
+        s(
+            "front_door/introspection_lists_the_contract_schema",
+            "introspection lists the queries, mutations, types and fields of behaviour.md 3 and 8 with their types",
+            introspection,
         ),
         s(
             "front_door/options_preflight",
@@ -291,4 +296,220 @@ fn limits(c: &mut Ctx) -> StepResult<()> {
     )?;
     c.gql("complexity 302 is refused", &wide(151), json!({}))?;
     Ok(())
+}
+
+/// The schema of behaviour.md 3 (and the `storeConfig` fields of 8), by type: the fields (input
+/// fields, enum values) a target must list. `exchangeOtpForCustomerToken` and `Customer.group`
+/// exist on saas only; elsewhere they must not be listed.
+const CONTRACT_SCHEMA: &[(&str, &[&str])] = &[
+    ("Query", &["customer", "isEmailAvailable", "storeConfig"]),
+    (
+        "Mutation",
+        &[
+            "generateCustomerToken",
+            "exchangeOtpForCustomerToken",
+            "revokeCustomerToken",
+            "requestPasswordResetEmail",
+            "resetPassword",
+            "createCustomerV2",
+            "updateCustomerV2",
+            "changeCustomerPassword",
+            "generateCustomerTokenAsAdmin",
+            "confirmEmail",
+            "resendConfirmationEmail",
+        ],
+    ),
+    ("CustomerToken", &["token"]),
+    ("RevokeCustomerTokenOutput", &["result"]),
+    ("IsEmailAvailableOutput", &["is_email_available"]),
+    ("CustomerOutput", &["customer"]),
+    ("GenerateCustomerTokenAsAdminOutput", &["customer_token"]),
+    (
+        "Customer",
+        &[
+            "id",
+            "created_at",
+            "prefix",
+            "firstname",
+            "middlename",
+            "lastname",
+            "suffix",
+            "email",
+            "date_of_birth",
+            "dob",
+            "gender",
+            "taxvat",
+            "is_subscribed",
+            "allow_remote_shopping_assistance",
+            "confirmation_status",
+            "group",
+        ],
+    ),
+    (
+        "ConfirmationStatusEnum",
+        &["ACCOUNT_CONFIRMED", "ACCOUNT_CONFIRMATION_NOT_REQUIRED"],
+    ),
+    (
+        "CustomerCreateInput",
+        &[
+            "firstname",
+            "lastname",
+            "email",
+            "prefix",
+            "middlename",
+            "suffix",
+            "date_of_birth",
+            "dob",
+            "taxvat",
+            "gender",
+            "password",
+            "is_subscribed",
+            "allow_remote_shopping_assistance",
+        ],
+    ),
+    (
+        "CustomerUpdateInput",
+        &[
+            "firstname",
+            "lastname",
+            "prefix",
+            "middlename",
+            "suffix",
+            "date_of_birth",
+            "dob",
+            "taxvat",
+            "gender",
+            "is_subscribed",
+            "allow_remote_shopping_assistance",
+        ],
+    ),
+    ("GenerateCustomerTokenAsAdminInput", &["customer_email"]),
+    ("ConfirmEmailInput", &["email", "confirmation_key"]),
+    (
+        "StoreConfig",
+        &[
+            "store_code",
+            "store_name",
+            "store_group_code",
+            "website_code",
+            "website_name",
+            "locale",
+            "minimum_password_length",
+            "required_character_classes_number",
+            "autocomplete_on_storefront",
+            "create_account_confirmation",
+            "customer_access_token_lifetime",
+            "shopping_assistance_enabled",
+            "shopping_assistance_checkbox_title",
+            "shopping_assistance_checkbox_tooltip",
+            "share_customer_accounts_scope",
+        ],
+    ),
+];
+
+const INTROSPECTION_FRAGMENTS: &str = "fragment Fields on __Type { name \
+    fields(includeDeprecated: true) { name args { name type { ...Ref } } type { ...Ref } } \
+    inputFields { name type { ...Ref } } enumValues(includeDeprecated: true) { name } } \
+    fragment Ref on __Type { kind name ofType { kind name ofType { kind name } } }";
+
+/// Keep, of an introspected `__Type`, only what the contract names (sorted by name: the contract
+/// fixes no order), so a real server's many other fields do not make the transcript differ.
+fn contract_view(type_name: &str, t: &Value) -> Value {
+    let names: &[&str] = CONTRACT_SCHEMA
+        .iter()
+        .find(|(n, _)| *n == type_name)
+        .map_or(&[], |(_, f)| *f);
+    let mut out = serde_json::Map::new();
+    out.insert("name".into(), t["name"].clone());
+    for key in ["fields", "inputFields", "enumValues"] {
+        let Some(list) = t[key].as_array() else {
+            continue;
+        };
+        let mut kept: Vec<Value> = list
+            .iter()
+            .filter(|f| f["name"].as_str().is_some_and(|n| names.contains(&n)))
+            .cloned()
+            .map(|mut f| {
+                if let Some(args) = f.get_mut("args").and_then(Value::as_array_mut) {
+                    args.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+                }
+                f
+            })
+            .collect();
+        kept.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+        out.insert(key.into(), Value::Array(kept));
+    }
+    Value::Object(out)
+}
+
+fn introspection(c: &mut Ctx) -> StepResult<()> {
+    // Three documents, each under the complexity limit of 300.
+    let groups: [&[&str]; 3] = [
+        &["Query", "Mutation"],
+        &[
+            "Customer",
+            "CustomerToken",
+            "RevokeCustomerTokenOutput",
+            "IsEmailAvailableOutput",
+            "CustomerOutput",
+            "GenerateCustomerTokenAsAdminOutput",
+            "ConfirmationStatusEnum",
+        ],
+        &[
+            "CustomerCreateInput",
+            "CustomerUpdateInput",
+            "GenerateCustomerTokenAsAdminInput",
+            "ConfirmEmailInput",
+            "StoreConfig",
+        ],
+    ];
+    let mut missing = Vec::new();
+    for group in groups {
+        let selections: Vec<String> = group
+            .iter()
+            .map(|t| format!("{t}: __type(name: \"{t}\") {{ ...Fields }}"))
+            .collect();
+        let query = format!("{{ {} }} {INTROSPECTION_FRAGMENTS}", selections.join(" "));
+        let req = c.t.gql_req(&query, None, None);
+        let title = format!("introspect {} (the contract's fields only)", group.join(", "));
+        let view = |v: &Value| {
+            let mut data = serde_json::Map::new();
+            for t in group {
+                data.insert(t.to_string(), contract_view(t, &v["data"][t]));
+            }
+            json!({ "data": data })
+        };
+        let r = c.send_filtered(&title, req, view)?;
+        for t in group {
+            let listed: Vec<&str> = ["fields", "inputFields", "enumValues"]
+                .iter()
+                .filter_map(|k| r.at(&format!("/data/{t}/{k}")).and_then(Value::as_array))
+                .flatten()
+                .filter_map(|f| f["name"].as_str())
+                .collect();
+            let wanted = CONTRACT_SCHEMA
+                .iter()
+                .find(|(n, _)| n == t)
+                .map_or(&[][..], |(_, f)| *f);
+            for name in wanted {
+                let qualified = format!("{t}.{name}");
+                let expected = match qualified.as_str() {
+                    "Mutation.exchangeOtpForCustomerToken" => c.expect.exchange_otp_mutation,
+                    "Customer.group" => c.expect.customer_group_field,
+                    _ => true,
+                };
+                if expected != listed.contains(name) {
+                    missing.push(format!(
+                        "{qualified} {}",
+                        if expected { "missing" } else { "listed" }
+                    ));
+                }
+            }
+        }
+    }
+    c.check_eq(
+        missing,
+        Vec::<String>::new(),
+        "introspection lists exactly the contract's fields for this profile",
+    )
 }

@@ -572,6 +572,71 @@ impl<'a> Ctx<'a> {
         self.send(title, req)
     }
 
+    /// Send `req` as a recorded step whose JSON body is recorded as `filter` makes it (for answers
+    /// a real server pads with more than the contract names, such as introspection).
+    pub fn send_filtered(
+        &mut self,
+        title: &str,
+        req: Request,
+        filter: impl Fn(&Value) -> Value,
+    ) -> StepResult<Response> {
+        self.steps += 1;
+        self.last_title = Some(format!("{}. {title}", self.steps));
+        self.last_curl = Some(req.to_curl());
+        self.step_curls.push(req.to_curl());
+        let resp = self.t.send(&req).map_err(|e| self.transport(e))?;
+        self.last_response = Some(resp.clone());
+        let shown = Response {
+            json: resp.json.as_ref().map(&filter),
+            ..resp.clone()
+        };
+        self.record(title, &req, &shown);
+        Ok(resp)
+    }
+
+    /// The mock's clock now, when the target is the mock.
+    pub fn mock_now(&self) -> StepResult<Option<i64>> {
+        match self.t.mock.as_ref().filter(|m| m.has("clock")) {
+            None => Ok(None),
+            Some(m) => m
+                .clock(&self.t.client)
+                .map(|c| Some(c.now))
+                .map_err(|e| self.fail(format!("setup: reading the mock's clock: {e}"))),
+        }
+    }
+
+    /// The admin user id behind an admin bearer, when it can be known: the `uid` of an admin JWT,
+    /// or what the mock's fixtures say of a static token.
+    pub fn admin_id_of(&self, admin_token: &str) -> Option<i64> {
+        let claims = normalize::jwt_claims(admin_token);
+        match claims.as_ref().and_then(|c| c["utypid"].as_i64()) {
+            Some(2) => claims.and_then(|c| c["uid"].as_i64()),
+            _ if self.t.admin.access.token.as_deref() == Some(admin_token) => {
+                self.t.admin.token_admin_id.map(|id| id as i64)
+            }
+            _ => None,
+        }
+    }
+
+    /// The claims of a customer token issued through `admin_token`: well-formed, and `admin_id`
+    /// is the id of that admin wherever it can be known (behaviour.md 4.3).
+    pub fn check_admin_assisted(&self, token: &str, admin_token: &str) -> StepResult<normalize::TokenClaims> {
+        let claims = normalize::check_customer_token(token, self.run.store.token_lifetime_secs)
+            .map_err(|e| self.fail(format!("malformed customer token: {e}")))?;
+        self.check(
+            claims.admin_id.is_some(),
+            "an admin-assisted token carries admin_id",
+        )?;
+        if let Some(id) = self.admin_id_of(admin_token) {
+            self.check_eq(
+                claims.admin_id,
+                Some(id),
+                "admin_id is the id of the admin who issued the session",
+            )?;
+        }
+        Ok(claims)
+    }
+
     /// Add a note line to the transcript (for example a clock move).
     pub fn note(&mut self, line: &str) {
         self.transcript.push_str(&format!("## {line}\n\n"));
@@ -642,6 +707,7 @@ impl<'a> Ctx<'a> {
                 i.insert(k.clone(), v.clone());
             }
         }
+        let password = input["password"].as_str().unwrap_or(PASSWORD).to_string();
         let resp = self.quiet(self.t.gql_req(q::CREATE, Some(json!({ "input": input })), None))?;
         if resp.str_at("/data/createCustomerV2/customer/email").is_none() {
             return Err(self.setup_failed("createCustomerV2", &resp));
@@ -653,7 +719,7 @@ impl<'a> Ctx<'a> {
         let label = self.norm.text(&email);
         Ok(Account {
             email,
-            password: PASSWORD.into(),
+            password,
             label,
         })
     }

@@ -51,6 +51,13 @@ pub fn scenarios() -> Vec<Scenario> {
         .profiles(SAAS)
         .needs(&[Need::Admin]),
         s(
+            "order/secrets_of_another_account",
+            "one account's reset token and OTC are refused with another account's email, by both sign-in mutations, and stay usable for their own",
+            secrets_of_another_account,
+        )
+        .profiles(SAAS)
+        .needs(&[Need::Admin, Need::Mail]),
+        s(
             "order/exchange_otp_absent",
             "exchangeOtpForCustomerToken does not exist on paas",
             exchange_absent,
@@ -192,9 +199,8 @@ fn exchange_otp(c: &mut Ctx) -> StepResult<()> {
         json!({"email": a.email, "otp": otc}),
     )?;
     let tok = c.token_of(&r)?;
-    let claims = crate::conform::normalize::check_customer_token(&tok, c.run.store.token_lifetime_secs)
-        .map_err(|e| c.fail(e))?;
-    c.check(claims.admin_id.is_some(), "a token from an OTC carries admin_id")?;
+    let admin = c.admin_token()?;
+    c.check_admin_assisted(&tok, &admin)?;
     let r = c.gql(
         "exchange it again: consumed",
         q::EXCHANGE,
@@ -228,5 +234,37 @@ fn paas_reset_token(c: &mut Ctx) -> StepResult<()> {
         Some(&json!(true)),
         "resetPassword succeeded",
     )?;
+    Ok(())
+}
+
+fn secrets_of_another_account(c: &mut Ctx) -> StepResult<()> {
+    let (a, _, id) = assisted(c)?;
+    let (b, _, _) = assisted(c)?;
+    let otc = c.issue_otc("issue an OTC for A", id)?;
+    c.norm.add(otc.clone(), "[otc-of-A]");
+    let rt = c.reset_token(&a.email)?;
+    c.norm.add(rt.clone(), "[reset-token-of-A]");
+    let r = c.sign_in("B's email with A's reset token", &b.email, &rt)?;
+    c.expect_generic(&r)?;
+    let r = c.gql(
+        "exchangeOtpForCustomerToken: B's email with A's OTC",
+        q::EXCHANGE,
+        json!({"email": b.email, "otp": otc}),
+    )?;
+    c.expect_generic(&r)?;
+    let r = c.gql(
+        "exchangeOtpForCustomerToken: B's email with A's reset token",
+        q::EXCHANGE,
+        json!({"email": b.email, "otp": rt}),
+    )?;
+    c.expect_generic(&r)?;
+    let r = c.gql(
+        "exchangeOtpForCustomerToken: A's OTC for A",
+        q::EXCHANGE,
+        json!({"email": a.email, "otp": otc}),
+    )?;
+    c.token_of(&r)?;
+    let r = c.sign_in("A's reset token for A", &a.email, &rt)?;
+    c.token_of(&r)?;
     Ok(())
 }
