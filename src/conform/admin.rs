@@ -69,14 +69,17 @@ impl AdminAccess {
     /// Fill what was not given from the mock's fixtures: an admin with every permission the
     /// scenarios use (token, and user name and password), a token without Login as Customer, and
     /// one with Login as Customer but without the shopping-assistance permission. What was given
-    /// explicitly is kept. Returns one line per value learned.
-    pub fn fill_from(&mut self, mock: &MockAccess) -> Vec<String> {
+    /// explicitly is kept. Returns what was learned.
+    pub fn fill_from(&mut self, mock: &MockAccess) -> Vec<Learned> {
         let mut learned = Vec::new();
-        let mut pick = |slot: &mut Option<String>, what: &str, found: Option<(&str, &str)>| {
-            if slot.is_none() {
+        let mut pick = |field: &mut Option<String>, slot: Slot, found: Option<(&str, &str)>| {
+            if field.is_none() {
                 if let Some((value, owner)) = found {
-                    *slot = Some(value.to_string());
-                    learned.push(format!("{what} of `{owner}`"));
+                    *field = Some(value.to_string());
+                    learned.push(Learned {
+                        slot,
+                        owner: owner.to_string(),
+                    });
                 }
             }
         };
@@ -86,15 +89,15 @@ impl AdminAccess {
                 .find(|t| f(&t.permissions))
                 .map(|t| (t.token.as_str(), t.username.as_str()))
         };
-        pick(&mut self.token, "admin token", token_where(&full));
+        pick(&mut self.token, Slot::Token, token_where(&full));
         pick(
             &mut self.limited_token,
-            "limited admin token",
+            Slot::LimitedToken,
             token_where(&|p| !has(p, LOGIN_AS_CUSTOMER)),
         );
         pick(
             &mut self.token_without_assistance,
-            "admin token without assistance",
+            Slot::TokenWithoutAssistance,
             token_where(&|p| has(p, LOGIN_AS_CUSTOMER) && !has(p, SHOPPING_ASSISTANCE)),
         );
         // User name and password come as a pair, from one user, unless either was given.
@@ -102,10 +105,43 @@ impl AdminAccess {
             if let Some(u) = mock.admin_users.iter().find(|u| full(&u.permissions)) {
                 self.username = Some(u.username.clone());
                 self.password = Some(u.password.clone());
-                learned.push(format!("admin user name and password of `{}`", u.username));
+                learned.push(Learned {
+                    slot: Slot::Credentials,
+                    owner: u.username.clone(),
+                });
             }
         }
         learned
+    }
+}
+
+/// One part of the admin access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    Token,
+    Credentials,
+    LimitedToken,
+    TokenWithoutAssistance,
+}
+
+/// A part of the admin access taken from the mock's fixtures (whose permissions are therefore
+/// known, not claimed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Learned {
+    pub slot: Slot,
+    /// The admin user it belongs to.
+    pub owner: String,
+}
+
+impl std::fmt::Display for Learned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match self.slot {
+            Slot::Token => "admin token",
+            Slot::Credentials => "admin user name and password",
+            Slot::LimitedToken => "limited admin token",
+            Slot::TokenWithoutAssistance => "admin token without assistance",
+        };
+        write!(f, "{what} of `{}`", self.owner)
     }
 }
 
@@ -115,8 +151,8 @@ pub struct AdminSession {
     /// The admin user id behind the admin token, when known (the mock's fixtures say it), for
     /// checking the `admin_id` claim of tokens issued with it.
     pub token_admin_id: Option<u64>,
-    /// What of the access was learned from the mock (for the report).
-    pub learned: Vec<String>,
+    /// What of the access was learned from the mock.
+    pub learned: Vec<Learned>,
     rest_base: String,
     fetched: RefCell<Option<Result<Fetched, AdminError>>>,
     /// Seconds the run has made pass (shared with the target's time), so a token fetched
@@ -155,6 +191,11 @@ impl AdminSession {
             rest_base: urls.rest_base.clone(),
             fetched: RefCell::new(None),
         }
+    }
+
+    /// Whether this part of the access came from the mock's fixtures.
+    pub fn is_learned(&self, slot: Slot) -> bool {
+        self.learned.iter().any(|l| l.slot == slot)
     }
 
     /// Whether an admin token can be had (given, or from credentials).

@@ -191,7 +191,13 @@ pub fn execute(args: &ConformArgs, mut reporters: Vec<Box<dyn Reporter>>) -> Res
     if !target.admin.learned.is_empty() {
         notes.push(format!(
             "admin access learned from the mock's /__mock/access: {}",
-            target.admin.learned.join(", ")
+            target
+                .admin
+                .learned
+                .iter()
+                .map(|l| l.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     notes.extend(
