@@ -486,3 +486,55 @@ async fn faults_added_during_the_run_are_removed_and_reported() {
         s.changes
     );
 }
+
+// ----- stores configured otherwise than the contract's defaults -----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_without_confirmation_passes_with_the_confirmation_scenarios_not_applicable() {
+    let mut f = Fixtures::embedded_default();
+    f.settings.confirmation_required = false;
+    let server = TestServer::start_with(Profile::Saas, f).await;
+    let s = run(args(&server, Profile::Saas)).await.expect("starts");
+    assert_eq!(
+        names(&s, |st| matches!(st, Status::Failed(_))),
+        Vec::<String>::new()
+    );
+    assert_eq!(names(&s, Status::is_skip), Vec::<String>::new());
+    for name in [
+        "signin/unconfirmed_account",
+        "admin/unconfirmed_customer_operations",
+        "account/confirmation_key_of_another_account",
+    ] {
+        let r = s.records.iter().find(|r| r.name == name).expect(name);
+        match &r.status {
+            Status::Skipped(skip) => {
+                assert!(skip.cause.not_applicable(), "{name}");
+                assert!(
+                    skip.reason.contains("create_account_confirmation is false"),
+                    "{name}: {}",
+                    skip.reason
+                );
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_longer_token_lifetime_is_a_configuration_difference_not_a_failure() {
+    let mut f = Fixtures::embedded_default();
+    f.settings.customer_token_lifetime_minutes = 120;
+    let server = TestServer::start_with(Profile::Saas, f).await;
+    let s = run(args(&server, Profile::Saas)).await.expect("starts");
+    assert_eq!(
+        names(&s, |st| matches!(st, Status::Failed(_))),
+        Vec::<String>::new()
+    );
+    assert_eq!(s.config_differences.len(), 1, "{:?}", s.config_differences);
+    assert_eq!(
+        s.config_differences[0].to_string(),
+        "storeConfig.customer_access_token_lifetime: the target reports 2 (hours), the contract's default is 1 (hours); \
+         tokens are checked against the store's lifetime, 7200 s"
+    );
+    assert_eq!(exit_code(&Ok(s)), 0);
+}

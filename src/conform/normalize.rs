@@ -164,7 +164,15 @@ pub struct Normalizer {
     /// Values replaced only when a JSON string is exactly them (short, common words).
     exact: Vec<(String, String)>,
     pub token_lifetime_secs: i64,
+    /// The `confirmation_status` of a confirmed account on this store (`ACCOUNT_CONFIRMED` where
+    /// confirmation is required, else `ACCOUNT_CONFIRMATION_NOT_REQUIRED`), replaced by
+    /// [`CONFIRMATION_STATUS`] so one snapshot serves stores of either setting; any other value
+    /// stays, and differs.
+    pub confirmation_status: &'static str,
 }
+
+/// The placeholder of the expected `confirmation_status`.
+pub const CONFIRMATION_STATUS: &str = "[confirmation status for the store's setting]";
 
 impl Normalizer {
     pub fn new(token_lifetime_secs: i64) -> Self {
@@ -173,7 +181,18 @@ impl Normalizer {
             ids: Vec::new(),
             exact: Vec::new(),
             token_lifetime_secs,
+            confirmation_status: "ACCOUNT_CONFIRMED",
         }
+    }
+
+    /// Expect `confirmation_status` as a store that does (or does not) require confirmation answers.
+    pub fn confirmation_required(mut self, required: bool) -> Self {
+        self.confirmation_status = if required {
+            "ACCOUNT_CONFIRMED"
+        } else {
+            "ACCOUNT_CONFIRMATION_NOT_REQUIRED"
+        };
+        self
     }
 
     /// Replace every occurrence of `literal` with `placeholder` from now on.
@@ -222,6 +241,7 @@ impl Normalizer {
             // A malformed code stays as it is (and so differs from the stored `[otc]`).
             Some("otp") if check_otc(s).is_ok() => "[otc]".into(),
             Some("created_at" | "updated_at" | "sent_at") => "[timestamp]".into(),
+            Some("confirmation_status") if s == self.confirmation_status => CONFIRMATION_STATUS.into(),
             _ => match self.ids.iter().chain(&self.exact).find(|(id, _)| id == s) {
                 Some((_, ph)) => ph.clone(),
                 None => self.text(s),

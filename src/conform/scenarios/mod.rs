@@ -413,7 +413,8 @@ pub struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     pub fn new(t: &'a Target, run: &'a RunState) -> Self {
-        let mut norm = Normalizer::new(run.store.token_lifetime_secs);
+        let mut norm = Normalizer::new(run.store.token_lifetime_secs)
+            .confirmation_required(run.store.confirmation_required);
         norm.add(t.urls.graphql.clone(), "[graphql]");
         norm.add(t.urls.rest_base.clone(), "[rest]");
         norm.add(t.urls.origin.clone(), "[origin]");
