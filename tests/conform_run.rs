@@ -538,3 +538,30 @@ async fn a_longer_token_lifetime_is_a_configuration_difference_not_a_failure() {
     );
     assert_eq!(exit_code(&Ok(s)), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stricter_password_policy_leaves_out_the_scenarios_that_quote_the_default_one() {
+    let mut f = Fixtures::embedded_default();
+    f.settings.password_min_length = 10;
+    let server = TestServer::start_with(Profile::Saas, f).await;
+    let mut a = args(&server, Profile::Saas);
+    a.filter = Some("password/".into());
+    let s = run(a).await.expect("starts");
+    assert_eq!(
+        names(&s, |st| matches!(st, Status::Failed(_))),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        names(&s, Status::is_not_applicable),
+        vec![
+            "password/reset_password_flow".to_string(),
+            "password/policy_on_create".to_string(),
+            "password/change_password_messages".to_string(),
+        ]
+    );
+    assert_eq!(
+        s.config_differences[0].to_string(),
+        "storeConfig.minimum_password_length: the target reports \"10\", the contract's default is \"8\"; \
+         the scenarios that quote the password policy's messages are not applicable"
+    );
+}

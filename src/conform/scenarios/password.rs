@@ -22,7 +22,7 @@ pub fn scenarios() -> Vec<Scenario> {
             "reset with the mailed token, which is then consumed; a new request replaces the token",
             reset_flow,
         )
-        .needs(&[Need::Mail]),
+        .needs(&[Need::DefaultPasswordPolicy, Need::Mail]),
         s(
             "password/reset_token_of_another_account",
             "resetPassword refuses one account's token with another account's email; the token still resets its own",
@@ -39,12 +39,14 @@ pub fn scenarios() -> Vec<Scenario> {
             "password/policy_on_create",
             "the password policy, in order, on createCustomerV2",
             policy_create,
-        ),
+        )
+        .needs(&[Need::DefaultPasswordPolicy]),
         s(
             "password/change_password_messages",
             "changeCustomerPassword messages and policy",
             change_password,
-        ),
+        )
+        .needs(&[Need::DefaultPasswordPolicy]),
     ]
 }
 
