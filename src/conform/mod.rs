@@ -2,8 +2,8 @@
 //! contract of `spec/behaviour.md`, over HTTP only.
 //!
 //! ```text
-//! # against the mock (clock, outbox and admin found automatically)
-//! commerce-auth-mock conform --target http://127.0.0.1:4000/graphql --admin-token mock-admin-token
+//! # against the mock (clock, outbox and admin access found through its control API)
+//! commerce-auth-mock conform --target http://127.0.0.1:4000/graphql
 //! # against a real 2.4.8 store with Mailpit, real waits up to 40 s, CI reports
 //! commerce-auth-mock conform --target https://shop.example/graphql --profile paas-2.4.8 \
 //!     --admin-username ci --admin-password … --mailbox http://mailpit:8025 --slow \
@@ -24,13 +24,17 @@
 //! `INSTA_UPDATE=always` writes `.snap` directly; review every accepted file against the spec.
 //!
 //! Safety on real servers: only accounts created by the run (`conformance+<run id>-<n>@<domain>`),
-//! deleted at the end when admin access allows (the report lists what was not), throttle and
-//! lockout scenarios on fresh accounts, wrong admin credentials under a run-scoped user name, a
-//! bounded request rate (`--rate`, 10/s by default against non-mock targets) and no retries.
+//! deleted at the end when admin access allows (the report lists what was not, and the accounts
+//! of failing items it keeps for their reproduce commands), throttle and lockout scenarios on fresh
+//! accounts, one admin login per run, wrong admin credentials under a run-scoped user name, a
+//! bounded request rate (`--rate`, 10/s by default against non-mock targets) and no retries. On
+//! the mock the clock is put back as found and faults added during the run are removed.
 //!
-//! Exit codes (stable): 0 everything that ran passed; 1 something failed; 2 the run could not
-//! start (bad arguments, target unreachable, the mock serving another profile). Report files that
-//! cannot be written are reported on stderr without changing the code.
+//! Exit codes (stable): 0 everything that ran passed; 1 the target departs from the contract (an
+//! item failed) or a CI gate failed (`--fail-on-skip`, `--require`); 2 the run could not start or
+//! is misconfigured (bad arguments, target unreachable, TLS, the mock serving another profile, any
+//! problem the [`preflight`] finds). Report files that cannot be written are reported on stderr
+//! without changing the code.
 
 pub mod admin;
 pub mod cli;

@@ -105,6 +105,7 @@ impl Reporter for Human {
                 for n in &info.notes {
                     self.line(&format!("note: {n}"));
                 }
+                self.line(&format!("replay: {}", info.replay));
                 if self.progress {
                     let b = ProgressBar::new(info.total as u64);
                     b.set_style(
