@@ -22,9 +22,29 @@ use tokio_rustls::TlsAcceptor;
 async fn tls_forwarder(backend: SocketAddr) -> (SocketAddr, String) {
     let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
         .expect("self-signed certificate");
-    let pem = ck.cert.pem();
-    let cert = CertificateDer::from(ck.cert.der().to_vec());
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(ck.signing_key.serialize_der()));
+    tls_forwarder_with(backend, ck.cert, ck.signing_key).await
+}
+
+/// A self-signed certificate for `names` marked as a CA (basicConstraints CA:TRUE), as
+/// `openssl req -x509` makes by default.
+fn ca_flagged_self_signed(names: &[&str]) -> (rcgen::Certificate, rcgen::KeyPair) {
+    let mut params =
+        rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    (cert, key)
+}
+
+/// [`tls_forwarder`] with a given certificate and key.
+async fn tls_forwarder_with(
+    backend: SocketAddr,
+    certificate: rcgen::Certificate,
+    signing_key: rcgen::KeyPair,
+) -> (SocketAddr, String) {
+    let pem = certificate.pem();
+    let cert = CertificateDer::from(certificate.der().to_vec());
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(signing_key.serialize_der()));
     // One crypto provider, chosen explicitly (reqwest's rustls also uses ring).
     let config =
         rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
@@ -197,4 +217,85 @@ async fn a_ca_in_the_system_bundle_is_trusted_without_ca_cert() {
     assert_eq!(untrusted.status.code(), Some(1));
     let err = String::from_utf8_lossy(&untrusted.stderr);
     assert!(err.to_ascii_lowercase().contains("certificate"), "{err}");
+}
+
+async fn start_error_of(target: &str, ca_pem: Option<&str>) -> String {
+    let dir = std::env::temp_dir().join(format!("conform-tls-{}-{}", std::process::id(), rand_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut args = base_args(target);
+    if let Some(pem) = ca_pem {
+        let ca = dir.join("ca.pem");
+        std::fs::write(&ca, pem).unwrap();
+        args.extend(["--ca-cert".into(), ca.display().to_string()]);
+    }
+    let out = conform(args).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(2), "stderr:\n{stderr}");
+    stderr
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_to_a_plain_http_port_says_the_server_speaks_plain_http() {
+    let server = TestServer::start(Profile::Saas).await;
+    let target = format!("https://127.0.0.1:{}/graphql", server.addr.port());
+    let stderr = start_error_of(&target, None).await;
+    assert!(
+        stderr.contains(&format!(
+            "127.0.0.1:{} answers plain HTTP, not TLS",
+            server.addr.port()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("http://127.0.0.1:{}/graphql", server.addr.port())),
+        "suggests the http:// URL: {stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ca_flagged_self_signed_certificate_is_named_as_such() {
+    let server = TestServer::start(Profile::Saas).await;
+    let (cert, key) = ca_flagged_self_signed(&["127.0.0.1", "localhost"]);
+    let (addr, pem) = tls_forwarder_with(server.addr, cert, key).await;
+    let target = format!("https://127.0.0.1:{}/graphql", addr.port());
+    let stderr = start_error_of(&target, Some(&pem)).await;
+    assert!(
+        stderr.contains("is a CA certificate (basicConstraints CA:TRUE)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("openssl req -x509"),
+        "says where such certificates come from: {stderr}"
+    );
+    assert!(
+        stderr.contains("basicConstraints=critical,CA:FALSE"),
+        "says how to make one: {stderr}"
+    );
+    assert!(
+        !stderr.contains("does not contain the CA"),
+        "does not blame the CA file: {stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_for_another_name_is_a_name_mismatch() {
+    let server = TestServer::start(Profile::Saas).await;
+    let ck = rcgen::generate_simple_self_signed(vec!["shop.example".to_string()]).unwrap();
+    let (addr, pem) = tls_forwarder_with(server.addr, ck.cert, ck.signing_key).await;
+    let target = format!("https://127.0.0.1:{}/graphql", addr.port());
+    let stderr = start_error_of(&target, Some(&pem)).await;
+    assert!(stderr.contains("is not valid for 127.0.0.1"), "{stderr}");
+    assert!(
+        stderr.contains("shop.example"),
+        "names what the certificate covers: {stderr}"
+    );
+    assert!(stderr.contains("subjectAltName"), "says how to fix it: {stderr}");
 }

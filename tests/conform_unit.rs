@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use commerce_auth_mock::conform::event::{Kind, Record, Status, Summary};
-use commerce_auth_mock::conform::normalize::{check_customer_token, check_otc, Normalizer};
+use commerce_auth_mock::conform::event::{Kind, Record, Skip, SkipCause, Status, Summary};
+use commerce_auth_mock::conform::mailbox::EmailKind;
+use commerce_auth_mock::conform::normalize::{check_customer_token, check_otc, Normalizer, TokenError};
 use commerce_auth_mock::conform::properties::case_variant;
 use commerce_auth_mock::conform::report::junit;
 use commerce_auth_mock::conform::runner::first_differing_section;
@@ -59,13 +60,18 @@ fn a_token_with_the_wrong_header_or_claims_is_marked_malformed() {
     let wrong_order = jwt(HEADER, r#"{"utypid":3,"uid":7,"iat":1000,"exp":4600}"#);
     assert!(n.string(None, &wrong_order).contains("claims are"));
     let wrong_lifetime = jwt(HEADER, r#"{"uid":7,"utypid":3,"iat":1000,"exp":2000}"#);
-    assert!(check_customer_token(&wrong_lifetime, 3600)
-        .unwrap_err()
-        .contains("exp - iat"));
+    assert_eq!(
+        check_customer_token(&wrong_lifetime, 3600).unwrap_err(),
+        TokenError::Lifetime {
+            found: 1000,
+            expected: 3600
+        }
+    );
     let wrong_type = jwt(HEADER, r#"{"uid":7,"utypid":4,"iat":1000,"exp":4600}"#);
-    assert!(check_customer_token(&wrong_type, 3600)
-        .unwrap_err()
-        .contains("utypid"));
+    assert_eq!(
+        check_customer_token(&wrong_type, 3600).unwrap_err(),
+        TokenError::Utypid(4)
+    );
 }
 
 #[test]
@@ -217,13 +223,18 @@ fn the_junit_report_is_valid_xml_with_one_suite_per_area() {
                 Status::Failed(Box::new(Failure {
                     step: Some("2. wrong <password>".into()),
                     message: "response differs & more".into(),
-                    expected: Some("a\n".into()),
-                    actual: Some("b\n".into()),
+                    expected: "a\n".into(),
+                    actual: "b\n".into(),
+                    transcripts: true,
                     curl: Some("curl -X POST 'http://x/graphql'".into()),
                     pending_snapshot: None,
                 })),
             ),
-            record("expiry/c", Area::Expiry, Status::Skipped("needs a clock".into())),
+            record(
+                "expiry/c",
+                Area::Expiry,
+                Status::Skipped(Skip::new(SkipCause::Clock, "needs a clock")),
+            ),
         ],
         duration: Duration::from_secs(1),
         ..Default::default()
@@ -291,7 +302,8 @@ async fn reset_tokens_are_read_from_a_mailpit_mailbox() {
             "a server without /__mock/health is not the mock"
         );
         assert!(t.has_mail());
-        t.latest_email("someone@example.com", "reset_password").unwrap()
+        t.latest_email("someone@example.com", EmailKind::PasswordReset)
+            .unwrap()
     })
     .await
     .unwrap()
@@ -304,7 +316,9 @@ fn an_unreachable_target_exits_2() {
     let args = ConformArgs::for_target("http://127.0.0.1:9/graphql", Profile::Saas);
     let r = run_with(args, vec![]);
     assert!(
-        r.as_ref().err().is_some_and(|e| e.0.contains("unreachable")),
+        r.as_ref()
+            .err()
+            .is_some_and(|e| e.to_string().contains("unreachable")),
         "{:?}",
         r.as_ref().err()
     );
@@ -324,7 +338,7 @@ async fn a_server_that_is_not_graphql_exits_2() {
     assert!(r
         .err()
         .unwrap()
-        .0
+        .to_string()
         .contains("does not look like a GraphQL endpoint"));
 }
 
@@ -346,7 +360,7 @@ async fn scenarios_without_admin_mail_or_clock_are_skipped_with_reasons() {
         .records
         .iter()
         .filter_map(|rec| match &rec.status {
-            Status::Skipped(w) => Some(w.clone()),
+            Status::Skipped(w) => Some(w.reason.clone()),
             _ => None,
         })
         .collect();
@@ -361,7 +375,11 @@ fn the_json_report_has_one_record_per_item_with_reasons_and_failures() {
     let summary = Summary {
         records: vec![
             record("signin/a", Area::SignIn, Status::Passed),
-            record("expiry/c", Area::Expiry, Status::Skipped("needs a clock".into())),
+            record(
+                "expiry/c",
+                Area::Expiry,
+                Status::Skipped(Skip::new(SkipCause::Clock, "needs a clock")),
+            ),
             record(
                 "signin/b",
                 Area::SignIn,
@@ -393,8 +411,9 @@ fn the_human_report_shows_the_step_a_diff_and_a_curl_command() {
         Status::Failed(Box::new(Failure {
             step: Some("2. sign in with a wrong password".into()),
             message: "response differs from snapshot".into(),
-            expected: Some("< 401\n\"message\": \"a\"\n".into()),
-            actual: Some("< 200\n\"message\": \"a\"\n".into()),
+            expected: "< 401\n\"message\": \"a\"\n".into(),
+            actual: "< 200\n\"message\": \"a\"\n".into(),
+            transcripts: true,
             curl: Some("curl -i -X POST 'http://x/graphql'".into()),
             pending_snapshot: Some("snapshots/saas/signin__b.snap.new".into()),
         })),
@@ -404,4 +423,83 @@ fn the_human_report_shows_the_step_a_diff_and_a_curl_command() {
     assert!(text.contains("-< 401") && text.contains("+< 200"), "{text}");
     assert!(text.contains("reproduce: curl -i -X POST"));
     assert!(text.contains("cargo insta review"));
+}
+
+/// Every stored snapshot's header names the file that defines its scenario, as `insta` does.
+#[test]
+fn snapshot_headers_name_the_file_that_defines_the_scenario() {
+    use commerce_auth_mock::conform::scenarios::catalogue;
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("snapshots");
+    let mut checked = 0;
+    for sc in catalogue() {
+        assert!(
+            sc.source.starts_with("src/conform/scenarios/") && sc.source.ends_with(".rs"),
+            "{}: {}",
+            sc.name,
+            sc.source
+        );
+        for profile in Profile::ALL {
+            let path = dir.join(format!("{}.snap", sc.snapshot_name(profile)));
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let stored = SnapFile::parse(&text).expect("a snapshot file");
+            assert_eq!(stored.source, sc.source, "{}", path.display());
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "only {checked} snapshots checked");
+}
+
+#[test]
+fn a_failed_check_shows_expected_and_actual_as_values_not_debug_text() {
+    use commerce_auth_mock::conform::report::human::failure_text;
+    let r = record(
+        "signin/b",
+        Area::SignIn,
+        Status::Failed(Box::new(Failure {
+            step: Some("3. sign in again".into()),
+            message: "two sign-ins in the same second give identical tokens".into(),
+            expected: commerce_auth_mock::conform::scenarios::shown(&Some("abc")),
+            actual: commerce_auth_mock::conform::scenarios::shown(&None::<&str>),
+            transcripts: false,
+            curl: None,
+            pending_snapshot: None,
+        })),
+    );
+    let text = failure_text(&r);
+    assert!(
+        text.contains("    expected:\n      \"abc\"\n    actual:\n      null\n"),
+        "{text}"
+    );
+    assert!(!text.contains("Some(") && !text.contains("None"), "{text}");
+}
+
+#[test]
+fn replay_lines_carry_every_option_that_shapes_the_run_and_no_secret() {
+    use commerce_auth_mock::conform::runner::replay_command;
+    let mut a = ConformArgs::for_target("https://staging.example/graphql", Profile::Paas248);
+    a.rest_url = Some("https://staging.example/rest/default".into());
+    a.admin_token = Some("ims-secret".into());
+    a.admin_username = Some("ci".into());
+    a.admin_password = Some("pw-secret".into());
+    a.limited_admin_token = Some("limited-secret".into());
+    a.admin_token_without_assistance = Some("support-secret".into());
+    a.control_token = Some("control-secret".into());
+    a.mailbox = Some("http://mailpit:8025".into());
+    a.email_domain = "ci.example".into();
+    a.slow = true;
+    a.rate = Some(5.0);
+    let line = replay_command(&a, 42, 4, Some("properties/state_machine"));
+    assert_eq!(
+        line,
+        "commerce-auth-mock conform --target 'https://staging.example/graphql' \
+         --rest-url 'https://staging.example/rest/default' --profile paas-2.4.8 --seed 42 --cases 4 \
+         --filter 'properties/state_machine' --admin-token \"$CONFORM_ADMIN_TOKEN\" --admin-username 'ci' \
+         --admin-password \"$CONFORM_ADMIN_PASSWORD\" --limited-admin-token \"$CONFORM_LIMITED_ADMIN_TOKEN\" \
+         --admin-token-without-assistance \"$CONFORM_ADMIN_TOKEN_WITHOUT_ASSISTANCE\" \
+         --control-token \"$CONFORM_CONTROL_TOKEN\" --mailbox 'http://mailpit:8025' --email-domain 'ci.example' \
+         --rate 5 --slow --max-wait-secs 40"
+    );
+    assert!(!line.contains("secret"), "{line}");
 }

@@ -30,9 +30,9 @@ impl std::ops::DerefMut for ConformArgs {
 /// Every option of `conform`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ConformOptions {
-    /// The target's GraphQL endpoint, e.g. `http://127.0.0.1:8080/graphql`.
+    /// The target's GraphQL endpoint, e.g. `http://127.0.0.1:8080/graphql` (not needed with `--list`).
     #[arg(long, env = "CONFORM_TARGET")]
-    pub target: String,
+    pub target: Option<String>,
     /// Base URL of the REST API (default: `<origin of --target>/rest`).
     #[arg(long, env = "CONFORM_REST_URL")]
     pub rest_url: Option<String>,
@@ -94,6 +94,19 @@ pub struct ConformOptions {
     /// Bearer token guarding the mock's `/__mock/` control API.
     #[arg(long, env = "CONFORM_CONTROL_TOKEN")]
     pub control_token: Option<String>,
+    /// Fail the run (exit 1) when any item is skipped for lack of set-up (admin access, a
+    /// mailbox, a clock). Items that do not apply to the profile or the store do not count.
+    #[arg(long, env = "CONFORM_FAIL_ON_SKIP")]
+    pub fail_on_skip: bool,
+    /// Areas that must run fully (comma-separated, e.g. `admin,expiry`): a skip in one of them
+    /// fails the run (exit 1). `--list` shows the areas.
+    #[arg(
+        long,
+        env = "CONFORM_REQUIRE",
+        value_delimiter = ',',
+        value_name = "AREA[,AREA]"
+    )]
+    pub require: Vec<String>,
     /// Skip the property tests.
     #[arg(long, env = "CONFORM_NO_PROPERTIES")]
     pub no_properties: bool,
@@ -116,7 +129,7 @@ impl ConformArgs {
     /// Arguments for a run against `target` with every other option at its default.
     pub fn for_target(target: impl Into<String>, profile: Profile) -> Self {
         let options = ConformOptions {
-            target: target.into(),
+            target: Some(target.into()),
             rest_url: None,
             profile,
             admin_token: None,
@@ -137,6 +150,8 @@ impl ConformArgs {
             filter: None,
             rate: None,
             control_token: None,
+            fail_on_skip: false,
+            require: Vec::new(),
             no_properties: false,
             list: false,
             ca_cert: None,

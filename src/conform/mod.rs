@@ -2,8 +2,8 @@
 //! contract of `spec/behaviour.md`, over HTTP only.
 //!
 //! ```text
-//! # against the mock (clock, outbox and admin found automatically)
-//! commerce-auth-mock conform --target http://127.0.0.1:4000/graphql --admin-token mock-admin-token
+//! # against the mock (clock, outbox and admin access found through its control API)
+//! commerce-auth-mock conform --target http://127.0.0.1:4000/graphql
 //! # against a real 2.4.8 store with Mailpit, real waits up to 40 s, CI reports
 //! commerce-auth-mock conform --target https://shop.example/graphql --profile paas-2.4.8 \
 //!     --admin-username ci --admin-password … --mailbox http://mailpit:8025 --slow \
@@ -12,7 +12,10 @@
 //!
 //! It never imports the mock's code: its reference model ([`model`]) is a second, independent,
 //! deliberately simple statement of the rules. Layout (after nextest): listing and running in
-//! [`runner`], which emits [`event`]s that the reporters in [`report`] consume.
+//! [`runner`], which emits [`event`]s that the reporters in [`report`] consume. The target is
+//! reached through [`client`] (HTTP, rate bound), [`control`] (the mock's control API, when the
+//! target is the mock), [`mailbox`] (the mock's outbox or Mailpit) and [`admin`] (the admin
+//! session); [`target`] puts them together.
 //!
 //! Snapshots: every scenario's normalised transcript is compared with
 //! `snapshots/<profile>/<area>__<name>.snap` (insta's format). The set is built into the binary;
@@ -21,18 +24,28 @@
 //! `INSTA_UPDATE=always` writes `.snap` directly; review every accepted file against the spec.
 //!
 //! Safety on real servers: only accounts created by the run (`conformance+<run id>-<n>@<domain>`),
-//! deleted at the end when admin access allows (the report lists what was not), throttle and
-//! lockout scenarios on fresh accounts, wrong admin credentials under a run-scoped user name, a
-//! bounded request rate (`--rate`, 10/s by default against non-mock targets) and no retries.
+//! deleted at the end when admin access allows (the report lists what was not, and the accounts
+//! of failing items it keeps for their reproduce commands), throttle and lockout scenarios on fresh
+//! accounts, one admin login per run, wrong admin credentials under a run-scoped user name, a
+//! bounded request rate (`--rate`, 10/s by default against non-mock targets) and no retries. On
+//! the mock the clock is put back as found and faults added during the run are removed.
 //!
-//! Exit codes (stable): 0 everything that ran passed; 1 something failed; 2 the run could not
-//! start (bad arguments, target unreachable, the mock serving another profile). Report files that
-//! cannot be written are reported on stderr without changing the code.
+//! Exit codes (stable): 0 everything that ran passed; 1 the target departs from the contract (an
+//! item failed) or a CI gate failed (`--fail-on-skip`, `--require`); 2 the run could not start or
+//! is misconfigured (bad arguments, target unreachable, TLS, the mock serving another profile, any
+//! problem the [`preflight`] finds). Report files that cannot be written are reported on stderr
+//! without changing the code.
 
+pub mod admin;
 pub mod cli;
+pub mod client;
+pub mod control;
 pub mod event;
+pub mod expect;
+pub mod mailbox;
 pub mod model;
 pub mod normalize;
+pub mod preflight;
 pub mod properties;
 pub mod report;
 pub mod runner;
@@ -48,7 +61,7 @@ use event::{Reporter, Summary};
 pub fn exit_code(result: &Result<Summary, runner::StartError>) -> i32 {
     match result {
         Err(_) => 2,
-        Ok(s) if s.failed() > 0 => 1,
+        Ok(s) if s.is_failure() => 1,
         Ok(_) => 0,
     }
 }
@@ -94,5 +107,12 @@ pub async fn run_async(args: ConformArgs) -> i32 {
 pub fn run_with(args: ConformArgs, reporters: Vec<Box<dyn Reporter>>) -> Result<Summary, runner::StartError> {
     std::thread::spawn(move || runner::execute(&args, reporters))
         .join()
-        .unwrap_or_else(|_| Err(runner::StartError("the runner panicked".into())))
+        .unwrap_or_else(|e| Err(runner::StartError::Panicked(panic_text(&e))))
+}
+
+fn panic_text(e: &Box<dyn std::any::Any + Send>) -> String {
+    e.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "no message".into())
 }

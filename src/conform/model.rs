@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 
+use super::expect::expect;
 use crate::profile::Profile;
 
 pub const OTC_TTL: i64 = 30;
@@ -106,6 +107,51 @@ impl Outcome {
     }
 }
 
+impl std::fmt::Display for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Secret::Password => "the password",
+            Secret::OldPassword => "the password before the last change",
+            Secret::LatestReset => "the latest reset token",
+            Secret::PreviousReset => "the reset token before the latest",
+            Secret::LatestOtc => "the latest OTC",
+            Secret::PreviousOtc => "the OTC before the latest",
+            Secret::Wrong => "a wrong password",
+        })
+    }
+}
+
+impl std::fmt::Display for Op {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Op::SignIn { who, secret } => write!(f, "customer {who} signs in with {secret}"),
+            Op::RequestReset { who } => write!(f, "customer {who} requests a password reset"),
+            Op::IssueOtc { who } => write!(f, "an admin issues an OTC for customer {who}"),
+            Op::UseToken { who } => write!(f, "customer {who} reads `customer` with the latest token"),
+            Op::Revoke { who } => write!(f, "customer {who} revokes the latest token"),
+            Op::ChangePassword { who } => write!(f, "customer {who} changes the password"),
+            Op::ChangePasswordWrong { who } => {
+                write!(f, "customer {who} changes the password with a wrong current one")
+            }
+            Op::SetAssistance { who, on } => write!(
+                f,
+                "customer {who} turns remote shopping assistance {}",
+                if on { "on" } else { "off" }
+            ),
+            Op::Advance { secs } => write!(f, "{secs} s pass"),
+        }
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.message {
+            None => write!(f, "{} success", self.status),
+            Some(m) => write!(f, "{} \"{m}\"", self.status),
+        }
+    }
+}
+
 /// A reset token or OTC, by issue order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cred {
@@ -162,7 +208,7 @@ impl Model {
 
     fn err(&self, category: &str, message: &str) -> Outcome {
         Outcome {
-            status: self.cfg.profile.status_for(&category.into()),
+            status: expect(self.cfg.profile).status_for(category),
             message: Some(message.into()),
         }
     }
@@ -214,7 +260,7 @@ impl Model {
         if !revoked && !expired {
             return Ok(());
         }
-        if !self.cfg.profile.caps().bearer_errors_fail_request {
+        if !expect(self.cfg.profile).bad_bearer_fails_request {
             return Err(vec![self.err("graphql-authorization", NOT_AUTHORIZED)]);
         }
         let mut v = Vec::new();
@@ -245,7 +291,7 @@ impl Model {
 
     /// Whether `op` is defined by the contract in this state (and possible in this environment).
     pub fn allowed(&self, op: &Op) -> bool {
-        let caps = self.cfg.profile.caps();
+        let caps = expect(self.cfg.profile);
         let c = |who: usize| &self.customers[who];
         match *op {
             Op::SignIn { who, secret } => match secret {
@@ -280,7 +326,7 @@ impl Model {
     /// Apply `op`; returns the answers the contract allows (usually one).
     pub fn step(&mut self, op: &Op) -> Vec<Outcome> {
         let profile = self.cfg.profile;
-        let caps = profile.caps();
+        let caps = expect(profile);
         match *op {
             Op::SignIn { who, secret } => {
                 let key = (who, self.customers[who].variant);

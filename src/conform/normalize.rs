@@ -30,62 +30,80 @@ pub fn looks_like_jwt(s: &str) -> bool {
         })
 }
 
-fn decode_part(p: &str) -> Result<Vec<u8>, String> {
+/// Why a token is not the customer token of behaviour.md 4.3.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("not a compact JWS")]
+    NotJws,
+    #[error("not base64url: {0}")]
+    Base64(String),
+    #[error("header is {found} (expected {TOKEN_HEADER})")]
+    Header { found: String },
+    #[error("payload: {0}")]
+    Payload(String),
+    #[error("claims are {} (expected uid, utypid, iat, exp in that order)", keys.join(", "))]
+    Claims { keys: Vec<String> },
+    #[error("claim {0} is not an integer")]
+    NotInteger(&'static str),
+    #[error("utypid is {0} (expected 3, customer)")]
+    Utypid(i64),
+    #[error("exp - iat is {found} s (expected the lifetime, {expected} s)")]
+    Lifetime { found: i64, expected: i64 },
+    #[error("admin_id is not a positive integer")]
+    AdminId,
+    #[error("signature is {0} bytes (HS256 gives 32)")]
+    Signature(usize),
+}
+
+fn decode_part(p: &str) -> Result<Vec<u8>, TokenError> {
     URL_SAFE_NO_PAD
         .decode(p)
-        .map_err(|e| format!("not base64url: {e}"))
+        .map_err(|e| TokenError::Base64(e.to_string()))
 }
 
 /// Check a customer token: header exactly `{"kid":"1","alg":"HS256"}`, payload keys `uid`, `utypid`
 /// (3), `iat`, `exp` (= iat + lifetime) in that order (then optionally `admin_id`), integers, and a
 /// 32-byte HS256 signature.
-pub fn check_customer_token(token: &str, lifetime_secs: i64) -> Result<TokenClaims, String> {
+pub fn check_customer_token(token: &str, lifetime_secs: i64) -> Result<TokenClaims, TokenError> {
     if !looks_like_jwt(token) {
-        return Err("not a compact JWS".into());
+        return Err(TokenError::NotJws);
     }
     let parts: Vec<&str> = token.split('.').collect();
     let header = decode_part(parts[0])?;
     if header != TOKEN_HEADER.as_bytes() {
-        return Err(format!(
-            "header is {} (expected {TOKEN_HEADER})",
-            String::from_utf8_lossy(&header)
-        ));
+        return Err(TokenError::Header {
+            found: String::from_utf8_lossy(&header).into_owned(),
+        });
     }
     let payload: Value =
-        serde_json::from_slice(&decode_part(parts[1])?).map_err(|e| format!("payload: {e}"))?;
-    let obj = payload.as_object().ok_or("payload is not an object")?;
+        serde_json::from_slice(&decode_part(parts[1])?).map_err(|e| TokenError::Payload(e.to_string()))?;
+    let obj = payload
+        .as_object()
+        .ok_or_else(|| TokenError::Payload("not an object".into()))?;
     let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
     if keys != ["uid", "utypid", "iat", "exp"] && keys != ["uid", "utypid", "iat", "exp", "admin_id"] {
-        return Err(format!(
-            "claims are {keys:?} (expected uid, utypid, iat, exp in that order)"
-        ));
+        return Err(TokenError::Claims {
+            keys: keys.iter().map(|k| k.to_string()).collect(),
+        });
     }
-    let int = |k: &str| {
-        obj[k]
-            .as_i64()
-            .ok_or_else(|| format!("claim {k} is not an integer"))
-    };
+    let int = |k: &'static str| obj[k].as_i64().ok_or(TokenError::NotInteger(k));
     let (uid, utypid, iat, exp) = (int("uid")?, int("utypid")?, int("iat")?, int("exp")?);
     if utypid != 3 {
-        return Err(format!("utypid is {utypid} (expected 3, customer)"));
+        return Err(TokenError::Utypid(utypid));
     }
     if exp - iat != lifetime_secs {
-        return Err(format!(
-            "exp - iat is {} s (expected the lifetime, {lifetime_secs} s)",
-            exp - iat
-        ));
+        return Err(TokenError::Lifetime {
+            found: exp - iat,
+            expected: lifetime_secs,
+        });
     }
     let admin_id = match obj.get("admin_id") {
-        Some(v) => Some(
-            v.as_i64()
-                .filter(|a| *a > 0)
-                .ok_or("admin_id is not a positive integer")?,
-        ),
+        Some(v) => Some(v.as_i64().filter(|a| *a > 0).ok_or(TokenError::AdminId)?),
         None => None,
     };
     let sig = decode_part(parts[2])?;
     if sig.len() != 32 {
-        return Err(format!("signature is {} bytes (HS256 gives 32)", sig.len()));
+        return Err(TokenError::Signature(sig.len()));
     }
     Ok(TokenClaims {
         uid,
@@ -101,24 +119,38 @@ pub fn jwt_claims(token: &str) -> Option<Value> {
     serde_json::from_slice(&decode_part(p).ok()?).ok()
 }
 
+/// A generated secret of the wrong shape.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{value}` is not {shape}")]
+pub struct ShapeError {
+    pub value: String,
+    pub shape: &'static str,
+}
+
 /// Check an admin one-time code: 32 lowercase hex digits.
-pub fn check_otc(s: &str) -> Result<(), String> {
+pub fn check_otc(s: &str) -> Result<(), ShapeError> {
     if s.len() == 32
         && s.bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     {
         Ok(())
     } else {
-        Err(format!("{s:?} is not 32 lowercase hex digits"))
+        Err(ShapeError {
+            value: s.into(),
+            shape: "32 lowercase hex digits",
+        })
     }
 }
 
 /// Check a reset-password token: 32 characters `[A-Za-z0-9]`.
-pub fn check_reset_token(s: &str) -> Result<(), String> {
+pub fn check_reset_token(s: &str) -> Result<(), ShapeError> {
     if s.len() == 32 && s.bytes().all(|b| b.is_ascii_alphanumeric()) {
         Ok(())
     } else {
-        Err(format!("{s:?} is not 32 characters [A-Za-z0-9]"))
+        Err(ShapeError {
+            value: s.into(),
+            shape: "32 characters [A-Za-z0-9]",
+        })
     }
 }
 
@@ -132,7 +164,15 @@ pub struct Normalizer {
     /// Values replaced only when a JSON string is exactly them (short, common words).
     exact: Vec<(String, String)>,
     pub token_lifetime_secs: i64,
+    /// The `confirmation_status` of a confirmed account on this store (`ACCOUNT_CONFIRMED` where
+    /// confirmation is required, else `ACCOUNT_CONFIRMATION_NOT_REQUIRED`), replaced by
+    /// [`CONFIRMATION_STATUS`] so one snapshot serves stores of either setting; any other value
+    /// stays, and differs.
+    pub confirmation_status: &'static str,
 }
+
+/// The placeholder of the expected `confirmation_status`.
+pub const CONFIRMATION_STATUS: &str = "[confirmation status for the store's setting]";
 
 impl Normalizer {
     pub fn new(token_lifetime_secs: i64) -> Self {
@@ -141,7 +181,18 @@ impl Normalizer {
             ids: Vec::new(),
             exact: Vec::new(),
             token_lifetime_secs,
+            confirmation_status: "ACCOUNT_CONFIRMED",
         }
+    }
+
+    /// Expect `confirmation_status` as a store that does (or does not) require confirmation answers.
+    pub fn confirmation_required(mut self, required: bool) -> Self {
+        self.confirmation_status = if required {
+            "ACCOUNT_CONFIRMED"
+        } else {
+            "ACCOUNT_CONFIRMATION_NOT_REQUIRED"
+        };
+        self
     }
 
     /// Replace every occurrence of `literal` with `placeholder` from now on.
@@ -190,6 +241,7 @@ impl Normalizer {
             // A malformed code stays as it is (and so differs from the stored `[otc]`).
             Some("otp") if check_otc(s).is_ok() => "[otc]".into(),
             Some("created_at" | "updated_at" | "sent_at") => "[timestamp]".into(),
+            Some("confirmation_status") if s == self.confirmation_status => CONFIRMATION_STATUS.into(),
             _ => match self.ids.iter().chain(&self.exact).find(|(id, _)| id == s) {
                 Some((_, ph)) => ph.clone(),
                 None => self.text(s),

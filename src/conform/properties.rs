@@ -8,7 +8,7 @@
 //! - `properties/state_machine`: random operation sequences run against the target and against
 //!   the independent reference model (`super::model`); every answer must be one the model allows.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use proptest::prelude::*;
 use proptest::test_runner::{
@@ -17,10 +17,12 @@ use proptest::test_runner::{
 use proptest_state_machine::ReferenceStateMachine;
 use serde_json::{json, Value};
 
-use super::event::Status;
+use super::client::{Request, Response};
+use super::event::{Skip, Status};
+use super::mailbox::EmailKind;
 use super::model::{self, Config, Model, Op, Outcome, Secret};
 use super::scenarios::{q, Ctx, Failure, Flow, Need, RunState, ALL, NEW_PASSWORD, PASSWORD, WRONG_PASSWORD};
-use super::target::{Response, Target};
+use super::target::Target;
 use crate::profile::Profile;
 
 /// What a property runs with.
@@ -42,17 +44,16 @@ pub struct Property {
 }
 
 impl Property {
-    pub fn skip_reason(&self, t: &Target) -> Option<String> {
-        let sc = super::scenarios::Scenario {
-            name: self.name,
-            area: super::scenarios::Area::Properties,
-            description: self.description,
-            profiles: self.profiles,
-            needs: self.needs,
-            source: file!(),
-            run: |_| Ok(()),
-        };
-        sc.skip_reason(t)
+    pub fn skip_reason(&self, t: &Target, run: &RunState) -> Option<Skip> {
+        super::scenarios::Scenario::new(
+            super::scenarios::Area::Properties,
+            self.name,
+            self.description,
+            |_| Ok(()),
+        )
+        .profiles(self.profiles)
+        .needs(self.needs)
+        .skip_reason(t, run)
     }
 }
 
@@ -98,22 +99,61 @@ fn runner(pc: &PropCtx, salt: u8) -> TestRunner {
     TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed))
 }
 
-fn to_status<T: std::fmt::Debug>(pc: &PropCtx, r: Result<(), TestError<T>>) -> Status {
+/// The expected and actual answers of the last failing case (proptest reports the last case
+/// that failed, which is the minimal one once shrinking is done).
+#[derive(Default)]
+struct LastMismatch(RefCell<Option<(String, String)>>);
+
+impl LastMismatch {
+    /// Fail the case with `message` unless `expected == actual`, remembering both.
+    fn check(&self, message: &str, expected: String, actual: String) -> Result<(), TestCaseError> {
+        if expected == actual {
+            return Ok(());
+        }
+        *self.0.borrow_mut() = Some((expected, actual));
+        Err(TestCaseError::fail(message.to_string()))
+    }
+
+    fn take(&self) -> (String, String) {
+        self.0.borrow_mut().take().unwrap_or_else(|| {
+            (
+                "the property holds for every generated input".into(),
+                "(the failing case recorded no answer)".into(),
+            )
+        })
+    }
+}
+
+fn to_status<T: serde::Serialize>(pc: &PropCtx, r: Result<(), TestError<T>>, last: &LastMismatch) -> Status {
     match r {
         Ok(()) => Status::Passed,
         Err(TestError::Abort(why)) => Status::Failed(Box::new(Failure {
             message: format!("aborted: {why} (seed {}; replay: {})", pc.seed, pc.replay),
+            expected: format!("{} generated cases", pc.cases),
+            actual: format!("proptest gave up: {why}"),
             ..Default::default()
         })),
-        Err(TestError::Fail(why, value)) => Status::Failed(Box::new(Failure {
-            step: None,
-            message: format!(
-                "{why}\nminimal failing input: {value:#?}\nseed {} — replay: {}",
-                pc.seed, pc.replay
-            ),
-            ..Default::default()
-        })),
+        Err(TestError::Fail(why, value)) => {
+            let (expected, actual) = last.take();
+            Status::Failed(Box::new(Failure {
+                step: None,
+                message: format!(
+                    "{why}\nminimal failing input: {}\nseed {} — replay: {}",
+                    serde_json::to_string(&value).unwrap_or_default(),
+                    pc.seed,
+                    pc.replay
+                ),
+                expected,
+                actual,
+                ..Default::default()
+            }))
+        }
     }
+}
+
+/// A response as the properties compare it: status and body.
+fn answer(status: u16, body: &str) -> String {
+    format!("{status} {body}")
 }
 
 /// Status and first error message of a GraphQL response.
@@ -124,7 +164,7 @@ fn observed(r: &Response) -> Outcome {
     }
 }
 
-fn quiet(pc: &PropCtx, req: super::target::Request) -> Result<Response, TestCaseError> {
+fn quiet(pc: &PropCtx, req: Request) -> Result<Response, TestCaseError> {
     pc.t.send(&req).map_err(|e| TestCaseError::fail(e.to_string()))
 }
 
@@ -148,7 +188,7 @@ fn new_account(pc: &PropCtx, assistance: bool) -> Result<String, TestCaseError> 
     let mut ctx = Ctx::new(pc.t, pc.run);
     ctx.account_with(json!({"allow_remote_shopping_assistance": assistance}))
         .map(|a| a.email)
-        .map_err(|f| TestCaseError::fail(format!("setup: {f:?}")))
+        .map_err(|f| TestCaseError::fail(format!("setup: {f}")))
 }
 
 /// The status of a property whose setup could not create an account.
@@ -167,6 +207,7 @@ fn no_account_enumeration(pc: &PropCtx) -> Status {
         Err(flow) => return setup_status(flow),
     };
     let mut r = runner(pc, 1);
+    let last = LastMismatch::default();
     let n = Cell::new(0u32);
     let strategy = ("[a-z0-9]{1,10}", "\\PC{0,24}");
     let result = r.run(&strategy, |(local, password)| {
@@ -182,24 +223,21 @@ fn no_account_enumeration(pc: &PropCtx) -> Status {
         let unk = sign_in(pc, &unknown, &password)?;
         // A success resets the account's counters so cases do not add up to a lockout.
         let ok = sign_in(pc, &account, PASSWORD)?;
-        prop_assert!(
-            ok.at("/data/generateCustomerToken/token").is_some(),
-            "the pool account signs in: {}",
-            ok.text
-        );
-        prop_assert_eq!(
-            unk.status,
-            wrong.status,
-            "status: unknown address vs wrong password"
-        );
-        prop_assert_eq!(
-            unk.text.replace(&unknown, "<email>"),
-            wrong.text.replace(&account, "<email>"),
-            "body: unknown address vs wrong password"
-        );
-        Ok(())
+        last.check(
+            "the pool account signs in with its password",
+            "a customer token".into(),
+            match ok.at("/data/generateCustomerToken/token") {
+                Some(_) => "a customer token".into(),
+                None => answer(ok.status, &ok.text),
+            },
+        )?;
+        last.check(
+            "an unknown address answers exactly like a wrong password (<email> stands for the address)",
+            answer(wrong.status, &wrong.text.replace(&account, "<email>")),
+            answer(unk.status, &unk.text.replace(&unknown, "<email>")),
+        )
     });
-    to_status(pc, result)
+    to_status(pc, result, &last)
 }
 
 // ----- empty values -----
@@ -214,6 +252,7 @@ fn php_empty(s: &str) -> bool {
 
 fn empty_values(pc: &PropCtx) -> Status {
     let mut r = runner(pc, 2);
+    let last = LastMismatch::default();
     let atom = || prop::sample::select(ATOMS.to_vec());
     let value = || prop::collection::vec(atom(), 1..=2).prop_map(|v| v.concat());
     let profile = pc.t.profile;
@@ -231,28 +270,29 @@ fn empty_values(pc: &PropCtx) -> Status {
             }
         } else {
             Outcome {
-                status: profile.status_for(&"graphql-authentication".into()),
+                status: super::expect::expect(profile).status_for("graphql-authentication"),
                 message: Some(model::GENERIC.into()),
             }
         };
-        prop_assert_eq!(
-            observed(&resp),
-            expected,
-            "email {:?}, password {:?}: {}",
-            email,
-            password,
-            resp.text
-        );
-        let cat = resp.category();
-        let want = if php_empty(&email) || php_empty(&password) {
+        let category = if php_empty(&email) || php_empty(&password) {
             "graphql-input"
         } else {
             "graphql-authentication"
         };
-        prop_assert_eq!(cat, Some(want), "category");
-        Ok(())
+        let seen = observed(&resp);
+        last.check(
+            "empty means \"\" or \"0\": the message, status and category of these inputs",
+            serde_json::to_string(
+                &json!({"status": expected.status, "message": expected.message, "category": category}),
+            )
+            .unwrap_or_default(),
+            serde_json::to_string(
+                &json!({"status": seen.status, "message": seen.message, "category": resp.category()}),
+            )
+            .unwrap_or_default(),
+        )
     });
-    to_status(pc, result)
+    to_status(pc, result, &last)
 }
 
 // ----- state machine -----
@@ -350,10 +390,10 @@ struct Sut {
 fn state_machine(pc: &PropCtx) -> Status {
     let cfg = Config {
         profile: pc.t.profile,
-        admin: pc.t.has_admin(),
+        admin: pc.t.admin.available(),
         mail: pc.t.has_mail(),
         clock: pc.t.has_clock(),
-        token_lifetime: pc.run.token_lifetime_secs,
+        token_lifetime: pc.run.store.token_lifetime_secs,
         customers: 2,
     };
     SM_CONFIG.with(|c| c.set(Some(cfg)));
@@ -362,15 +402,18 @@ fn state_machine(pc: &PropCtx) -> Status {
     }
     let mut r = runner(pc, 3);
     let strategy = SignInMachine::sequential_strategy(1..24);
+    let last = LastMismatch::default();
     let result = r.run(&strategy, |(init, ops, seen)| {
         let mut trace = String::new();
-        run_case(pc, init, &ops, &mut trace, seen.as_deref())
+        run_case(pc, init, &ops, &mut trace, seen.as_deref(), &last)
     });
     match result {
+        Ok(()) => Status::Passed,
         Err(TestError::Fail(why, (_, ops, _))) => {
-            // Re-run the minimal sequence to show its trace.
+            // Re-run the minimal sequence to show its trace (and what it expected and got).
             let mut trace = String::new();
-            let _ = run_case(pc, Model::initial(cfg), &ops, &mut trace, None);
+            let _ = run_case(pc, Model::initial(cfg), &ops, &mut trace, None, &last);
+            let (expected, actual) = last.take();
             Status::Failed(Box::new(Failure {
                 message: format!(
                     "{why}\nminimal failing sequence ({} operations, from two signed-in customers, the first with assistance):\n{trace}seed {} — replay: {}",
@@ -378,11 +421,12 @@ fn state_machine(pc: &PropCtx) -> Status {
                     pc.seed,
                     pc.replay
                 ),
-
+                expected,
+                actual,
                 ..Default::default()
             }))
         }
-        other => to_status(pc, other.map(|_| ())),
+        Err(TestError::Abort(why)) => to_status::<()>(pc, Err(TestError::Abort(why)), &last),
     }
 }
 
@@ -394,6 +438,7 @@ fn run_case(
     ops: &[Op],
     trace: &mut String,
     seen: Option<&std::sync::atomic::AtomicUsize>,
+    last: &LastMismatch,
 ) -> Result<(), TestCaseError> {
     let n = model.cfg.customers;
     let mut sut = Sut {
@@ -420,11 +465,16 @@ fn run_case(
         let pre = model.clone();
         let expected = model.step(op);
         let (obs, body) = execute(pc, &pre, &mut sut, op)?;
-        trace.push_str(&format!("{i:>2}. {op:?} → {} {:?}\n", obs.status, obs.message));
+        trace.push_str(&format!("{i:>2}. {op} → {obs}\n"));
         if !expected.contains(&obs) {
+            let allowed: Vec<String> = expected.iter().map(Outcome::to_string).collect();
+            *last.0.borrow_mut() = Some((
+                format!("operation {i} ({op}) answers {}", allowed.join(" or ")),
+                format!("{obs}: {}", super::scenarios::truncate(&body, 300)),
+            ));
             return Err(TestCaseError::fail(format!(
-                "operation {i} ({op:?}): the model allows {expected:?}, the target answered {obs:?}: {}",
-                super::scenarios::truncate(&body, 300)
+                "operation {i} ({op}): the model allows {}, the target answered {obs}",
+                allowed.join(" or ")
             )));
         }
     }
@@ -448,7 +498,7 @@ fn execute(pc: &PropCtx, pre: &Model, sut: &mut Sut, op: &Op) -> Result<(Outcome
                 Secret::PreviousOtc => nth_last(&sut.otcs[who], 1),
                 Secret::Wrong => Some(WRONG_PASSWORD.to_string()),
             }
-            .ok_or_else(|| fail(format!("no value for {secret:?}")))?;
+            .ok_or_else(|| fail(format!("no value for {secret}")))?;
             let r = sign_in(pc, &email, &pw)?;
             if let Some(tok) = r.str_at("/data/generateCustomerToken/token") {
                 sut.tokens[who] = Some(tok);
@@ -462,8 +512,8 @@ fn execute(pc: &PropCtx, pre: &Model, sut: &mut Sut, op: &Op) -> Result<(Outcome
             )?;
             if r.at("/data/requestPasswordResetEmail") == Some(&json!(true)) {
                 let tok = t
-                    .latest_email(&sut.emails[who], "reset_password")
-                    .map_err(fail)?
+                    .latest_email(&sut.emails[who], EmailKind::PasswordReset)
+                    .map_err(|e| fail(e.to_string()))?
                     .and_then(|m| m.token)
                     .ok_or_else(|| fail("no reset email".into()))?;
                 sut.resets[who].push(tok);
@@ -474,12 +524,15 @@ fn execute(pc: &PropCtx, pre: &Model, sut: &mut Sut, op: &Op) -> Result<(Outcome
             let id = match sut.ids[who] {
                 Some(id) => id,
                 None => {
-                    let id = t.customer_id(&sut.emails[who]).map_err(fail)?;
+                    let id = t
+                        .admin
+                        .customer_id(&t.client, &sut.emails[who])
+                        .map_err(|e| fail(e.to_string()))?;
                     sut.ids[who] = Some(id);
                     id
                 }
             };
-            let admin = t.admin_token().map_err(fail)?;
+            let admin = t.admin.token(&t.client).map_err(|e| fail(e.to_string()))?;
             let r = quiet(
                 pc,
                 t.rest_req(
@@ -490,7 +543,7 @@ fn execute(pc: &PropCtx, pre: &Model, sut: &mut Sut, op: &Op) -> Result<(Outcome
                 ),
             )?;
             if let Some(code) = r.str_at("/otp") {
-                super::normalize::check_otc(&code).map_err(fail)?;
+                super::normalize::check_otc(&code).map_err(|e| fail(e.to_string()))?;
                 sut.otcs[who].push(code);
             }
             r
@@ -534,7 +587,7 @@ fn execute(pc: &PropCtx, pre: &Model, sut: &mut Sut, op: &Op) -> Result<(Outcome
             json!({"input": {"allow_remote_shopping_assistance": on}}),
         )?,
         Op::Advance { secs } => {
-            t.advance(secs as u64).map_err(fail)?;
+            t.advance(secs as u64).map_err(|e| fail(e.to_string()))?;
             return Ok((Outcome::ok(), String::new()));
         }
     };

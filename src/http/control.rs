@@ -48,6 +48,7 @@ fn message(status: u16, text: &str) -> Response {
 pub fn routes(app: Arc<AppState>) -> Router<Arc<AppState>> {
     Router::new()
         .route("/health", get(health))
+        .route("/access", get(super::control_access::get))
         .route("/clock", get(clock_get).post(clock_post))
         .route("/outbox", get(outbox_get).delete(outbox_delete))
         .route("/reset", axum::routing::post(reset))

@@ -6,6 +6,7 @@
 
 mod console;
 mod control;
+mod control_access;
 mod control_customers;
 mod control_settings;
 pub mod faults;

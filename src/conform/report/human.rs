@@ -62,19 +62,22 @@ pub fn failure_text(r: &Record) -> String {
         s.push_str(&format!("    step: {step}\n"));
     }
     s.push_str(&format!("    {}\n", f.message));
-    match (&f.expected, &f.actual) {
-        (Some(e), Some(a)) => {
-            for l in diff(e, a).lines() {
+    if f.transcripts {
+        for l in diff(&f.expected, &f.actual).lines() {
+            s.push_str(&format!("      {l}\n"));
+        }
+    } else {
+        for (label, text) in [("expected", &f.expected), ("actual", &f.actual)] {
+            let text = if text.is_empty() {
+                "(nothing recorded)"
+            } else {
+                text.as_str()
+            };
+            s.push_str(&format!("    {label}:\n"));
+            for l in text.lines() {
                 s.push_str(&format!("      {l}\n"));
             }
         }
-        (None, Some(a)) => {
-            s.push_str("    actual:\n");
-            for l in a.lines() {
-                s.push_str(&format!("      {l}\n"));
-            }
-        }
-        _ => {}
     }
     if let Some(p) = &f.pending_snapshot {
         s.push_str(&format!(
@@ -99,6 +102,10 @@ impl Reporter for Human {
                     "conform: {} items against {} at {} (profile {}, run id {}, seed {})",
                     info.total, what, info.target, info.profile, info.run_id, info.seed
                 ));
+                for n in &info.notes {
+                    self.line(&format!("note: {n}"));
+                }
+                self.line(&format!("replay: {}", info.replay));
                 if self.progress {
                     let b = ProgressBar::new(info.total as u64);
                     b.set_style(
@@ -118,7 +125,7 @@ impl Reporter for Human {
                     b.inc(1);
                 }
                 let extra = match &r.status {
-                    Status::Skipped(why) => format!(" ({why})"),
+                    Status::Skipped(why) => format!(" ({})", why.reason),
                     _ => String::new(),
                 };
                 self.line(&format!(
@@ -173,11 +180,23 @@ impl Human {
             .filter(|r| matches!(r.status, Status::Skipped(_)))
             .collect();
         if !skipped.is_empty() {
-            s.push_str("\n== Skipped ==\n");
+            s.push_str("\n== Skipped and not applicable ==\n");
             for r in skipped {
                 if let Status::Skipped(why) = &r.status {
-                    s.push_str(&format!("SKIP {}: {why}\n", r.name));
+                    s.push_str(&format!("{} {}: {}\n", r.status.label(), r.name, why.reason));
                 }
+            }
+        }
+        if !sum.config_differences.is_empty() {
+            s.push_str("\n== Configuration differences (not failures) ==\n");
+            for d in &sum.config_differences {
+                s.push_str(&format!("  {d}\n"));
+            }
+        }
+        if !sum.kept.is_empty() {
+            s.push_str("\n== Accounts kept for the failures' reproduce commands ==\n");
+            for (email, item) in &sum.kept {
+                s.push_str(&format!("  {email} ({item})\n"));
             }
         }
         if !sum.uncleaned.is_empty() {
@@ -186,17 +205,57 @@ impl Human {
                 s.push_str(&format!("  {email}: {why}\n"));
             }
         }
-        s.push_str(&format!(
-            "\nconformance score: {}/{} passed ({} failed, {} skipped) in {:.1} s, {} requests, {} accounts cleaned up\n",
-            sum.passed(),
-            sum.run(),
-            sum.failed(),
-            sum.skipped(),
-            sum.duration.as_secs_f64(),
-            sum.requests,
-            sum.cleaned
-        ));
+        if !sum.changes.is_empty() {
+            s.push_str("\n== What the run changed on the target ==\n");
+            for c in &sum.changes {
+                s.push_str(&format!("  {c}\n"));
+            }
+        }
+        if !sum.gate_failures.is_empty() {
+            s.push_str("\n== Gates failed ==\n");
+            for g in &sum.gate_failures {
+                s.push_str(&format!("  {g}\n"));
+            }
+        }
+        s.push_str(&format!("\n{}\n", score_line(sum)));
         let _ = write!(self.out, "{s}");
         let _ = self.out.flush();
     }
+}
+
+/// `conformance score: 59/59 passed (0 failed, 2 skipped: 2 no mailbox; 4 not applicable: 4 not for
+/// this profile) in 1.9 s, 1236 requests, 92 accounts cleaned up`.
+pub fn score_line(sum: &Summary) -> String {
+    let by = |not_applicable: bool| {
+        sum.skips_by_cause()
+            .into_iter()
+            .filter(|(c, _)| c.not_applicable() == not_applicable)
+            .map(|(c, n)| format!("{n} {}", c.label()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut counts = format!("{} failed, {} skipped", sum.failed(), sum.skipped());
+    if sum.skipped() > 0 {
+        counts.push_str(&format!(": {}", by(false)));
+    }
+    if sum.not_applicable() > 0 {
+        counts.push_str(&format!(
+            "; {} not applicable: {}",
+            sum.not_applicable(),
+            by(true)
+        ));
+    }
+    let gates = if sum.gate_failures.is_empty() {
+        String::new()
+    } else {
+        format!(", {} gates failed", sum.gate_failures.len())
+    };
+    format!(
+        "conformance score: {}/{} passed ({counts}){gates} in {:.1} s, {} requests, {} accounts cleaned up",
+        sum.passed(),
+        sum.run(),
+        sum.duration.as_secs_f64(),
+        sum.requests,
+        sum.cleaned
+    )
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use serde_json::{json, Value};
 
-use crate::conform::event::{Event, Record, Reporter, RunInfo, Status, Summary};
+use crate::conform::event::{Event, Record, ReportError, Reporter, RunInfo, Status, Summary};
 
 pub struct JsonReport {
     path: PathBuf,
@@ -24,11 +24,19 @@ pub fn record_json(r: &Record) -> Value {
         "area": r.area.name(),
         "description": r.description,
         "needs": r.needs,
-        "status": match r.status { Status::Passed => "passed", Status::Failed(_) => "failed", Status::Skipped(_) => "skipped" },
+        "status": match &r.status {
+            Status::Passed => "passed",
+            Status::Failed(_) => "failed",
+            Status::Skipped(s) if s.cause.not_applicable() => "not_applicable",
+            Status::Skipped(_) => "skipped",
+        },
         "duration_ms": r.duration.as_millis() as u64,
     });
     match &r.status {
-        Status::Skipped(why) => v["reason"] = json!(why),
+        Status::Skipped(why) => {
+            v["reason"] = json!(why.reason);
+            v["cause"] = json!(why.cause.label());
+        }
         Status::Failed(f) => {
             v["failure"] = json!({
                 "step": f.step, "message": f.message, "expected": f.expected, "actual": f.actual,
@@ -50,9 +58,16 @@ pub fn summary_json(sum: &Summary, info: Option<&RunInfo>) -> Value {
         "run_id": info.map(|i| i.run_id.clone()),
         "seed": info.map(|i| i.seed),
         "passed": sum.passed(), "failed": sum.failed(), "skipped": sum.skipped(), "run": sum.run(),
+        "not_applicable": sum.not_applicable(),
         "duration_ms": sum.duration.as_millis() as u64,
         "requests": sum.requests,
         "uncleaned_accounts": sum.uncleaned.iter().map(|(e, w)| json!({"email": e, "reason": w})).collect::<Vec<_>>(),
+        "kept_accounts": sum.kept.iter().map(|(e, item)| json!({"email": e, "item": item})).collect::<Vec<_>>(),
+        "changes": sum.changes,
+        "gate_failures": sum.gate_failures,
+        "configuration_differences": sum.config_differences.iter().map(|d| json!({
+            "setting": d.setting, "target": d.target, "contract": d.contract, "effect": d.effect,
+        })).collect::<Vec<_>>(),
         "records": sum.records.iter().map(record_json).collect::<Vec<_>>(),
     })
 }
@@ -64,9 +79,15 @@ impl Reporter for JsonReport {
         }
     }
 
-    fn finish(&mut self, sum: &Summary) -> Result<(), String> {
+    fn finish(&mut self, sum: &Summary) -> Result<(), ReportError> {
         let v = summary_json(sum, self.info.as_ref());
-        let text = serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?;
-        std::fs::write(&self.path, text).map_err(|e| format!("cannot write {}: {e}", self.path.display()))
+        let text = serde_json::to_string_pretty(&v).map_err(|e| ReportError::Encode {
+            format: "JSON",
+            reason: e.to_string(),
+        })?;
+        std::fs::write(&self.path, text).map_err(|source| ReportError::Write {
+            path: self.path.clone(),
+            source,
+        })
     }
 }

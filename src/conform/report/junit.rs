@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-use crate::conform::event::{Event, Reporter, Status, Summary};
+use crate::conform::event::{Event, ReportError, Reporter, Status, Summary};
 
 pub struct Junit {
     path: PathBuf,
@@ -28,7 +28,7 @@ pub fn report(sum: &Summary, profile: &str) -> Report {
                 Status::Passed => TestCaseStatus::success(),
                 Status::Skipped(why) => {
                     let mut s = TestCaseStatus::skipped();
-                    s.set_message(why.as_str());
+                    s.set_message(why.reason.as_str());
                     s
                 }
                 Status::Failed(f) => {
@@ -51,10 +51,16 @@ pub fn report(sum: &Summary, profile: &str) -> Report {
 impl Reporter for Junit {
     fn handle(&mut self, _event: &Event<'_>) {}
 
-    fn finish(&mut self, sum: &Summary) -> Result<(), String> {
+    fn finish(&mut self, sum: &Summary) -> Result<(), ReportError> {
         let xml = report(sum, &self.profile)
             .to_string()
-            .map_err(|e| format!("JUnit report: {e}"))?;
-        std::fs::write(&self.path, xml).map_err(|e| format!("cannot write {}: {e}", self.path.display()))
+            .map_err(|e| ReportError::Encode {
+                format: "JUnit",
+                reason: e.to_string(),
+            })?;
+        std::fs::write(&self.path, xml).map_err(|source| ReportError::Write {
+            path: self.path.clone(),
+            source,
+        })
     }
 }

@@ -3,63 +3,19 @@
 
 use serde_json::json;
 
-use super::{q, Area, Ctx, Need, Scenario, StepResult, ALL};
-
-fn s(
-    name: &'static str,
-    needs: &'static [Need],
-    description: &'static str,
-    run: fn(&mut Ctx) -> StepResult<()>,
-) -> Scenario {
-    Scenario {
-        name,
-        area: Area::Account,
-        description,
-        profiles: ALL,
-        needs,
-        source: file!(),
-        run,
-    }
-}
+use super::{q, Area, Ctx, Need, Run, Scenario, StepResult};
+use crate::conform::mailbox::EmailKind;
 
 pub fn scenarios() -> Vec<Scenario> {
+    let s = |name, description, run: Run| Scenario::new(Area::Account, name, description, run);
     vec![
-        s(
-            "account/create",
-            &[],
-            "createCustomerV2 returns the customer with id null; the same email twice is refused",
-            create,
-        ),
-        s(
-            "account/create_validation",
-            &[],
-            "createCustomerV2 input checks: missing fields, invalid emails, empty names",
-            create_validation,
-        ),
-        s(
-            "account/create_valid_emails",
-            &[],
-            "createCustomerV2 accepts the valid addresses of behaviour.md 5.8 (non-ASCII and curly-quoted local parts)",
-            create_valid_emails,
-        ),
-        s(
-            "account/update_and_assistance_flag",
-            &[],
-            "updateCustomerV2 messages; the assistance flag is stored and returned",
-            update,
-        ),
-        s(
-            "account/customer_operations_need_a_token",
-            &[],
-            "customer, updateCustomerV2, changeCustomerPassword as a guest",
-            guest,
-        ),
-        s(
-            "account/is_email_available",
-            &[],
-            "isEmailAvailable messages; true for any address",
-            is_email_available,
-        ),
+        s("account/create", "createCustomerV2 returns the customer with id null; the same email twice is refused", create),
+        s("account/create_validation", "createCustomerV2 input checks: missing fields, invalid emails, empty names", create_validation),
+        s("account/create_valid_emails", "createCustomerV2 accepts the valid addresses of behaviour.md 5.8 (non-ASCII and curly-quoted local parts)", create_valid_emails),
+        s("account/confirmation_key_of_another_account", "confirmEmail refuses one account's key with another account's email; the key still confirms its own", confirmation_key_of_another).needs(&[Need::Confirmation, Need::Mail]),
+        s("account/update_and_assistance_flag", "updateCustomerV2 messages; the assistance flag is stored and returned", update),
+        s("account/customer_operations_need_a_token", "customer, updateCustomerV2, changeCustomerPassword as a guest", guest),
+        s("account/is_email_available", "isEmailAvailable messages; true for any address", is_email_available),
     ]
 }
 
@@ -69,7 +25,7 @@ fn create(c: &mut Ctx) -> StepResult<()> {
         json!({"firstname": "Conform", "lastname": "Runner", "email": email, "password": super::PASSWORD});
     let r = c.gql("create an account", q::CREATE, json!({"input": input}))?;
     if r.at("/data/createCustomerV2/customer/email").is_some() {
-        c.run.created.borrow_mut().push(email.clone());
+        c.run.created(&email);
     }
     c.check_eq(
         r.at("/data/createCustomerV2/customer/id"),
@@ -89,7 +45,7 @@ fn create(c: &mut Ctx) -> StepResult<()> {
         json!({"input": {"firstname": "Conform", "lastname": "Runner", "email": other}}),
     )?;
     if r.at("/data/createCustomerV2/customer/email").is_some() {
-        c.run.created.borrow_mut().push(other);
+        c.run.created(&other);
     }
     Ok(())
 }
@@ -141,8 +97,11 @@ fn create_validation(c: &mut Ctx) -> StepResult<()> {
 /// made into this run's own accounts: the run prefix goes inside the local part and the domain
 /// is `--email-domain`, so an existing customer can never be touched and cleanup finds them.
 fn create_valid_emails(c: &mut Ctx) -> StepResult<()> {
-    if c.run.confirmation_required && !c.t.has_mail() {
-        return Err(super::Flow::Skip(super::NEEDS_MAILBOX_TO_CONFIRM.into()));
+    if c.run.store.confirmation_required && !c.t.has_mail() {
+        return Err(super::Flow::Skip(super::Skip::new(
+            super::SkipCause::Mail,
+            super::NEEDS_MAILBOX_TO_CONFIRM,
+        )));
     }
     let examples = [
         ("jØrgenV2", "non-ASCII local part"),
@@ -172,14 +131,14 @@ fn create_valid_emails(c: &mut Ctx) -> StepResult<()> {
         )?;
         let created = r.str_at("/data/createCustomerV2/customer/email");
         if created.is_some() {
-            c.run.created.borrow_mut().push(email.clone());
+            c.run.created(&email);
         }
         c.check_eq(
             created.as_deref(),
             Some(email.as_str()),
             "the valid address is accepted and echoed",
         )?;
-        if c.run.confirmation_required {
+        if c.run.store.confirmation_required {
             c.confirm(&email)?;
         }
         c.sign_in(
@@ -213,12 +172,10 @@ fn update(c: &mut Ctx) -> StepResult<()> {
         Some(&token),
     );
     let r = c.quiet(req)?;
+    // `fail` shows the response (its message) as the actual.
     c.check(
         r.message().is_some_and(|m| m.contains("Invalid date")),
-        format!(
-            "a bad date_of_birth gives a message containing \"Invalid date\", got {:?}",
-            r.message()
-        ),
+        "a bad date_of_birth gives a message containing \"Invalid date\"",
     )?;
     step(
         c,
@@ -263,5 +220,42 @@ fn is_email_available(c: &mut Ctx) -> StepResult<()> {
         q::IS_EMAIL_AVAILABLE,
         json!({"email": a.email}),
     )?;
+    Ok(())
+}
+
+/// A new account, left unconfirmed, and the confirmation key mailed to it.
+fn unconfirmed_account(c: &mut Ctx) -> StepResult<(String, String)> {
+    let email = c.fresh_email();
+    let input =
+        json!({"firstname": "Conform", "lastname": "Runner", "email": email, "password": super::PASSWORD});
+    let r = c.quiet(c.t.gql_req(q::CREATE, Some(json!({ "input": input })), None))?;
+    if r.str_at("/data/createCustomerV2/customer/email").is_none() {
+        return Err(c.setup_failed("createCustomerV2", &r));
+    }
+    c.run.created(&email);
+    let key =
+        c.t.latest_email(&email, EmailKind::Confirmation)
+            .map_err(|e| c.fail(format!("setup: reading the confirmation email: {e}")))?
+            .and_then(|m| m.token)
+            .ok_or_else(|| c.fail(format!("setup: no confirmation email for {email}")))?;
+    Ok((email, key))
+}
+
+fn confirmation_key_of_another(c: &mut Ctx) -> StepResult<()> {
+    let (a, key) = unconfirmed_account(c)?;
+    let (b, _) = unconfirmed_account(c)?;
+    c.norm.add(key.clone(), "[confirmation-key-of-A]");
+    c.gql(
+        "B's email with A's key",
+        q::CONFIRM,
+        json!({"email": b, "key": key}),
+    )?;
+    c.gql(
+        "A's email with A's key",
+        q::CONFIRM,
+        json!({"email": a, "key": key}),
+    )?;
+    let r = c.sign_in("B is still unconfirmed", &b, super::PASSWORD)?;
+    c.check(!Ctx::has_token(&r), "B cannot sign in before confirming")?;
     Ok(())
 }

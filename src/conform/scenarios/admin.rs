@@ -3,111 +3,29 @@
 
 use serde_json::json;
 
-use super::{q, Area, Ctx, Need, Scenario, StepResult, ALL, PAAS, SAAS};
-
-fn s(
-    name: &'static str,
-    profiles: &'static [crate::profile::Profile],
-    needs: &'static [Need],
-    description: &'static str,
-    run: fn(&mut Ctx) -> StepResult<()>,
-) -> Scenario {
-    Scenario {
-        name,
-        area: Area::Admin,
-        description,
-        profiles,
-        needs,
-        source: file!(),
-        run,
-    }
-}
+use super::{q, Area, Ctx, Need, Run, Scenario, StepResult, PAAS, SAAS};
 
 pub fn scenarios() -> Vec<Scenario> {
+    let s = |name, description, run: Run| Scenario::new(Area::Admin, name, description, run);
     vec![
-        s(
-            "admin/admin_token",
-            ALL,
-            &[Need::AdminCredentials],
-            "POST /V1/integration/admin/token: empty fields, wrong and right credentials",
-            admin_token,
-        ),
-        s(
-            "admin/otc_issue",
-            SAAS,
-            &[Need::Admin],
-            "POST /V1/customer/{id}/otp: success, unknown customer, no or bad admin token",
-            otc_issue,
-        ),
-        s(
-            "admin/customer_token_endpoint",
-            SAAS,
-            &[Need::Admin],
-            "POST /V1/customers/{id}/token: an admin-issued customer token; unknown customer; no admin token",
-            customer_token_endpoint,
-        ),
-        s(
-            "admin/customer_token_endpoint_absent",
-            PAAS,
-            &[Need::Admin],
-            "POST /V1/customers/{id}/token does not exist on paas",
-            customer_token_endpoint_absent,
-        ),
-        s(
-            "admin/rest_assistance_allowed",
-            ALL,
-            &[Need::Admin],
-            "PUT /V1/customers/{id} extension_attributes.assistance_allowed: 1 denied, 2 allowed (saas: OTC refused, then issued)",
-            rest_assistance_allowed,
-        ),
-        s(
-            "admin/rest_customer_unknown_or_unauthorised",
-            ALL,
-            &[Need::Admin],
-            "GET /V1/customers/{id}: unknown id 404, no admin token 401",
-            rest_customer_unknown,
-        ),
-        s(
-            "admin/otc_no_permission",
-            SAAS,
-            &[Need::LimitedAdmin],
-            "an admin token without Magento_LoginAsCustomer::login is refused",
-            otc_no_permission,
-        ),
-        s(
-            "admin/as_admin_without_assistance_permission",
-            ALL,
-            &[Need::AdminWithoutAssistance],
-            "generateCustomerTokenAsAdmin with an admin lacking the shopping-assistance permission",
-            as_admin_no_permission,
-        ),
-        s(
-            "admin/unconfirmed_customer_operations",
-            ALL,
-            &[Need::AdminCredentials, Need::Mail],
-            "an unconfirmed account reached with an admin-issued token",
-            unconfirmed_customer,
-        ),
-        s(
-            "admin/generate_customer_token_as_admin",
-            ALL,
-            &[Need::AdminCredentials],
-            "generateCustomerTokenAsAdmin: empty email, guest, unknown customer, success",
-            as_admin,
-        ),
-        s(
-            "admin/admin_token_on_customer_operation",
-            ALL,
-            &[Need::AdminCredentials],
-            "an admin token sent to a customer-only operation",
-            admin_on_customer,
-        ),
+        s("admin/admin_token", "POST /V1/integration/admin/token: empty fields, wrong and right credentials", admin_token).needs(&[Need::AdminCredentials]),
+        s("admin/otc_issue", "POST /V1/customer/{id}/otp: success, unknown customer, no or bad admin token", otc_issue).profiles(SAAS).needs(&[Need::Admin]),
+        s("admin/customer_token_endpoint", "POST /V1/customers/{id}/token: an admin-issued customer token; unknown customer; no admin token", customer_token_endpoint).profiles(SAAS).needs(&[Need::Admin]),
+        s("admin/customer_token_endpoint_absent", "POST /V1/customers/{id}/token does not exist on paas", customer_token_endpoint_absent).profiles(PAAS).needs(&[Need::Admin]),
+        s("admin/rest_assistance_allowed", "PUT /V1/customers/{id} extension_attributes.assistance_allowed: 1 denied, 2 allowed (saas: OTC refused, then issued)", rest_assistance_allowed).needs(&[Need::Admin]),
+        s("admin/rest_customer_unknown_or_unauthorised", "GET /V1/customers/{id}: unknown id 404, no admin token 401", rest_customer_unknown).needs(&[Need::Admin]),
+        s("admin/otc_no_permission", "an admin token without Magento_LoginAsCustomer::login is refused", otc_no_permission).profiles(SAAS).needs(&[Need::LimitedAdmin]),
+        s("admin/as_admin_without_assistance_permission", "generateCustomerTokenAsAdmin with an admin lacking the shopping-assistance permission", as_admin_no_permission).needs(&[Need::AdminWithoutAssistance]),
+        s("admin/unconfirmed_customer_operations", "an unconfirmed account reached with an admin-issued token", unconfirmed_customer).needs(&[Need::Confirmation, Need::AdminCredentials, Need::Mail]),
+        s("admin/generate_customer_token_as_admin", "generateCustomerTokenAsAdmin: empty email, guest, unknown customer, success", as_admin).needs(&[Need::AdminCredentials]),
+        s("admin/admin_token_on_customer_operation", "an admin token sent to a customer-only operation", admin_on_customer).needs(&[Need::AdminCredentials]),
     ]
 }
 
 fn admin_token(c: &mut Ctx) -> StepResult<()> {
     let (user, pass) =
-        c.t.admin_credentials()
+        c.t.admin
+            .credentials()
             .ok_or_else(|| c.fail("no admin credentials"))?;
     c.norm.add_exact(user.clone(), "[admin-user]");
     c.norm.add_exact(pass.clone(), "[admin-password]");
@@ -159,10 +77,8 @@ fn otc_issue(c: &mut Ctx) -> StepResult<()> {
     c.expect_generic(&r)?;
     let r = c.sign_in("the second OTC works", &a.email, &otc2)?;
     let tok = c.token_of(&r)?;
-    let claims = crate::conform::normalize::check_customer_token(&tok, c.run.token_lifetime_secs)
-        .map_err(|e| c.fail(e))?;
-    c.check(claims.admin_id.is_some(), "a token from an OTC carries admin_id")?;
     let admin = c.admin_token()?;
+    c.check_admin_assisted(&tok, &admin)?;
     c.rest(
         "unknown customer",
         "POST",
@@ -191,7 +107,7 @@ fn otc_no_permission(c: &mut Ctx) -> StepResult<()> {
     let a = c.account_with(json!({"allow_remote_shopping_assistance": true}))?;
     let id = c.customer_id(&a.email)?;
     c.norm.add_id(id, "[id]");
-    let limited = c.t.limited_admin_token.clone().unwrap_or_default();
+    let limited = c.t.admin.access.limited_token.clone().unwrap_or_default();
     c.norm.add(limited.clone(), "[limited-admin-token]");
     c.rest(
         "issue an OTC without the permission",
@@ -205,9 +121,7 @@ fn otc_no_permission(c: &mut Ctx) -> StepResult<()> {
 
 fn as_admin(c: &mut Ctx) -> StepResult<()> {
     let a = c.account()?;
-    let admin =
-        c.t.fetch_admin_token()
-            .map_err(|e| c.fail(format!("setup: {e}")))?;
+    let admin = c.credential_admin_token()?;
     c.gql_as("empty customer_email", &admin, q::AS_ADMIN, json!({"email": ""}))?;
     c.gql("as a guest", q::AS_ADMIN, json!({"email": a.email}))?;
     let customer = c.sign_in_quiet(&a.email, &a.password)?;
@@ -216,12 +130,7 @@ fn as_admin(c: &mut Ctx) -> StepResult<()> {
     c.gql_as("unknown customer", &admin, q::AS_ADMIN, json!({"email": unknown}))?;
     let r = c.gql_as("success", &admin, q::AS_ADMIN, json!({"email": a.email}))?;
     if let Some(tok) = r.str_at("/data/generateCustomerTokenAsAdmin/customer_token") {
-        let claims = crate::conform::normalize::check_customer_token(&tok, c.run.token_lifetime_secs)
-            .map_err(|e| c.fail(e))?;
-        c.check(
-            claims.admin_id.is_some(),
-            "an admin-issued token carries admin_id",
-        )?;
+        c.check_admin_assisted(&tok, &admin)?;
         c.gql_as(
             "the admin-issued token reads the customer",
             &tok,
@@ -233,9 +142,7 @@ fn as_admin(c: &mut Ctx) -> StepResult<()> {
 }
 
 fn admin_on_customer(c: &mut Ctx) -> StepResult<()> {
-    let admin =
-        c.t.fetch_admin_token()
-            .map_err(|e| c.fail(format!("setup: {e}")))?;
+    let admin = c.credential_admin_token()?;
     c.gql_as("customer with an admin token", &admin, q::CUSTOMER, json!({}))?;
     c.gql_as(
         "revokeCustomerToken with an admin token",
@@ -248,7 +155,12 @@ fn admin_on_customer(c: &mut Ctx) -> StepResult<()> {
 
 fn as_admin_no_permission(c: &mut Ctx) -> StepResult<()> {
     let a = c.account()?;
-    let tok = c.t.admin_token_without_assistance.clone().unwrap_or_default();
+    let tok =
+        c.t.admin
+            .access
+            .token_without_assistance
+            .clone()
+            .unwrap_or_default();
     c.gql_as(
         "generateCustomerTokenAsAdmin without the permission",
         &tok,
@@ -259,11 +171,6 @@ fn as_admin_no_permission(c: &mut Ctx) -> StepResult<()> {
 }
 
 fn unconfirmed_customer(c: &mut Ctx) -> StepResult<()> {
-    if !c.run.confirmation_required {
-        return Err(super::Flow::Skip(
-            "the target does not require account confirmation (storeConfig.create_account_confirmation is false)".into(),
-        ));
-    }
     let email = c.fresh_email();
     let input =
         json!({"firstname": "Conform", "lastname": "Runner", "email": email, "password": super::PASSWORD});
@@ -271,10 +178,8 @@ fn unconfirmed_customer(c: &mut Ctx) -> StepResult<()> {
     if r.str_at("/data/createCustomerV2/customer/email").is_none() {
         return Err(c.setup_failed("createCustomerV2", &r));
     }
-    c.run.created.borrow_mut().push(email.clone());
-    let admin =
-        c.t.fetch_admin_token()
-            .map_err(|e| c.fail(format!("setup: {e}")))?;
+    c.run.created(&email);
+    let admin = c.credential_admin_token()?;
     let r = c.gql_as(
         "an admin-issued token for the unconfirmed account",
         &admin,
@@ -316,7 +221,7 @@ fn customer_token_endpoint(c: &mut Ctx) -> StepResult<()> {
         .json_string()
         .ok_or_else(|| c.fail("expected a JSON string token"))?;
     // Well-formed per 4.3; whether it carries admin_id the spec does not say (the snapshot shows it).
-    crate::conform::normalize::check_customer_token(&tok, c.run.token_lifetime_secs)
+    crate::conform::normalize::check_customer_token(&tok, c.run.store.token_lifetime_secs)
         .map_err(|e| c.fail(format!("malformed customer token: {e}")))?;
     c.gql_as("the token reads the customer", &tok, q::CUSTOMER, json!({}))?;
     c.rest(
@@ -394,7 +299,7 @@ fn rest_assistance_allowed(c: &mut Ctx) -> StepResult<()> {
         q::CUSTOMER,
         json!({}),
     )?;
-    if c.profile == crate::profile::Profile::Saas {
+    if c.expect.admin_otc {
         c.rest(
             "issue an OTC: refused, assistance denied",
             "POST",
@@ -410,7 +315,7 @@ fn rest_assistance_allowed(c: &mut Ctx) -> StepResult<()> {
         q::CUSTOMER,
         json!({}),
     )?;
-    if c.profile == crate::profile::Profile::Saas {
+    if c.expect.admin_otc {
         let otc = c.issue_otc("issue an OTC: allowed", id)?;
         c.norm.add(otc.clone(), "[otc-1]");
         let r = c.sign_in("the OTC signs in", &a.email, &otc)?;

@@ -4,63 +4,81 @@
 
 use serde_json::json;
 
-use super::{q, Area, Ctx, Flow, Need, Scenario, StepResult, ALL, NEW_PASSWORD, SAAS, WRONG_PASSWORD};
-
-fn s(
-    name: &'static str,
-    profiles: &'static [crate::profile::Profile],
-    needs: &'static [Need],
-    description: &'static str,
-    run: fn(&mut Ctx) -> StepResult<()>,
-) -> Scenario {
-    Scenario {
-        name,
-        area: Area::Expiry,
-        description,
-        profiles,
-        needs,
-        source: file!(),
-        run,
-    }
-}
+use super::{
+    q, Area, Ctx, Flow, Need, Run, Scenario, Skip, SkipCause, StepResult, NEW_PASSWORD, SAAS, WRONG_PASSWORD,
+};
 
 pub fn scenarios() -> Vec<Scenario> {
+    let s = |name, description, run: Run| Scenario::new(Area::Expiry, name, description, run);
     vec![
         s(
             "expiry/otc_lifetime",
-            SAAS,
-            &[Need::Admin, Need::Wait(31)],
             "an OTC works 29 s after issue and is refused 31 s after",
             otc_lifetime,
-        ),
+        )
+        .profiles(SAAS)
+        .needs(&[Need::Admin, Need::Wait(31)]),
         s(
             "expiry/reset_token_after_2h",
-            ALL,
-            &[Need::Mail, Need::Wait(7201)],
             "a reset token works just before 2 h and is expired after",
             reset_token_expiry,
-        ),
+        )
+        .needs(&[Need::Mail, Need::Wait(7201)]),
         s(
             "expiry/customer_token_lifetime",
-            ALL,
-            &[Need::Wait(3601)],
             "a customer token expires after its lifetime: Consumer key has expired",
             customer_token_expiry,
-        ),
+        )
+        .needs(&[Need::Wait(3601)]),
         s(
             "expiry/lockout_ends_after_10_minutes",
-            ALL,
-            &[Need::Wait(601)],
             "a lock ends after 10 minutes; the count restarts",
             lockout_ends,
-        ),
+        )
+        .needs(&[Need::Wait(601)]),
         s(
             "expiry/throttle_window",
-            ALL,
-            &[Need::Wait(1801)],
             "the throttle window slides 1800 s from the last failure",
             throttle_window,
-        ),
+        )
+        .needs(&[Need::Wait(1801)]),
+        s(
+            "expiry/lockout_count_restarts_after_the_lock",
+            "after a lock ends, a failure counts as the first again",
+            lockout_count_restarts,
+        )
+        .needs(&[Need::Wait(601)]),
+        s(
+            "expiry/otc_boundary",
+            "an OTC is refused exactly 30 s after issue (expired when expires_at <= now)",
+            otc_boundary,
+        )
+        .profiles(SAAS)
+        .needs(&[Need::Admin, Need::Clock]),
+        s(
+            "expiry/reset_token_boundary",
+            "a reset token is expired exactly 2 h after issue",
+            reset_token_boundary,
+        )
+        .needs(&[Need::Mail, Need::Clock]),
+        s(
+            "expiry/customer_token_boundary",
+            "a customer token is expired exactly at exp (exp <= now)",
+            customer_token_boundary,
+        )
+        .needs(&[Need::Clock]),
+        s(
+            "expiry/lockout_boundary",
+            "a lock ends exactly 10 minutes after the 10th failure",
+            lockout_boundary,
+        )
+        .needs(&[Need::Clock]),
+        s(
+            "expiry/throttle_boundary",
+            "a throttle window ends exactly 1800 s after the last failure",
+            throttle_boundary,
+        )
+        .needs(&[Need::Clock]),
     ]
 }
 
@@ -109,15 +127,17 @@ fn reset_token_expiry(c: &mut Ctx) -> StepResult<()> {
 }
 
 fn customer_token_expiry(c: &mut Ctx) -> StepResult<()> {
-    let lifetime = c.run.token_lifetime_secs as u64;
-    if c.t.can_advance(lifetime + 1).is_err() {
-        return Err(Flow::Skip(format!(
-            "needs the token lifetime ({lifetime} s) to pass"
+    let lifetime = c.run.store.token_lifetime_secs as u64;
+    if let Err(e) = c.t.can_advance(lifetime + 1) {
+        return Err(Flow::Skip(Skip::new(
+            SkipCause::Time,
+            format!("the token lifetime ({lifetime} s) must pass: {e}"),
         )));
     }
     let a = c.account()?;
     let token = c.sign_in_quiet(&a.email, &a.password)?;
-    c.advance(lifetime - 1)?;
+    // The lifetime is the store's (storeConfig); the transcript names it rather than its value.
+    c.advance_noting(lifetime - 1, "the token lifetime less 1 s passes")?;
     c.gql_as(
         "customer 1 s before the token expires",
         &token,
@@ -187,6 +207,103 @@ fn throttle_window(c: &mut Ctx) -> StepResult<()> {
     c.advance(801)?;
     let r = c.sign_in(
         "1801 s after the last failure the right password works",
+        &a.email,
+        &a.password,
+    )?;
+    c.token_of(&r)?;
+    Ok(())
+}
+
+/// Lock `a`'s account with 10 failures over two case variants (5 each: the throttle never
+/// triggers), returning the next unused variant index.
+fn lock(c: &mut Ctx, a: &super::Account) -> StepResult<usize> {
+    let v1 = c.variant(a, 1);
+    let v2 = c.variant(a, 2);
+    for i in 1..=10 {
+        let s = if i <= 5 { &v1 } else { &v2 };
+        c.sign_in(&format!("failure {i} of 10"), s, WRONG_PASSWORD)?;
+    }
+    Ok(3)
+}
+
+fn lockout_count_restarts(c: &mut Ctx) -> StepResult<()> {
+    let a = c.account()?;
+    let next = lock(c, &a)?;
+    let v = c.variant(&a, next);
+    let r = c.sign_in("locked", &v, &a.password)?;
+    c.expect_generic(&r)?;
+    c.advance(601)?;
+    let v = c.variant(&a, next + 1);
+    let r = c.sign_in("a failure after the lock ended", &v, WRONG_PASSWORD)?;
+    c.expect_generic(&r)?;
+    let v = c.variant(&a, next + 2);
+    let r = c.sign_in(
+        "the right password: one failure does not lock again",
+        &v,
+        &a.password,
+    )?;
+    c.token_of(&r)?;
+    Ok(())
+}
+
+fn otc_boundary(c: &mut Ctx) -> StepResult<()> {
+    let a = c.account_with(json!({"allow_remote_shopping_assistance": true}))?;
+    let id = c.customer_id(&a.email)?;
+    c.norm.add_id(id, "[id]");
+    let otc = c.issue_otc("issue an OTC", id)?;
+    c.norm.add(otc.clone(), "[otc]");
+    c.advance(30)?;
+    let r = c.sign_in("the OTC exactly 30 s after issue", &a.email, &otc)?;
+    c.expect_generic(&r)?;
+    Ok(())
+}
+
+fn reset_token_boundary(c: &mut Ctx) -> StepResult<()> {
+    let a = c.account()?;
+    let rt = c.reset_token(&a.email)?;
+    c.advance(7200)?;
+    c.gql(
+        "resetPassword exactly 2 h after the request",
+        q::RESET,
+        json!({"email": a.email, "token": rt, "new": NEW_PASSWORD}),
+    )?;
+    Ok(())
+}
+
+fn customer_token_boundary(c: &mut Ctx) -> StepResult<()> {
+    let lifetime = c.run.store.token_lifetime_secs as u64;
+    let a = c.account()?;
+    let token = c.sign_in_quiet(&a.email, &a.password)?;
+    c.advance_noting(lifetime, "exactly the token lifetime passes")?;
+    c.gql_as("customer at exp", &token, q::CUSTOMER, json!({}))?;
+    Ok(())
+}
+
+fn lockout_boundary(c: &mut Ctx) -> StepResult<()> {
+    let a = c.account()?;
+    let next = lock(c, &a)?;
+    c.advance(599)?;
+    let v = c.variant(&a, next);
+    let r = c.sign_in("599 s after the 10th failure: still locked", &v, &a.password)?;
+    c.expect_generic(&r)?;
+    c.advance(1)?;
+    let v = c.variant(&a, next + 1);
+    let r = c.sign_in("exactly 600 s after the 10th failure: unlocked", &v, &a.password)?;
+    c.token_of(&r)?;
+    Ok(())
+}
+
+fn throttle_boundary(c: &mut Ctx) -> StepResult<()> {
+    let a = c.account()?;
+    for i in 1..=6 {
+        c.sign_in(&format!("failure {i} of 6"), &a.email, WRONG_PASSWORD)?;
+    }
+    c.advance(1799)?;
+    let r = c.sign_in("1799 s after the last failure: throttled", &a.email, &a.password)?;
+    c.expect_generic(&r)?;
+    c.advance(1)?;
+    let r = c.sign_in(
+        "exactly 1800 s after the last failure: not throttled",
         &a.email,
         &a.password,
     )?;

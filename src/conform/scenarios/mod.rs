@@ -5,8 +5,12 @@ use std::cell::{Cell, RefCell};
 
 use serde_json::{json, Value};
 
+use super::client::{Request, Response};
+pub use super::event::{Skip, SkipCause};
+use super::expect::{expect, Expectations};
+use super::mailbox::EmailKind;
 use super::normalize::{self, Normalizer};
-use super::target::{Request, Response, Target};
+use super::target::Target;
 use crate::profile::Profile;
 
 mod account;
@@ -33,6 +37,40 @@ pub enum Area {
 }
 
 impl Area {
+    /// Every area, in report order.
+    pub const ALL: [Area; 9] = [
+        Area::FrontDoor,
+        Area::SignIn,
+        Area::Order,
+        Area::Expiry,
+        Area::Revocation,
+        Area::Password,
+        Area::Account,
+        Area::Admin,
+        Area::Properties,
+    ];
+
+    /// The area named `s`: its report name (`sign-in`) or the prefix of its items (`signin`).
+    pub fn parse(s: &str) -> Option<Area> {
+        let s = s.trim();
+        Area::ALL.into_iter().find(|a| a.name() == s || a.prefix() == s)
+    }
+
+    /// The prefix of its items' names (`signin/…`).
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Area::FrontDoor => "front_door",
+            Area::SignIn => "signin",
+            Area::Order => "order",
+            Area::Expiry => "expiry",
+            Area::Revocation => "revocation",
+            Area::Password => "password",
+            Area::Account => "account",
+            Area::Admin => "admin",
+            Area::Properties => "properties",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Area::FrontDoor => "front-door",
@@ -48,12 +86,12 @@ impl Area {
     }
 }
 
-/// Something a scenario needs from the environment.
+/// Something a scenario needs from the environment or the store's configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Need {
     /// An admin token (`--admin-token` or admin credentials).
     Admin,
-    /// Admin user name and password (the admin token endpoint itself).
+    /// Admin user name and password (the admin token endpoint itself, GraphQL admin operations).
     AdminCredentials,
     /// An admin token without the Login-as-Customer permission (`--limited-admin-token`).
     LimitedAdmin,
@@ -65,6 +103,11 @@ pub enum Need {
     Wait(u64),
     /// Control of the clock down to the second (the mock's frozen clock).
     Clock,
+    /// The store requires new accounts to confirm their email (`create_account_confirmation`).
+    Confirmation,
+    /// The store's password policy is the contract's default (8 characters, 3 classes): the
+    /// transcript quotes the policy's messages.
+    DefaultPasswordPolicy,
 }
 
 impl Need {
@@ -77,6 +120,51 @@ impl Need {
             Need::Mail => "mail".into(),
             Need::Wait(s) => format!("wait {s}s"),
             Need::Clock => "clock".into(),
+            Need::Confirmation => "confirmation required".into(),
+            Need::DefaultPasswordPolicy => "default password policy".into(),
+        }
+    }
+
+    /// Why `need` is not met on `t` for this run, if it is not.
+    pub fn unmet(self, t: &Target, run: &RunState) -> Option<Skip> {
+        let skip = |cause, reason: &str| Some(Skip::new(cause, reason));
+        match self {
+            Need::Admin if !t.admin.available() => skip(
+                SkipCause::Admin,
+                "needs admin access: pass --admin-token or --admin-username/--admin-password",
+            ),
+            Need::AdminCredentials if t.admin.credentials().is_none() => {
+                skip(SkipCause::Admin, "needs --admin-username/--admin-password")
+            }
+            Need::LimitedAdmin if t.admin.access.limited_token.is_none() => skip(
+                SkipCause::Admin,
+                "needs an admin token without Magento_LoginAsCustomer::login: pass --limited-admin-token",
+            ),
+            Need::AdminWithoutAssistance if t.admin.access.token_without_assistance.is_none() => skip(
+                SkipCause::Admin,
+                "needs an admin token without the shopping-assistance permission: pass --admin-token-without-assistance",
+            ),
+            Need::Mail if !t.has_mail() => skip(
+                SkipCause::Mail,
+                "needs to read emails: pass --mailbox (a Mailpit-compatible API)",
+            ),
+            Need::Wait(s) => t
+                .can_advance(s)
+                .err()
+                .map(|e| Skip::new(SkipCause::Time, e.to_string())),
+            Need::Clock if !t.has_clock() => skip(
+                SkipCause::Clock,
+                "needs a clock controllable to the second (the mock's control API)",
+            ),
+            Need::Confirmation if !run.store.confirmation_required => skip(
+                SkipCause::StoreConfig,
+                "the target does not require account confirmation (storeConfig.create_account_confirmation is false)",
+            ),
+            Need::DefaultPasswordPolicy if !run.store.default_password_policy => skip(
+                SkipCause::StoreConfig,
+                "the store's password policy differs from the contract's default (see the configuration differences)",
+            ),
+            _ => None,
         }
     }
 }
@@ -84,6 +172,9 @@ impl Need {
 pub const ALL: &[Profile] = &Profile::ALL;
 pub const SAAS: &[Profile] = &[Profile::Saas];
 pub const PAAS: &[Profile] = &[Profile::Paas248, Profile::Paas247];
+
+/// What a scenario does.
+pub type Run = fn(&mut Ctx) -> StepResult<()>;
 
 /// One scenario of the catalogue.
 pub struct Scenario {
@@ -94,51 +185,52 @@ pub struct Scenario {
     pub profiles: &'static [Profile],
     pub needs: &'static [Need],
     pub source: &'static str,
-    pub run: fn(&mut Ctx) -> StepResult<()>,
+    pub run: Run,
 }
 
 impl Scenario {
+    /// A scenario of `area` for every profile, needing nothing. Its snapshot header records the
+    /// file that defines it (`#[track_caller]`: the caller's file, as `file!()` there would).
+    #[track_caller]
+    pub fn new(area: Area, name: &'static str, description: &'static str, run: Run) -> Self {
+        Scenario {
+            name,
+            area,
+            description,
+            profiles: ALL,
+            needs: &[],
+            source: std::panic::Location::caller().file(),
+            run,
+        }
+    }
+
+    /// Only for these profiles.
+    pub fn profiles(mut self, profiles: &'static [Profile]) -> Self {
+        self.profiles = profiles;
+        self
+    }
+
+    /// Needs these from the environment.
+    pub fn needs(mut self, needs: &'static [Need]) -> Self {
+        self.needs = needs;
+        self
+    }
+
     /// The snapshot name for `profile`: `<profile>/<name with / as __>`.
     pub fn snapshot_name(&self, profile: Profile) -> String {
         format!("{}/{}", profile.name(), self.name.replace('/', "__"))
     }
 
     /// Why this scenario cannot run here, if it cannot.
-    pub fn skip_reason(&self, t: &Target) -> Option<String> {
+    pub fn skip_reason(&self, t: &Target, run: &RunState) -> Option<Skip> {
         if !self.profiles.contains(&t.profile) {
             let names: Vec<_> = self.profiles.iter().map(|p| p.name()).collect();
-            return Some(format!("applies to {} only", names.join(", ")));
+            return Some(Skip::new(
+                SkipCause::Profile,
+                format!("applies to {} only", names.join(", ")),
+            ));
         }
-        for need in self.needs {
-            let reason = match need {
-                Need::Admin if !t.has_admin() => {
-                    Some("needs admin access: pass --admin-token or --admin-username/--admin-password".into())
-                }
-                Need::AdminCredentials if !t.has_admin_credentials() => {
-                    Some("needs --admin-username/--admin-password".into())
-                }
-                Need::LimitedAdmin if t.limited_admin_token.is_none() => Some(
-                    "needs an admin token without Magento_LoginAsCustomer::login: pass --limited-admin-token"
-                        .into(),
-                ),
-                Need::AdminWithoutAssistance if t.admin_token_without_assistance.is_none() => Some(
-                    "needs an admin token without the shopping-assistance permission: pass --admin-token-without-assistance"
-                        .into(),
-                ),
-                Need::Mail if !t.has_mail() => {
-                    Some("needs to read emails: pass --mailbox (a Mailpit-compatible API)".into())
-                }
-                Need::Wait(s) => t.can_advance(*s).err(),
-                Need::Clock if !t.has_clock() => {
-                    Some("needs a clock controllable to the second (the mock's control API)".into())
-                }
-                _ => None,
-            };
-            if reason.is_some() {
-                return reason;
-            }
-        }
-        None
+        self.needs.iter().find_map(|n| n.unmet(t, run))
     }
 }
 
@@ -161,16 +253,38 @@ pub fn catalogue() -> Vec<Scenario> {
 pub struct Failure {
     pub step: Option<String>,
     pub message: String,
-    pub expected: Option<String>,
-    pub actual: Option<String>,
+    /// What the contract asks for: the stored transcript, a value as JSON, or a statement.
+    pub expected: String,
+    /// What the target did: its transcript, a value as JSON, or its last response.
+    pub actual: String,
+    /// `expected` and `actual` are transcripts, best read as a diff.
+    pub transcripts: bool,
     pub curl: Option<String>,
     pub pending_snapshot: Option<String>,
+}
+
+/// A value as a report shows it: JSON, never Rust's debug notation.
+pub fn shown<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("(not representable: {e})"))
+}
+
+impl std::fmt::Display for Flow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Flow::Skip(s) => write!(f, "skipped: {}", s.reason),
+            Flow::Fail(fail) => write!(
+                f,
+                "{} (expected {}; actual {})",
+                fail.message, fail.expected, fail.actual
+            ),
+        }
+    }
 }
 
 /// Why a scenario stopped early.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Flow {
-    Skip(String),
+    Skip(Skip),
     Fail(Box<Failure>),
 }
 
@@ -181,27 +295,56 @@ pub struct RunState {
     pub run_id: String,
     pub email_domain: String,
     next_account: Cell<u32>,
-    /// Emails of accounts created in this run (to clean up).
-    pub created: RefCell<Vec<String>>,
+    /// Accounts created in this run, with the item that created them (to clean up, or to keep
+    /// for a failing item's reproduce commands).
+    pub created: RefCell<Vec<(String, String)>>,
+    /// The item running now.
+    current: RefCell<String>,
+    pub store: StoreFacts,
+}
+
+/// What the target's `storeConfig` says, as far as the scenarios depend on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreFacts {
     pub confirmation_required: bool,
     pub token_lifetime_secs: i64,
+    /// `minimum_password_length` "8" and `required_character_classes_number` "3".
+    pub default_password_policy: bool,
+}
+
+impl Default for StoreFacts {
+    /// The contract's defaults (behaviour.md 7 and 8), confirmation required as the mock's
+    /// fixtures have it.
+    fn default() -> Self {
+        StoreFacts {
+            confirmation_required: true,
+            token_lifetime_secs: 3600,
+            default_password_policy: true,
+        }
+    }
 }
 
 impl RunState {
-    pub fn new(
-        run_id: String,
-        email_domain: String,
-        confirmation_required: bool,
-        token_lifetime_secs: i64,
-    ) -> Self {
+    pub fn new(run_id: String, email_domain: String, store: StoreFacts) -> Self {
         RunState {
             run_id,
             email_domain,
             next_account: Cell::new(0),
             created: RefCell::new(Vec::new()),
-            confirmation_required,
-            token_lifetime_secs,
+            current: RefCell::new(String::new()),
+            store,
         }
+    }
+
+    /// Accounts created from now on belong to `item`.
+    pub fn begin(&self, item: &str) {
+        *self.current.borrow_mut() = item.to_string();
+    }
+
+    /// Record an account this run created.
+    pub fn created(&self, email: &str) {
+        let item = self.current.borrow().clone();
+        self.created.borrow_mut().push((email.to_string(), item));
     }
 
     /// A fresh address `conformance+<run id>-<n>@<domain>`.
@@ -246,8 +389,7 @@ pub mod q {
         "query($email: String!) { isEmailAvailable(email: $email) { is_email_available } }";
     pub const AS_ADMIN: &str = "mutation($email: String!) { generateCustomerTokenAsAdmin(input: { customer_email: $email }) { customer_token } }";
     pub const CONFIRM: &str = "mutation($email: String!, $key: String!) { confirmEmail(input: { email: $email, confirmation_key: $key }) { customer { email } } }";
-    pub const STORE_CONFIG: &str =
-        "{ storeConfig { create_account_confirmation customer_access_token_lifetime } }";
+    pub const STORE_CONFIG: &str = "{ storeConfig { create_account_confirmation customer_access_token_lifetime minimum_password_length required_character_classes_number } }";
 }
 
 /// What a scenario works with: the target, the run, and its own transcript.
@@ -255,6 +397,8 @@ pub struct Ctx<'a> {
     pub t: &'a Target,
     pub run: &'a RunState,
     pub profile: Profile,
+    /// What the profile must do (behaviour.md section 1).
+    pub expect: &'static Expectations,
     pub norm: Normalizer,
     /// The normalised transcript, compared with the snapshot.
     pub transcript: String,
@@ -263,52 +407,71 @@ pub struct Ctx<'a> {
     pub step_curls: Vec<String>,
     last_title: Option<String>,
     last_curl: Option<String>,
+    last_response: Option<Response>,
     emails: u32,
 }
 
 impl<'a> Ctx<'a> {
     pub fn new(t: &'a Target, run: &'a RunState) -> Self {
-        let mut norm = Normalizer::new(run.token_lifetime_secs);
-        norm.add(t.graphql_url.clone(), "[graphql]");
-        norm.add(t.rest_base.clone(), "[rest]");
-        norm.add(t.origin.clone(), "[origin]");
-        if let Some(tok) = &t.static_admin_token {
+        let mut norm = Normalizer::new(run.store.token_lifetime_secs)
+            .confirmation_required(run.store.confirmation_required);
+        norm.add(t.urls.graphql.clone(), "[graphql]");
+        norm.add(t.urls.rest_base.clone(), "[rest]");
+        norm.add(t.urls.origin.clone(), "[origin]");
+        let access = &t.admin.access;
+        if let Some(tok) = &access.token {
             norm.add(tok.clone(), "[admin-token]");
         }
-        if let Some(tok) = &t.limited_admin_token {
+        if let Some(tok) = &access.limited_token {
             norm.add(tok.clone(), "[limited-admin-token]");
         }
-        if let Some(tok) = &t.admin_token_without_assistance {
+        if let Some(tok) = &access.token_without_assistance {
             norm.add(tok.clone(), "[admin-token-without-assistance]");
         }
         Ctx {
             t,
             run,
             profile: t.profile,
+            expect: expect(t.profile),
             norm,
             transcript: String::new(),
             steps: 0,
             step_curls: Vec::new(),
             last_title: None,
             last_curl: None,
+            last_response: None,
             emails: 0,
         }
     }
 
     // ----- failures -----
 
-    /// A failure at the current step.
-    pub fn fail(&self, message: impl Into<String>) -> Flow {
+    /// A failure at the current step: `message` states what was expected; the actual is the
+    /// last response the target gave.
+    pub fn fail(&self, message: impl std::fmt::Display) -> Flow {
+        let message = message.to_string();
+        let actual = match &self.last_response {
+            Some(r) => format!("the last response: {}", r.shown()),
+            None => "no response yet".into(),
+        };
+        self.fail_with(message.clone(), message, actual)
+    }
+
+    /// A failure at the current step with what was expected and what was seen.
+    pub fn fail_with(&self, message: impl Into<String>, expected: String, actual: String) -> Flow {
         Flow::Fail(Box::new(Failure {
             step: self.last_title.clone(),
             message: message.into(),
+            expected,
+            actual,
+            transcripts: false,
             curl: self.last_curl.clone(),
-            ..Default::default()
+            pending_snapshot: None,
         }))
     }
 
     /// Fail unless `cond`.
-    pub fn check(&self, cond: bool, message: impl Into<String>) -> StepResult<()> {
+    pub fn check(&self, cond: bool, message: impl std::fmt::Display) -> StepResult<()> {
         if cond {
             Ok(())
         } else {
@@ -316,8 +479,8 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Fail unless `actual == expected`, with both in the report.
-    pub fn check_eq<T: PartialEq + std::fmt::Debug>(
+    /// Fail unless `actual == expected`, with both in the report (as JSON).
+    pub fn check_eq<T: PartialEq + serde::Serialize>(
         &self,
         actual: T,
         expected: T,
@@ -326,26 +489,24 @@ impl<'a> Ctx<'a> {
         if actual == expected {
             return Ok(());
         }
-        let mut f = match self.fail(what.to_string()) {
-            Flow::Fail(f) => f,
-            other => return Err(other),
-        };
-        f.expected = Some(format!("{expected:#?}"));
-        f.actual = Some(format!("{actual:#?}"));
-        Err(Flow::Fail(f))
+        Err(self.fail_with(what, shown(&expected), shown(&actual)))
     }
 
     fn transport(&self, e: impl std::fmt::Display) -> Flow {
-        self.fail(format!("transport error: {e}"))
+        self.fail_with(
+            format!("transport error: {e}"),
+            "an answer".into(),
+            format!("no answer: {e}"),
+        )
     }
 
     /// A setup step failed (not what the scenario checks, but it cannot go on).
     pub fn setup_failed(&self, what: &str, resp: &Response) -> Flow {
-        self.fail(format!(
-            "setup: {what} answered {}: {}",
-            resp.status,
-            truncate(&resp.text, 400)
-        ))
+        self.fail_with(
+            format!("setup: {what} answered {}", resp.status),
+            format!("{what} succeeds"),
+            resp.shown(),
+        )
     }
 
     // ----- steps -----
@@ -357,6 +518,7 @@ impl<'a> Ctx<'a> {
         self.last_curl = Some(req.to_curl());
         self.step_curls.push(req.to_curl());
         let resp = self.t.send(&req).map_err(|e| self.transport(e))?;
+        self.last_response = Some(resp.clone());
         self.record(title, &req, &resp);
         Ok(resp)
     }
@@ -368,6 +530,7 @@ impl<'a> Ctx<'a> {
         self.last_curl = Some(req.to_curl());
         self.step_curls.push(req.to_curl());
         let resp = self.t.send(&req).map_err(|e| self.transport(e))?;
+        self.last_response = Some(resp.clone());
         let shown = Response {
             json: None,
             text: BODY_NOT_COMPARED.into(),
@@ -380,7 +543,9 @@ impl<'a> Ctx<'a> {
     /// Send `req` without recording it (setup).
     pub fn quiet(&mut self, req: Request) -> StepResult<Response> {
         self.last_curl = Some(req.to_curl());
-        self.t.send(&req).map_err(|e| self.transport(e))
+        let resp = self.t.send(&req).map_err(|e| self.transport(e))?;
+        self.last_response = Some(resp.clone());
+        Ok(resp)
     }
 
     /// A recorded GraphQL step, as a guest.
@@ -406,6 +571,71 @@ impl<'a> Ctx<'a> {
     ) -> StepResult<Response> {
         let req = self.t.rest_req(method, path, body.as_ref(), bearer);
         self.send(title, req)
+    }
+
+    /// Send `req` as a recorded step whose JSON body is recorded as `filter` makes it (for answers
+    /// a real server pads with more than the contract names, such as introspection).
+    pub fn send_filtered(
+        &mut self,
+        title: &str,
+        req: Request,
+        filter: impl Fn(&Value) -> Value,
+    ) -> StepResult<Response> {
+        self.steps += 1;
+        self.last_title = Some(format!("{}. {title}", self.steps));
+        self.last_curl = Some(req.to_curl());
+        self.step_curls.push(req.to_curl());
+        let resp = self.t.send(&req).map_err(|e| self.transport(e))?;
+        self.last_response = Some(resp.clone());
+        let shown = Response {
+            json: resp.json.as_ref().map(&filter),
+            ..resp.clone()
+        };
+        self.record(title, &req, &shown);
+        Ok(resp)
+    }
+
+    /// The mock's clock now, when the target is the mock.
+    pub fn mock_now(&self) -> StepResult<Option<i64>> {
+        match self.t.mock.as_ref().filter(|m| m.has("clock")) {
+            None => Ok(None),
+            Some(m) => m
+                .clock(&self.t.client)
+                .map(|c| Some(c.now))
+                .map_err(|e| self.fail(format!("setup: reading the mock's clock: {e}"))),
+        }
+    }
+
+    /// The admin user id behind an admin bearer, when it can be known: the `uid` of an admin JWT,
+    /// or what the mock's fixtures say of a static token.
+    pub fn admin_id_of(&self, admin_token: &str) -> Option<i64> {
+        let claims = normalize::jwt_claims(admin_token);
+        match claims.as_ref().and_then(|c| c["utypid"].as_i64()) {
+            Some(2) => claims.and_then(|c| c["uid"].as_i64()),
+            _ if self.t.admin.access.token.as_deref() == Some(admin_token) => {
+                self.t.admin.token_admin_id.map(|id| id as i64)
+            }
+            _ => None,
+        }
+    }
+
+    /// The claims of a customer token issued through `admin_token`: well-formed, and `admin_id`
+    /// is the id of that admin wherever it can be known (behaviour.md 4.3).
+    pub fn check_admin_assisted(&self, token: &str, admin_token: &str) -> StepResult<normalize::TokenClaims> {
+        let claims = normalize::check_customer_token(token, self.run.store.token_lifetime_secs)
+            .map_err(|e| self.fail(format!("malformed customer token: {e}")))?;
+        self.check(
+            claims.admin_id.is_some(),
+            "an admin-assisted token carries admin_id",
+        )?;
+        if let Some(id) = self.admin_id_of(admin_token) {
+            self.check_eq(
+                claims.admin_id,
+                Some(id),
+                "admin_id is the id of the admin who issued the session",
+            )?;
+        }
+        Ok(claims)
     }
 
     /// Add a note line to the transcript (for example a clock move).
@@ -467,8 +697,8 @@ impl<'a> Ctx<'a> {
 
     /// A new account with extra `createCustomerV2` input fields.
     pub fn account_with(&mut self, extra: Value) -> StepResult<Account> {
-        if self.run.confirmation_required && !self.t.has_mail() {
-            return Err(Flow::Skip(NEEDS_MAILBOX_TO_CONFIRM.into()));
+        if self.run.store.confirmation_required && !self.t.has_mail() {
+            return Err(Flow::Skip(Skip::new(SkipCause::Mail, NEEDS_MAILBOX_TO_CONFIRM)));
         }
         let email = self.fresh_email();
         let mut input =
@@ -478,18 +708,19 @@ impl<'a> Ctx<'a> {
                 i.insert(k.clone(), v.clone());
             }
         }
+        let password = input["password"].as_str().unwrap_or(PASSWORD).to_string();
         let resp = self.quiet(self.t.gql_req(q::CREATE, Some(json!({ "input": input })), None))?;
         if resp.str_at("/data/createCustomerV2/customer/email").is_none() {
             return Err(self.setup_failed("createCustomerV2", &resp));
         }
-        self.run.created.borrow_mut().push(email.clone());
-        if self.run.confirmation_required {
+        self.run.created(&email);
+        if self.run.store.confirmation_required {
             self.confirm(&email)?;
         }
         let label = self.norm.text(&email);
         Ok(Account {
             email,
-            password: PASSWORD.into(),
+            password,
             label,
         })
     }
@@ -505,11 +736,11 @@ impl<'a> Ctx<'a> {
     /// Confirm an account with the key from its confirmation email.
     pub fn confirm(&mut self, email: &str) -> StepResult<()> {
         if !self.t.has_mail() {
-            return Err(Flow::Skip(NEEDS_MAILBOX_TO_CONFIRM.into()));
+            return Err(Flow::Skip(Skip::new(SkipCause::Mail, NEEDS_MAILBOX_TO_CONFIRM)));
         }
         let key = self
             .t
-            .latest_email(email, "confirmation")
+            .latest_email(email, EmailKind::Confirmation)
             .map_err(|e| self.fail(format!("setup: reading the confirmation email: {e}")))?
             .and_then(|m| m.token)
             .ok_or_else(|| self.fail(format!("setup: no confirmation email for {email}")))?;
@@ -567,7 +798,7 @@ impl<'a> Ctx<'a> {
             .str_at("/data/generateCustomerToken/token")
             .or_else(|| resp.str_at("/data/exchangeOtpForCustomerToken/token"))
             .ok_or_else(|| self.fail("expected a customer token"))?;
-        normalize::check_customer_token(&t, self.run.token_lifetime_secs)
+        normalize::check_customer_token(&t, self.run.store.token_lifetime_secs)
             .map_err(|e| self.fail(format!("malformed customer token: {e}")))?;
         Ok(t)
     }
@@ -578,20 +809,28 @@ impl<'a> Ctx<'a> {
             || resp.str_at("/data/exchangeOtpForCustomerToken/token").is_some()
     }
 
-    /// The admin token, or skip.
+    /// The admin token for admin REST.
     pub fn admin_token(&self) -> StepResult<String> {
         self.t
-            .admin_token()
+            .admin
+            .token(&self.t.client)
             .map_err(|e| self.fail(format!("setup: admin token: {e}")))
+    }
+
+    /// The admin token fetched with the admin credentials (GraphQL admin operations).
+    pub fn credential_admin_token(&self) -> StepResult<String> {
+        self.t
+            .admin
+            .credential_token(&self.t.client)
+            .map_err(|e| self.fail(format!("setup: {e}")))
     }
 
     /// The REST id of an account (admin search).
     pub fn customer_id(&mut self, email: &str) -> StepResult<u64> {
-        let id = self
-            .t
-            .customer_id(email)
-            .map_err(|e| self.fail(format!("setup: customer id: {e}")))?;
-        Ok(id)
+        self.t
+            .admin
+            .customer_id(&self.t.client, email)
+            .map_err(|e| self.fail(format!("setup: customer id: {e}")))
     }
 
     /// Enable remote shopping assistance quietly.
@@ -640,7 +879,7 @@ impl<'a> Ctx<'a> {
     pub fn read_reset_token(&mut self, email: &str) -> StepResult<String> {
         let mail = self
             .t
-            .latest_email(email, "reset_password")
+            .latest_email(email, EmailKind::PasswordReset)
             .map_err(|e| self.fail(format!("reading the reset email: {e}")))?
             .ok_or_else(|| self.fail(format!("no reset email for {email}")))?;
         let tok = mail
@@ -654,18 +893,35 @@ impl<'a> Ctx<'a> {
             Some(l) => l.ends_with(&want),
             None => mail.body.contains(&want),
         };
-        self.check(
-            link_ok,
-            format!("the reset email links to …{want} (link {:?})", mail.link),
-        )?;
+        if !link_ok {
+            return Err(self.fail_with(
+                "the reset email's link",
+                format!("a link ending in {want}"),
+                mail.link
+                    .clone()
+                    .unwrap_or_else(|| format!("no link; the body: {}", mail.body)),
+            ));
+        }
         self.norm.add(tok.clone(), "[reset-token]");
         Ok(tok)
     }
 
     /// Let `secs` seconds pass (noted in the transcript).
     pub fn advance(&mut self, secs: u64) -> StepResult<()> {
-        self.t.advance(secs).map_err(Flow::Skip)?;
+        self.t
+            .advance(secs)
+            .map_err(|e| Flow::Skip(Skip::new(SkipCause::Time, e.to_string())))?;
         self.note(&format!("{secs} s pass"));
+        Ok(())
+    }
+
+    /// Let `secs` seconds pass, noted in the transcript as `what` (for durations that come from
+    /// the store's configuration, whose value must not make the transcript differ).
+    pub fn advance_noting(&mut self, secs: u64, what: &str) -> StepResult<()> {
+        self.t
+            .advance(secs)
+            .map_err(|e| Flow::Skip(Skip::new(SkipCause::Time, e.to_string())))?;
+        self.note(what);
         Ok(())
     }
 

@@ -3,84 +3,73 @@
 
 use serde_json::json;
 
-use super::{q, Area, Ctx, Need, Scenario, StepResult, PAAS, SAAS};
-
-fn s(
-    name: &'static str,
-    profiles: &'static [crate::profile::Profile],
-    needs: &'static [Need],
-    description: &'static str,
-    run: fn(&mut Ctx) -> StepResult<()>,
-) -> Scenario {
-    Scenario {
-        name,
-        area: Area::Order,
-        description,
-        profiles,
-        needs,
-        source: file!(),
-        run,
-    }
-}
+use super::{q, Area, Ctx, Need, Run, Scenario, StepResult, PAAS, SAAS};
 
 pub fn scenarios() -> Vec<Scenario> {
+    let s = |name, description, run: Run| Scenario::new(Area::Order, name, description, run);
     vec![
         s(
             "order/password_leaves_reset_token_usable",
-            SAAS,
-            &[Need::Mail],
             "a correct password leaves the reset token usable; the reset token is consumed on first use",
             password_then_reset_token,
-        ),
+        )
+        .profiles(SAAS)
+        .needs(&[Need::Mail]),
         s(
             "order/password_leaves_otc_usable",
-            SAAS,
-            &[Need::Admin],
             "a correct password leaves the OTC usable; the OTC is consumed on first use",
             password_then_otc,
-        ),
+        )
+        .profiles(SAAS)
+        .needs(&[Need::Admin]),
         s(
             "order/reset_token_before_otc",
-            SAAS,
-            &[Need::Admin, Need::Mail],
             "a reset token is tried before the OTC and leaves it usable",
             reset_token_then_otc,
-        ),
+        )
+        .profiles(SAAS)
+        .needs(&[Need::Admin, Need::Mail]),
         s(
             "order/otc_of_other_customer",
-            SAAS,
-            &[Need::Admin],
             "an OTC for customer A is refused for customer B and stays usable for A",
             otc_other_customer,
-        ),
+        )
+        .profiles(SAAS)
+        .needs(&[Need::Admin]),
         s(
             "order/assistance_flag_required",
-            SAAS,
-            &[Need::Admin],
             "the OTC endpoint requires remote shopping assistance, also at exchange time",
             assistance_required,
-        ),
+        )
+        .profiles(SAAS)
+        .needs(&[Need::Admin]),
         s(
             "order/exchange_otp",
-            SAAS,
-            &[Need::Admin],
             "exchangeOtpForCustomerToken takes OTCs, not passwords",
             exchange_otp,
-        ),
+        )
+        .profiles(SAAS)
+        .needs(&[Need::Admin]),
+        s(
+            "order/secrets_of_another_account",
+            "one account's reset token and OTC are refused with another account's email, by both sign-in mutations, and stay usable for their own",
+            secrets_of_another_account,
+        )
+        .profiles(SAAS)
+        .needs(&[Need::Admin, Need::Mail]),
         s(
             "order/exchange_otp_absent",
-            PAAS,
-            &[],
             "exchangeOtpForCustomerToken does not exist on paas",
             exchange_absent,
-        ),
+        )
+        .profiles(PAAS),
         s(
             "order/reset_token_not_a_password",
-            PAAS,
-            &[Need::Mail],
             "paas does not accept a reset token as password",
             paas_reset_token,
-        ),
+        )
+        .profiles(PAAS)
+        .needs(&[Need::Mail]),
     ]
 }
 
@@ -210,9 +199,8 @@ fn exchange_otp(c: &mut Ctx) -> StepResult<()> {
         json!({"email": a.email, "otp": otc}),
     )?;
     let tok = c.token_of(&r)?;
-    let claims = crate::conform::normalize::check_customer_token(&tok, c.run.token_lifetime_secs)
-        .map_err(|e| c.fail(e))?;
-    c.check(claims.admin_id.is_some(), "a token from an OTC carries admin_id")?;
+    let admin = c.admin_token()?;
+    c.check_admin_assisted(&tok, &admin)?;
     let r = c.gql(
         "exchange it again: consumed",
         q::EXCHANGE,
@@ -246,5 +234,37 @@ fn paas_reset_token(c: &mut Ctx) -> StepResult<()> {
         Some(&json!(true)),
         "resetPassword succeeded",
     )?;
+    Ok(())
+}
+
+fn secrets_of_another_account(c: &mut Ctx) -> StepResult<()> {
+    let (a, _, id) = assisted(c)?;
+    let (b, _, _) = assisted(c)?;
+    let otc = c.issue_otc("issue an OTC for A", id)?;
+    c.norm.add(otc.clone(), "[otc-of-A]");
+    let rt = c.reset_token(&a.email)?;
+    c.norm.add(rt.clone(), "[reset-token-of-A]");
+    let r = c.sign_in("B's email with A's reset token", &b.email, &rt)?;
+    c.expect_generic(&r)?;
+    let r = c.gql(
+        "exchangeOtpForCustomerToken: B's email with A's OTC",
+        q::EXCHANGE,
+        json!({"email": b.email, "otp": otc}),
+    )?;
+    c.expect_generic(&r)?;
+    let r = c.gql(
+        "exchangeOtpForCustomerToken: B's email with A's reset token",
+        q::EXCHANGE,
+        json!({"email": b.email, "otp": rt}),
+    )?;
+    c.expect_generic(&r)?;
+    let r = c.gql(
+        "exchangeOtpForCustomerToken: A's OTC for A",
+        q::EXCHANGE,
+        json!({"email": a.email, "otp": otc}),
+    )?;
+    c.token_of(&r)?;
+    let r = c.sign_in("A's reset token for A", &a.email, &rt)?;
+    c.token_of(&r)?;
     Ok(())
 }

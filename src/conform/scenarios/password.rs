@@ -2,57 +2,51 @@
 
 use serde_json::json;
 
-use super::{q, Area, Ctx, Need, Scenario, StepResult, ALL, NEW_PASSWORD, WRONG_PASSWORD};
-
-fn s(
-    name: &'static str,
-    needs: &'static [Need],
-    description: &'static str,
-    run: fn(&mut Ctx) -> StepResult<()>,
-) -> Scenario {
-    Scenario {
-        name,
-        area: Area::Password,
-        description,
-        profiles: ALL,
-        needs,
-        source: file!(),
-        run,
-    }
-}
+use super::{q, Area, Ctx, Need, Run, Scenario, StepResult, NEW_PASSWORD, WRONG_PASSWORD};
 
 pub fn scenarios() -> Vec<Scenario> {
+    let s = |name, description, run: Run| Scenario::new(Area::Password, name, description, run);
     vec![
         s(
             "password/request_reset_messages",
-            &[],
             "requestPasswordResetEmail: empty, invalid, unknown, success",
             request_reset,
         ),
         s(
             "password/reset_password_messages",
-            &[],
             "resetPassword checks in order, without a mailbox",
             reset_messages,
         ),
         s(
             "password/reset_password_flow",
-            &[Need::Mail],
             "reset with the mailed token, which is then consumed; a new request replaces the token",
             reset_flow,
-        ),
+        )
+        .needs(&[Need::DefaultPasswordPolicy, Need::Mail]),
+        s(
+            "password/reset_token_of_another_account",
+            "resetPassword refuses one account's token with another account's email; the token still resets its own",
+            reset_token_of_another,
+        )
+        .needs(&[Need::Mail]),
+        s(
+            "password/reset_clears_the_lockout_count",
+            "a successful resetPassword clears the account's lockout count",
+            reset_clears_lockout_count,
+        )
+        .needs(&[Need::Mail]),
         s(
             "password/policy_on_create",
-            &[],
             "the password policy, in order, on createCustomerV2",
             policy_create,
-        ),
+        )
+        .needs(&[Need::DefaultPasswordPolicy]),
         s(
             "password/change_password_messages",
-            &[],
             "changeCustomerPassword messages and policy",
             change_password,
-        ),
+        )
+        .needs(&[Need::DefaultPasswordPolicy]),
     ]
 }
 
@@ -149,7 +143,7 @@ fn policy_create(c: &mut Ctx) -> StepResult<()> {
         if r.at("/data/createCustomerV2/customer")
             .is_some_and(|v| !v.is_null())
         {
-            c.run.created.borrow_mut().push(email.clone());
+            c.run.created(&email);
             return Err(c.fail("an account was created with a password the policy refuses"));
         }
     }
@@ -184,5 +178,54 @@ fn change_password(c: &mut Ctx) -> StepResult<()> {
         q::CHANGE_PASSWORD,
         json!({"current": NEW_PASSWORD, "new": a.password}),
     )?;
+    Ok(())
+}
+
+fn reset_token_of_another(c: &mut Ctx) -> StepResult<()> {
+    let a = c.account()?;
+    let b = c.account()?;
+    let rt = c.reset_token(&a.email)?;
+    c.norm.add(rt.clone(), "[reset-token-of-A]");
+    c.gql(
+        "B's email with A's reset token",
+        q::RESET,
+        json!({"email": b.email, "token": rt, "new": NEW_PASSWORD}),
+    )?;
+    let r = c.gql(
+        "A's email with A's reset token",
+        q::RESET,
+        json!({"email": a.email, "token": rt, "new": NEW_PASSWORD}),
+    )?;
+    c.check_eq(
+        r.at("/data/resetPassword"),
+        Some(&json!(true)),
+        "A's token resets A's password",
+    )?;
+    let r = c.sign_in("B's password is unchanged", &b.email, &b.password)?;
+    c.token_of(&r)?;
+    Ok(())
+}
+
+fn reset_clears_lockout_count(c: &mut Ctx) -> StepResult<()> {
+    let a = c.account()?;
+    let strings: Vec<String> = (1..=5).map(|i| c.variant(&a, i)).collect();
+    // 9 failures over two strings (5 and 4: the throttle never triggers).
+    for i in 1..=9 {
+        let s = &strings[if i <= 5 { 0 } else { 1 }];
+        c.sign_in(&format!("failure {i} of the account"), s, WRONG_PASSWORD)?;
+    }
+    let rt = c.reset_token(&a.email)?;
+    let r = c.gql(
+        "reset the password",
+        q::RESET,
+        json!({"email": a.email, "token": rt, "new": NEW_PASSWORD}),
+    )?;
+    c.check_eq(r.at("/data/resetPassword"), Some(&json!(true)), "reset succeeded")?;
+    for i in 1..=9 {
+        let s = &strings[if i <= 5 { 2 } else { 3 }];
+        c.sign_in(&format!("again failure {i} of the account"), s, WRONG_PASSWORD)?;
+    }
+    let r = c.sign_in("the account is not locked", &strings[4], NEW_PASSWORD)?;
+    c.token_of(&r)?;
     Ok(())
 }

@@ -3,57 +3,38 @@
 
 use serde_json::json;
 
-use super::{q, Area, Ctx, Need, Scenario, StepResult, ALL, NEW_PASSWORD};
-
-fn s(
-    name: &'static str,
-    needs: &'static [Need],
-    description: &'static str,
-    run: fn(&mut Ctx) -> StepResult<()>,
-) -> Scenario {
-    Scenario {
-        name,
-        area: Area::Revocation,
-        description,
-        profiles: ALL,
-        needs,
-        source: file!(),
-        run,
-    }
-}
+use super::{q, Area, Ctx, Need, Run, Scenario, StepResult, NEW_PASSWORD};
 
 pub fn scenarios() -> Vec<Scenario> {
+    let s = |name, description, run: Run| Scenario::new(Area::Revocation, name, description, run);
     vec![
         s(
             "revocation/revoke_kills_every_earlier_token",
-            &[],
             "revoking kills every token of the customer issued up to that second",
             revoke_all,
         ),
         s(
             "revocation/same_second",
-            &[Need::Clock],
             "a token issued later in the revoking second is revoked too; the next second works",
             same_second,
-        ),
+        )
+        .needs(&[Need::Clock]),
         s(
             "revocation/requires_customer_token",
-            &[],
             "revokeCustomerToken as a guest",
             requires_customer,
         ),
         s(
             "revocation/password_change_keeps_tokens",
-            &[],
             "changeCustomerPassword does not revoke tokens",
             password_change_keeps,
         ),
         s(
             "revocation/password_reset_keeps_tokens",
-            &[Need::Mail],
             "resetPassword does not revoke tokens",
             password_reset_keeps,
-        ),
+        )
+        .needs(&[Need::Mail]),
     ]
 }
 

@@ -2,38 +2,24 @@
 
 use serde_json::json;
 
-use super::{q, Area, Ctx, Need, Scenario, StepResult, ALL, PAAS, WRONG_PASSWORD};
-
-fn s(
-    name: &'static str,
-    profiles: &'static [crate::profile::Profile],
-    needs: &'static [Need],
-    description: &'static str,
-    run: fn(&mut Ctx) -> StepResult<()>,
-) -> Scenario {
-    Scenario {
-        name,
-        area: Area::SignIn,
-        description,
-        profiles,
-        needs,
-        source: file!(),
-        run,
-    }
-}
+use super::{q, Area, Ctx, Need, Run, Scenario, StepResult, PAAS, WRONG_PASSWORD};
 
 pub fn scenarios() -> Vec<Scenario> {
+    let s = |name, description, run: Run| Scenario::new(Area::SignIn, name, description, run);
     vec![
-        s("signin/success", ALL, &[], "a new account signs in; the token reads the customer", success),
-        s("signin/empty_values", ALL, &[], "empty email and password in PHP's sense (\"\" and \"0\"), whitespace is not empty", empty_values),
-        s("signin/wrong_password", ALL, &[], "a wrong password gives the generic message", wrong_password),
-        s("signin/unknown_email_same_body", ALL, &[], "an unknown address gives a body identical to a wrong password", unknown_email),
-        s("signin/email_case_insensitive", ALL, &[], "accounts are found ignoring ASCII case", case_insensitive),
-        s("signin/unconfirmed_account", ALL, &[Need::Mail], "an unconfirmed account cannot sign in (when confirmation is required)", unconfirmed),
-        s("signin/throttle", ALL, &[], "6 failures for one email string throttle it, even with the right password; other case variants are separate", throttle),
-        s("signin/lockout", ALL, &[], "the 10th failure locks the account for every string; locked-account messages", lockout),
-        s("signin/integration_customer_token", PAAS, &[], "POST /V1/integration/customer/token follows the sign-in rules", integration_token),
-        s("signin/integration_customer_token_absent", super::SAAS, &[], "POST /V1/integration/customer/token does not exist on saas", integration_absent),
+        s("signin/success", "a new account signs in; the token reads the customer", success),
+        s("signin/empty_values", "empty email and password in PHP's sense (\"\" and \"0\"), whitespace is not empty", empty_values),
+        s("signin/wrong_password", "a wrong password gives the generic message", wrong_password),
+        s("signin/unknown_email_same_body", "an unknown address gives a body identical to a wrong password", unknown_email),
+        s("signin/email_case_insensitive", "accounts are found ignoring ASCII case", case_insensitive),
+        s("signin/unconfirmed_account", "an unconfirmed account cannot sign in (when confirmation is required)", unconfirmed).needs(&[Need::Confirmation, Need::Mail]),
+        s("signin/throttle", "6 failures for one email string throttle it, even with the right password; other case variants are separate", throttle),
+        s("signin/lockout", "the 10th failure locks the account for every string; locked-account messages", lockout),
+        s("signin/password_of_another_account", "one account's password with another account's email is refused", password_of_another),
+        s("signin/success_clears_counters", "a successful sign-in clears the throttle count of its string and the account's lockout count", success_clears_counters),
+        s("signin/token_claims", "a customer token's claims: uid is the customer's id, iat the target's now, exp iat plus the lifetime", token_claims).needs(&[Need::Admin]),
+        s("signin/integration_customer_token", "POST /V1/integration/customer/token follows the sign-in rules", integration_token).profiles(PAAS),
+        s("signin/integration_customer_token_absent", "POST /V1/integration/customer/token does not exist on saas", integration_absent).profiles(super::SAAS),
     ]
 }
 
@@ -111,11 +97,6 @@ fn case_insensitive(c: &mut Ctx) -> StepResult<()> {
 }
 
 fn unconfirmed(c: &mut Ctx) -> StepResult<()> {
-    if !c.run.confirmation_required {
-        return Err(super::Flow::Skip(
-            "the target does not require account confirmation (storeConfig.create_account_confirmation is false)".into(),
-        ));
-    }
     let email = c.fresh_email();
     let input =
         json!({"firstname": "Conform", "lastname": "Runner", "email": email, "password": super::PASSWORD});
@@ -124,7 +105,7 @@ fn unconfirmed(c: &mut Ctx) -> StepResult<()> {
         q::CREATE,
         json!({"input": input}),
     )?;
-    c.run.created.borrow_mut().push(email.clone());
+    c.run.created(&email);
     c.sign_in("sign in before confirming", &email, super::PASSWORD)?;
     c.confirm(&email)?;
     let r = c.sign_in("sign in after confirming", &email, super::PASSWORD)?;
@@ -222,7 +203,7 @@ fn integration_token(c: &mut Ctx) -> StepResult<()> {
     let tok = r
         .json_string()
         .ok_or_else(|| c.fail("expected a JSON string token"))?;
-    crate::conform::normalize::check_customer_token(&tok, c.run.token_lifetime_secs)
+    crate::conform::normalize::check_customer_token(&tok, c.run.store.token_lifetime_secs)
         .map_err(|e| c.fail(e))?;
     c.rest(
         "REST customer token with a wrong password",
@@ -242,5 +223,88 @@ fn integration_absent(c: &mut Ctx) -> StepResult<()> {
     // Only the status is the contract here; a real server's 404 body is its router's.
     let r = c.send_status_only("REST customer token endpoint", req)?;
     c.check_eq(r.status, 404, "the endpoint does not exist on saas")?;
+    Ok(())
+}
+
+fn password_of_another(c: &mut Ctx) -> StepResult<()> {
+    let a = c.account()?;
+    let b = c.account_with(json!({"password": super::NEW_PASSWORD}))?;
+    let r = c.sign_in("B's email with A's password", &b.email, &a.password)?;
+    c.expect_generic(&r)?;
+    let r = c.sign_in("A's email with B's password", &a.email, &b.password)?;
+    c.expect_generic(&r)?;
+    let r = c.sign_in("B's email with B's password", &b.email, &b.password)?;
+    c.token_of(&r)?;
+    Ok(())
+}
+
+fn success_clears_counters(c: &mut Ctx) -> StepResult<()> {
+    // Throttle (one string): 5 failures, a success, 5 more; a sixth failure without the success
+    // in between would have throttled the string.
+    let a = c.account()?;
+    for i in 1..=5 {
+        c.sign_in(
+            &format!("failure {i} for the exact string"),
+            &a.email,
+            WRONG_PASSWORD,
+        )?;
+    }
+    let r = c.sign_in(
+        "the right password clears the string's count",
+        &a.email,
+        &a.password,
+    )?;
+    c.token_of(&r)?;
+    for i in 1..=5 {
+        c.sign_in(
+            &format!("again failure {i} for the exact string"),
+            &a.email,
+            WRONG_PASSWORD,
+        )?;
+    }
+    let r = c.sign_in("the string is not throttled", &a.email, &a.password)?;
+    c.token_of(&r)?;
+    // Lockout (the account): 9 failures over two strings, a success, 9 more over two others.
+    let b = c.account()?;
+    let strings: Vec<String> = (1..=6).map(|i| c.variant(&b, i)).collect();
+    for i in 1..=9 {
+        let s = &strings[if i <= 5 { 0 } else { 1 }];
+        c.sign_in(&format!("failure {i} of the account"), s, WRONG_PASSWORD)?;
+    }
+    let r = c.sign_in(
+        "the right password clears the account's count",
+        &strings[2],
+        &b.password,
+    )?;
+    c.token_of(&r)?;
+    for i in 1..=9 {
+        let s = &strings[if i <= 5 { 3 } else { 4 }];
+        c.sign_in(&format!("again failure {i} of the account"), s, WRONG_PASSWORD)?;
+    }
+    let r = c.sign_in("the account is not locked", &strings[5], &b.password)?;
+    c.token_of(&r)?;
+    Ok(())
+}
+
+fn token_claims(c: &mut Ctx) -> StepResult<()> {
+    let a = c.account()?;
+    let id = c.customer_id(&a.email)?;
+    let r = c.sign_in("sign in", &a.email, &a.password)?;
+    let token = c.token_of(&r)?;
+    let claims = crate::conform::normalize::check_customer_token(&token, c.run.store.token_lifetime_secs)
+        .map_err(|e| c.fail(e))?;
+    c.check_eq(
+        claims.uid,
+        id as i64,
+        "uid is the customer's id (as admin REST gives it)",
+    )?;
+    c.check_eq(
+        claims.admin_id,
+        None,
+        "a sign-in with the password is not admin-assisted",
+    )?;
+    if let Some(now) = c.mock_now()? {
+        c.check_eq(claims.iat, now, "iat is the target's clock at issue")?;
+    }
     Ok(())
 }
