@@ -100,14 +100,27 @@ struct ServeArgs {
     no_control: bool,
     /// Accept an unguarded control API on a non-loopback --host (anyone who reaches the port can
     /// reset, move the clock, read reset tokens from the outbox, inject faults).
-    // Accepted and ignored on this branch: the container image's CMD passes it, and the
-    // open-bind rule that reads it is implemented on main (the merge wires it up).
     #[arg(
         long,
         env = "COMMERCE_AUTH_MOCK_DANGEROUSLY_ALLOW_OPEN_CONTROL",
         value_parser = BoolishValueParser::new()
     )]
     dangerously_allow_open_control: bool,
+    /// Also answer requests whose Host header names HOST (besides IP addresses, localhost and the
+    /// --public-url host); a leading dot allows every subdomain. Repeatable / comma-separated.
+    #[arg(
+        long = "allowed-host",
+        env = "COMMERCE_AUTH_MOCK_ALLOWED_HOSTS",
+        value_delimiter = ',',
+        value_name = "HOST"
+    )]
+    allowed_hosts: Vec<String>,
+    /// Sandboxes (one per tenant prefix, /<tenant>/graphql) kept at most.
+    #[arg(long, env = "COMMERCE_AUTH_MOCK_MAX_SANDBOXES", default_value_t = commerce_auth_mock::http::stores::DEFAULT_MAX_SANDBOXES)]
+    max_sandboxes: usize,
+    /// A sandbox unused this many seconds is ended.
+    #[arg(long, env = "COMMERCE_AUTH_MOCK_SANDBOX_IDLE_SECONDS", default_value_t = commerce_auth_mock::http::stores::DEFAULT_SANDBOX_IDLE_SECS, value_parser = clap::value_parser!(i64).range(1..))]
+    sandbox_idle_seconds: i64,
     /// Once listening, write the served URLs (graphql, rest, control, console, port) as JSON to
     /// PATH, atomically.
     #[arg(long, env = "COMMERCE_AUTH_MOCK_READY_FILE", value_name = "PATH")]
@@ -147,6 +160,12 @@ fn main() -> ExitCode {
                 watch: args.watch,
                 require_confirmation: args.require_confirmation,
                 public_url: args.public_url,
+                allowed_hosts: args.allowed_hosts,
+                dangerously_allow_open_control: args.dangerously_allow_open_control,
+                sandboxes: commerce_auth_mock::http::stores::SandboxLimits {
+                    max: args.max_sandboxes,
+                    idle_secs: args.sandbox_idle_seconds,
+                },
                 ready_file: args.ready_file,
                 log_format: args.log_format,
                 ..ServeConfig::default()

@@ -467,7 +467,7 @@ impl Reporter for AddsAFault {
     fn handle(&mut self, event: &Event<'_>) {
         if let Event::Started { index: 0, .. } = event {
             let spec = FaultSpec::parse(&unrelated_fault()).expect("a valid fault");
-            self.0.store.faults.add(spec);
+            self.0.stores.default.faults.add(spec);
         }
     }
 }

@@ -403,6 +403,18 @@ fn the_image_serves_graphql_from_its_own_root_and_its_healthcheck_works() {
         "commerce-auth-mock (saas profile) serving GraphQL on http://127.0.0.1:4000/graphql \
          (listening on 0.0.0.0:4000; console: http://127.0.0.1:4000/__mock/ui)"
     );
+    // Then what the open bind exposes, said on every start.
+    let exposure = container
+        .next_line(Duration::from_secs(5))
+        .expect("the exposure warning");
+    assert!(
+        exposure.contains(
+            " WARN serving on an address other machines can reach: GraphQL and REST for anyone; control API \
+             OPEN to anyone who reaches the port (--dangerously-allow-open-control): reset, clock, outbox with \
+             live reset tokens, customers, settings, faults, journal, console; static admin tokens: none"
+        ),
+        "{exposure}"
+    );
     let healthy = container.wait_healthy(&stage.healthcheck);
     let said = String::from_utf8_lossy(&healthy.stdout);
     assert!(

@@ -43,7 +43,8 @@ async fn health_names_the_mock_its_version_profile_clock_and_capabilities() {
                 "version": env!("CARGO_PKG_VERSION"),
                 "profile": profile.name(),
                 "clock": {"now": T0, "virtual": true, "frozen": true},
-                "capabilities": ["clock", "outbox", "journal", "reset", "customers", "settings", "faults", "ui"],
+                "capabilities": ["clock", "outbox", "journal", "reset", "customers", "settings", "faults", "sandboxes", "ui"],
+                "sandbox": null,
                 "fixtures": {"path": null, "loaded_at": T0, "error": null}
             })
             .to_string()
@@ -379,7 +380,8 @@ async fn journal_records_graphql_and_rest_requests_but_not_the_control_api() {
     let r = control(&s, "GET", "/journal", "").await;
     assert_eq!(r.status, 200);
     let mut requests = r.json()["requests"].as_array().unwrap().clone();
-    assert_eq!(requests.len(), 4, "{}", r.body);
+    // The request under a tenant prefix went to that sandbox, with its own journal.
+    assert_eq!(requests.len(), 3, "{}", r.body);
     for entry in &mut requests {
         let keys: Vec<String> = entry.as_object().unwrap().keys().cloned().collect();
         assert_eq!(
@@ -395,9 +397,22 @@ async fn journal_records_graphql_and_rest_requests_but_not_the_control_api() {
         json!([
             {"at": T0 + 10, "method": "POST", "path": "/graphql", "operation": "generateCustomerToken", "status": 200, "duration_ms": 0},
             {"at": T0 + 10, "method": "POST", "path": "/graphql", "operation": "storeConfig", "status": 200, "duration_ms": 0},
-            {"at": T0 + 10, "method": "GET", "path": "/tenant-1/graphql", "operation": null, "status": 400, "duration_ms": 0},
             {"at": T0 + 10, "method": "GET", "path": "/rest/V1/customers/1", "operation": null, "status": 401, "duration_ms": 0}
         ])
+    );
+    let tenant = request(
+        "GET",
+        &format!("{}/tenant-1/__mock/journal", s.base_url()),
+        "",
+        &[],
+    )
+    .await;
+    let mut tenant_requests = tenant.json()["requests"].as_array().unwrap().clone();
+    tenant_requests[0]["duration_ms"] = json!(0);
+    assert_eq!(
+        Value::Array(tenant_requests),
+        json!([{"at": T0, "method": "GET", "path": "/tenant-1/graphql", "operation": null, "status": 400, "duration_ms": 0}]),
+        "the sandbox's own clock has not moved"
     );
     let last = control(&s, "GET", "/journal?limit=1", "").await.json();
     assert_eq!(last["requests"].as_array().unwrap().len(), 1);
@@ -460,8 +475,11 @@ async fn control_token_guards_every_control_route() {
     let r = request(
         "POST",
         &format!("{}/__mock/reset", s.base_url()),
-        "",
-        &[("Authorization", "bearer s3cret")],
+        "{}",
+        &[
+            ("Authorization", "bearer s3cret"),
+            ("Content-Type", "application/json"),
+        ],
     )
     .await;
     assert_eq!(r.body, r#"{"reset":true}"#);

@@ -28,13 +28,14 @@ fn header<'a>(r: &'a Reply, name: &str) -> Option<&'a str> {
     r.headers.get(name).map(|v| v.to_str().unwrap())
 }
 
-const PATHS: [(&str, &str); 6] = [
+/// The storefront routes: permissive CORS by default. (The control API sends none unless an
+/// origin is named, see below.)
+const PATHS: [(&str, &str); 5] = [
     ("/graphql", "POST"),
     ("/tenant/graphql", "POST"),
     ("/rest/V1/integration/admin/token", "POST"),
     ("/V1/customers/2", "PUT"),
     ("/rest/default/V1/customers/2", "DELETE"),
-    ("/__mock/clock", "POST"),
 ];
 
 #[tokio::test]
@@ -68,6 +69,7 @@ async fn preflight_is_answered_before_the_control_token_is_checked() {
     let s = TestServer::start_config(
         ServeConfig {
             control_token: Some("t".into()),
+            cors_origins: vec![APP.into()],
             ..ServeConfig::default()
         },
         Fixtures::embedded_default(),
@@ -79,12 +81,55 @@ async fn preflight_is_answered_before_the_control_token_is_checked() {
 }
 
 #[tokio::test]
+async fn the_control_api_sends_no_cors_headers_unless_an_origin_is_named() {
+    let s = TestServer::start(Profile::Saas).await;
+    let r = preflight(&s, "/__mock/clock", APP, "POST").await;
+    assert_eq!(r.status, 204);
+    let cors: Vec<&str> = r
+        .headers
+        .keys()
+        .map(|k| k.as_str())
+        .filter(|k| k.starts_with("access-control-"))
+        .collect();
+    assert!(cors.is_empty(), "preflight answered with {cors:?}");
+    for path in ["/__mock/outbox", "/__mock/health", "/tenant/__mock/outbox"] {
+        let r = request("GET", &format!("{}{path}", s.base_url()), "", &[("Origin", APP)]).await;
+        assert_eq!(r.status, 200, "{path}");
+        assert_eq!(header(&r, "access-control-allow-origin"), None, "{path}");
+    }
+    // Named explicitly, the origin gets CORS on the control API too (and no other origin does).
+    let s = TestServer::start_config(
+        ServeConfig {
+            cors_origins: vec![APP.into()],
+            ..ServeConfig::default()
+        },
+        Fixtures::embedded_default(),
+    )
+    .await;
+    let r = request(
+        "GET",
+        &format!("{}/__mock/outbox", s.base_url()),
+        "",
+        &[("Origin", APP)],
+    )
+    .await;
+    assert_eq!(header(&r, "access-control-allow-origin"), Some(APP));
+    let r = request(
+        "GET",
+        &format!("{}/__mock/outbox", s.base_url()),
+        "",
+        &[("Origin", "https://evil.example")],
+    )
+    .await;
+    assert_eq!(header(&r, "access-control-allow-origin"), None);
+}
+
+#[tokio::test]
 async fn actual_responses_carry_the_echoed_origin_errors_included() {
     let s = TestServer::start(Profile::Saas).await;
     for (method, path, status) in [
         ("GET", "/graphql?query=%7BstoreConfig%7Bstore_code%7D%7D", 200),
         ("GET", "/rest/V1/customers/2", 401),
-        ("GET", "/__mock/health", 200),
         ("GET", "/nowhere", 404),
     ] {
         let r = request(method, &format!("{}{path}", s.base_url()), "", &[("Origin", APP)]).await;
@@ -93,7 +138,7 @@ async fn actual_responses_carry_the_echoed_origin_errors_included() {
         assert_eq!(header(&r, "access-control-expose-headers"), Some("*"), "{path}");
     }
     // No Origin, no CORS answer (not a cross-origin request).
-    let r = request("GET", &format!("{}/__mock/health", s.base_url()), "", &[]).await;
+    let r = request("GET", &format!("{}/rest/V1/customers/2", s.base_url()), "", &[]).await;
     assert_eq!(header(&r, "access-control-allow-origin"), None);
 }
 

@@ -71,7 +71,7 @@ async fn a_body_declared_over_1_mib_is_refused_with_413_json_on_every_route() {
     for (path, graphql) in ROUTES {
         // The head alone: the server answers from Content-Length without reading a byte.
         let head = format!(
-            "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
             LIMIT + 1
         );
         let raw = raw_exchange(&server, &head, b"").await;
@@ -94,7 +94,7 @@ async fn a_chunked_body_over_1_mib_is_refused_with_413_json() {
         // One chunk one byte over the limit, and nothing after it, so the server has read every
         // byte sent when it answers (no reset from unread data).
         let head = format!(
-            "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n",
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n",
             LIMIT + 1
         );
         let raw = raw_exchange(&server, &head, &vec![b' '; LIMIT + 1]).await;
@@ -133,7 +133,7 @@ async fn a_client_that_stalls_in_its_headers_is_disconnected() {
     .await;
     let mut stream = TcpStream::connect(server.addr).await.expect("connect");
     stream
-        .write_all(b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Ty")
+        .write_all(b"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Ty")
         .await
         .expect("write");
     let mut sink = Vec::new();
@@ -170,7 +170,7 @@ async fn a_client_that_stalls_in_its_body_gets_408_json() {
     ] {
         let mut stream = TcpStream::connect(server.addr).await.expect("connect");
         let head = format!(
-            "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{{\"query\":"
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{{\"query\":"
         );
         stream.write_all(head.as_bytes()).await.expect("write");
         let mut answer = Vec::new();

@@ -42,7 +42,7 @@ EMAIL="roni_cost@example.com"
 PASSWORD="Roni-Cost-2024"
 
 # 0. A known starting point: the fixtures, and a clock that moves only when told to.
-curl -sS -X POST "$BASE/__mock/reset" > /dev/null
+curl -sS -X POST "$BASE/__mock/reset" -H 'Content-Type: application/json' -d '{}' > /dev/null
 curl -sS -X POST "$BASE/__mock/clock" -H 'Content-Type: application/json' -d '{"action":"freeze"}' > /dev/null
 
 # 1. An admin token (REST). The answer is a JSON string: a JWT with utypid 2.

@@ -64,8 +64,11 @@ impl ControlApi {
         body: Option<&impl Serialize>,
     ) -> Result<Value, ControlError> {
         let mut req = self.request(method, path);
-        if let Some(b) = body {
-            req = req.json_body(&serde_json::to_value(b).unwrap_or(Value::Null));
+        match body {
+            Some(b) => req = req.json_body(&serde_json::to_value(b).unwrap_or(Value::Null)),
+            // The control API changes state only on JSON requests (so no web page can drive it).
+            None if method != "GET" => req = req.json_body(&Value::Object(Default::default())),
+            None => {}
         }
         let resp = client.send(&req)?;
         expect_2xx(&req, &resp)?;

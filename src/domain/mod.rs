@@ -374,6 +374,11 @@ impl Domain {
             .and_then(|id| st.accounts.get(id).cloned())
     }
 
+    /// How many customers the store has.
+    pub fn customer_count(&self) -> usize {
+        self.state().accounts.len()
+    }
+
     /// Every customer, by id.
     pub fn customers(&self) -> Vec<Customer> {
         self.state().accounts.iter().cloned().collect()

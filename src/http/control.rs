@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Request, State};
-use axum::http::Uri;
+use axum::http::{header, Method, Uri};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
@@ -21,10 +21,10 @@ use crate::domain::Email;
 use super::faults;
 use super::front_door::{bearer_token, json_response};
 use super::store::Store;
-use super::{console, control_customers, control_settings, AppState};
+use super::{console, control_customers, control_sandboxes, control_settings, AppState};
 
 /// What `GET /__mock/health` lists under `capabilities`.
-pub const CAPABILITIES: [&str; 8] = [
+pub const CAPABILITIES: [&str; 9] = [
     "clock",
     "outbox",
     "journal",
@@ -32,6 +32,7 @@ pub const CAPABILITIES: [&str; 8] = [
     "customers",
     "settings",
     "faults",
+    "sandboxes",
     "ui",
 ];
 
@@ -67,6 +68,11 @@ pub fn routes(app: Arc<AppState>) -> Router<Arc<AppState>> {
             "/settings",
             get(control_settings::get).patch(control_settings::patch),
         )
+        .route("/sandboxes", get(control_sandboxes::list))
+        .route(
+            "/sandboxes/{name}",
+            axum::routing::delete(control_sandboxes::remove),
+        )
         .route(
             "/faults",
             get(faults::list).post(faults::add).delete(faults::clear),
@@ -78,7 +84,10 @@ pub fn routes(app: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/ui", get(console::page))
 }
 
-/// Refuses control requests without `Authorization: Bearer <control token>` when one is set.
+/// Refuses control requests without `Authorization: Bearer <control token>` when one is set,
+/// then a state change that is not JSON (415): an HTML form or a CORS "simple" request from
+/// another site cannot send `Content-Type: application/json` without a preflight, and the
+/// control API answers no preflight with CORS headers unless `--cors-origin` names the origin.
 async fn require_control_token(State(app): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     if let Some(expected) = &app.config.control_token {
         if bearer_token(request.headers()) != Some(expected.as_str()) {
@@ -88,6 +97,24 @@ async fn require_control_token(State(app): State<Arc<AppState>>, request: Reques
             );
         }
     }
+    let changes_state = [Method::POST, Method::PUT, Method::PATCH, Method::DELETE].contains(request.method());
+    let json = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
+    if changes_state && !json {
+        return message(
+            415,
+            &format!(
+                "The control API changes state only on requests with Content-Type: application/json \
+                 (so that no web page can drive it): send this {} with that header and a JSON body \
+                 (`{{}}` when there is nothing to say).",
+                request.method()
+            ),
+        );
+    }
     next.run(request).await
 }
 
@@ -95,7 +122,9 @@ async fn unknown() -> Response {
     message(
         404,
         "Unknown control route. Available: GET /__mock/health, GET|POST /__mock/clock, GET|DELETE /__mock/outbox, \
-         POST /__mock/reset, GET|DELETE /__mock/journal, GET|POST|DELETE /__mock/faults, DELETE /__mock/faults/{id}.",
+         POST /__mock/reset, GET|DELETE /__mock/journal, GET|POST|DELETE /__mock/faults, DELETE /__mock/faults/{id}, \
+         GET|PATCH /__mock/settings, GET|POST /__mock/customers, POST|PATCH|DELETE /__mock/customers/{id}, \
+         GET /__mock/access, GET /__mock/sandboxes, DELETE /__mock/sandboxes/{name}, GET /__mock/ui.",
     )
 }
 
@@ -112,6 +141,7 @@ async fn health(State(app): State<Arc<AppState>>, Extension(store): Extension<Ar
         "profile": app.profile.name(),
         "clock": clock_json(&store),
         "capabilities": CAPABILITIES,
+        "sandbox": store.name,
         "fixtures": app.fixtures_status.to_json(),
     });
     json_response(200, &body)

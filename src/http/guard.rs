@@ -33,7 +33,7 @@ pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 pub const PANIC_MESSAGE: &str = "Internal server error";
 
 /// An error answer in the shape of the route `path` belongs to.
-fn refusal(path: &str, status: u16, category: Category, message: &str) -> Response {
+pub(crate) fn refusal(path: &str, status: u16, category: Category, message: &str) -> Response {
     if is_graphql_path(path) {
         request_error(status, category, message)
     } else {

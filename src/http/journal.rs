@@ -6,7 +6,7 @@
 //! [`GraphqlSummary`].
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
 use axum::extract::Request;
@@ -16,8 +16,8 @@ use serde::Serialize;
 
 use super::faults::FaultMark;
 use super::front_door::GraphqlSummary;
+use super::gate::Served;
 use super::startup::LogMs;
-use super::store::Store;
 
 /// How many requests the journal keeps (older ones are dropped first).
 pub const JOURNAL_CAPACITY: usize = 1000;
@@ -86,21 +86,15 @@ pub fn is_control_path(path: &str) -> bool {
     path == "/__mock" || path.starts_with("/__mock/")
 }
 
-/// Middleware, outermost: logs one line per request (method, path, GraphQL operation, status,
-/// milliseconds, and the fault that shaped the answer) — the only place requests are logged —
-/// and journals every request outside `/__mock`.
+/// Middleware, outermost: logs one line per request (method, path as sent, GraphQL operation,
+/// status, milliseconds, and the fault that shaped the answer) — the only place requests are
+/// logged — and journals every request outside `/__mock` in the store that served it.
 pub async fn record(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let method = request.method().clone();
-    let control = is_control_path(&path);
-    let Some(store) = request.extensions().get::<Arc<Store>>().cloned() else {
-        return next.run(request).await;
-    };
-    let at = store.domain.clock().now();
     let started = Instant::now();
     let response = next.run(request).await;
     let elapsed = started.elapsed();
-    let duration_ms = (elapsed.as_secs_f64() * 100_000.0).round() / 100.0;
     let operation = response
         .extensions()
         .get::<GraphqlSummary>()
@@ -111,6 +105,10 @@ pub async fn record(request: Request, next: Next) -> Response {
         Some(f) if f.kind == "drop" => 0,
         _ => response.status().as_u16(),
     };
+    let served = response.extensions().get::<Served>().cloned();
+    let control = served.as_ref().map_or(is_control_path(&path), |_| {
+        is_control_path(super::gate::tenant_of(&path).map_or(path.as_str(), |(_, rest)| rest))
+    });
     if control {
         // The console polls the control API every second: not worth a line at info.
         tracing::debug!(method = %method, path = %path, status, ms = %LogMs(elapsed), "control");
@@ -125,15 +123,17 @@ pub async fn record(request: Request, next: Next) -> Response {
         fault = fault.as_ref().map(|f| f.kind),
         "request"
     );
-    store.journal.record(JournalEntry {
-        at,
-        method: method.to_string(),
-        path,
-        operation,
-        status,
-        duration_ms,
-        fault,
-    });
+    if let Some(Served { store, at }) = served {
+        store.journal.record(JournalEntry {
+            at,
+            method: method.to_string(),
+            path,
+            operation,
+            status,
+            duration_ms: (elapsed.as_secs_f64() * 100_000.0).round() / 100.0,
+            fault,
+        });
+    }
     response
 }
 

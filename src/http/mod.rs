@@ -8,9 +8,11 @@ mod console;
 mod control;
 mod control_access;
 mod control_customers;
+mod control_sandboxes;
 mod control_settings;
 pub mod faults;
 mod front_door;
+mod gate;
 pub mod guard;
 pub mod journal;
 mod options;
@@ -19,10 +21,11 @@ pub mod rest;
 mod server;
 pub mod startup;
 pub mod store;
+pub mod stores;
 pub mod watch;
 
 pub use request::DocumentCache;
 pub use server::{
     router, serve, AppState, PurgeTask, ServeConfig, TestServer, DEFAULT_HEADER_READ_TIMEOUT,
-    DEFAULT_SHUTDOWN_GRACE, PURGE_INTERVAL,
+    DEFAULT_SHUTDOWN_GRACE, PURGE_INTERVAL, TEST_CLOCK_START,
 };

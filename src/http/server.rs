@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method};
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::Response;
 use axum::routing::any;
 use axum::Extension;
@@ -33,8 +33,9 @@ use super::journal;
 use super::request::{self, DocumentCache, GraphqlRequest};
 use super::startup::{self, LogFormat};
 use super::store::Store;
+use super::stores::{ClockStart, SandboxLimits, Stores, DEFAULT_MAX_SANDBOXES, DEFAULT_SANDBOX_IDLE_SECS};
 use super::watch::{self, FixtureStatus, WatchTask, WATCH_INTERVAL};
-use super::{control, options, rest};
+use super::{control, gate, options, rest};
 
 /// How `serve` was asked to run.
 #[derive(Debug, Clone)]
@@ -65,6 +66,14 @@ pub struct ServeConfig {
     pub max_body_bytes: usize,
     /// On Ctrl-C / SIGTERM, how long in-flight requests may take before the server stops anyway.
     pub shutdown_grace: Duration,
+    /// Host names the mock answers besides IP addresses, `localhost` and the `public_url` host
+    /// (`serve --allowed-host`; a leading dot allows every subdomain).
+    pub allowed_hosts: Vec<String>,
+    /// Serve an unguarded control API on a non-loopback address (`serve
+    /// --dangerously-allow-open-control`).
+    pub dangerously_allow_open_control: bool,
+    /// The bounds of the sandboxes (`serve --max-sandboxes`, `--sandbox-idle-seconds`).
+    pub sandboxes: SandboxLimits,
     /// Once listening, write the served URLs here as JSON (`serve --ready-file`).
     pub ready_file: Option<PathBuf>,
     /// How the start line is written (`serve --log-format`; the subscriber is set up by the caller).
@@ -89,6 +98,12 @@ impl Default for ServeConfig {
             watch: false,
             require_confirmation: false,
             public_url: None,
+            allowed_hosts: Vec::new(),
+            dangerously_allow_open_control: false,
+            sandboxes: SandboxLimits {
+                max: DEFAULT_MAX_SANDBOXES,
+                idle_secs: DEFAULT_SANDBOX_IDLE_SECS,
+            },
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             body_read_timeout: guard::DEFAULT_BODY_READ_TIMEOUT,
             max_body_bytes: guard::DEFAULT_MAX_BODY_BYTES,
@@ -106,8 +121,8 @@ pub struct AppState {
     pub engine: Engine<RequestCtx>,
     pub documents: DocumentCache,
     pub config: ServeConfig,
-    /// The store of the un-prefixed routes.
-    pub store: Arc<Store>,
+    /// The default store (the un-prefixed routes) and the sandboxes.
+    pub stores: Stores,
     /// The fixtures file and its last (re)load, for `GET /__mock/health`.
     pub fixtures_status: FixtureStatus,
 }
@@ -135,17 +150,23 @@ impl ServeConfig {
 }
 
 impl AppState {
-    /// The state of a mock bound to `bound`.
-    pub fn new(config: ServeConfig, mut fixtures: Fixtures, clock: Clock, bound: SocketAddr) -> Self {
+    /// The state of a mock bound to `bound`; new sandboxes' clocks start as `clocks` says.
+    pub fn new(config: ServeConfig, mut fixtures: Fixtures, clocks: ClockStart, bound: SocketAddr) -> Self {
         config.adjust(&mut fixtures);
+        let address = config.address(bound);
         let identity = StoreIdentity {
             key_salt: String::new(),
-            address: config.address(bound),
+            address: address.clone(),
         };
+        let clock = match clocks {
+            ClockStart::System => Clock::system(),
+            ClockStart::VirtualAt(t) => Clock::virtual_at(t),
+        };
+        let default = Arc::new(Store::new(None, Arc::new(fixtures), clock.clone(), identity));
         AppState {
             profile: config.profile,
             fixtures_status: FixtureStatus::new(config.fixtures.as_deref(), clock.now()),
-            store: Arc::new(Store::new(Arc::new(fixtures), clock, identity)),
+            stores: Stores::new(default, config.sandboxes, clocks, address),
             engine: ops::build_engine(config.profile),
             documents: DocumentCache::new(1024),
             config,
@@ -154,18 +175,8 @@ impl AppState {
 
     /// The default store's domain.
     pub fn domain(&self) -> &Arc<Domain> {
-        &self.store.domain
+        &self.stores.default.domain
     }
-}
-
-/// Middleware around the whole router: every request gets the store it belongs to.
-async fn select_store(
-    State(app): State<Arc<AppState>>,
-    mut request: axum::extract::Request,
-    next: Next,
-) -> Response {
-    request.extensions_mut().insert(app.store.clone());
-    next.run(request).await
 }
 
 async fn graphql_endpoint(
@@ -205,7 +216,6 @@ pub fn router(app: Arc<AppState>) -> Router {
     let cors = cors_layer(&app.config.cors_origins);
     let mut routes = Router::new()
         .route("/graphql", any(graphql_endpoint))
-        .route("/{tenant}/graphql", any(graphql_endpoint))
         .route("/rest/{*path}", any(rest::endpoint))
         .route("/V1/{*path}", any(rest::endpoint))
         .fallback(rest::fallback);
@@ -224,12 +234,13 @@ pub fn router(app: Arc<AppState>) -> Router {
         .layer(middleware::from_fn(options::answer))
         .layer(cors)
         .layer(middleware::from_fn(options::preflight_status))
-        .layer(middleware::from_fn(journal::record))
         .with_state(app.clone());
-    // The store is chosen around the router, before routing.
+    // Around the router, before routing: the gate picks the store (stripping a tenant prefix)
+    // and guards the control plane; the journal, outermost, logs every request, refusals too.
     Router::new()
         .fallback_service(routes)
-        .layer(middleware::from_fn_with_state(app, select_store))
+        .layer(middleware::from_fn_with_state(app, gate::gate))
+        .layer(middleware::from_fn(journal::record))
 }
 
 /// How often the purge task drops expired throttle windows and one-time codes.
@@ -253,7 +264,7 @@ impl PurgeTask {
             loop {
                 tokio::select! {
                     _ = &mut rx => break,
-                    _ = tick.tick() => app.store.domain.purge_expired(),
+                    _ = tick.tick() => app.stores.purge(),
                 }
             }
         });
@@ -277,6 +288,12 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         None => Fixtures::embedded_default(),
     };
     let addrs = startup::listen_addrs(&config.host, config.port).await?;
+    let open = addrs.iter().find(|a| !a.ip().is_loopback()).copied();
+    let mut fixtures = fixtures;
+    let exposure = match open {
+        Some(open) => Some(expose_openly(&config, &mut fixtures, open)?),
+        None => None,
+    };
     let addr = format!("{}:{}", config.host, config.port);
     let listener = TcpListener::bind(&addrs[..]).await.map_err(|e| {
         anyhow::anyhow!(
@@ -284,15 +301,58 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         )
     })?;
     let local = listener.local_addr()?;
-    let app = Arc::new(AppState::new(config, fixtures, Clock::system(), local));
+    let app = Arc::new(AppState::new(config, fixtures, ClockStart::System, local));
     let shutdown = shutdown_signal();
     startup::announce(&app.config, local)?;
+    if let Some(exposure) = exposure {
+        tracing::warn!(listen = %local, "{exposure}");
+    }
     let purge = PurgeTask::start(app.clone());
     let watch = start_watch(&app);
     let config = app.config.clone();
     accept_loop(listener, router(app), &config, shutdown).await;
     drop((purge, watch));
     Ok(())
+}
+
+/// The rule for a bind that other machines can reach (anything but loopback): the control API
+/// must be guarded (`--control-token`), removed (`--no-control`), or its exposure accepted by a
+/// loudly named flag; the static admin tokens of the embedded defaults (never-expiring, known to
+/// anyone who has read the README) are dropped unless the fixtures file names tokens itself.
+/// Returns what is exposed, printed after the start line.
+fn expose_openly(config: &ServeConfig, fixtures: &mut Fixtures, addr: SocketAddr) -> anyhow::Result<String> {
+    let guarded = config.no_control || config.control_token.is_some();
+    if !guarded && !config.dangerously_allow_open_control {
+        anyhow::bail!(
+            "refusing to serve an unguarded control API on {addr}, which other machines can reach: anyone \
+             who reaches it can reset the mock, move its clock, read live reset tokens and confirmation keys \
+             from the outbox, seed customers, change settings and inject faults. Pass --control-token TOKEN \
+             to guard it, --no-control to remove it, or --dangerously-allow-open-control to accept that \
+             (for example in a container whose port is published only on the host's loopback)."
+        );
+    }
+    if !fixtures.admin_tokens_named_by_file {
+        fixtures.admin_tokens.clear();
+    }
+    let control = if config.no_control {
+        "removed (--no-control)".to_string()
+    } else if config.control_token.is_some() {
+        "guarded by the control token".to_string()
+    } else {
+        "OPEN to anyone who reaches the port (--dangerously-allow-open-control): reset, clock, outbox \
+         with live reset tokens, customers, settings, faults, journal, console"
+            .to_string()
+    };
+    let tokens = if fixtures.admin_tokens.is_empty() {
+        "none (the defaults' static tokens are refused on this bind; name tokens in a --fixtures file, or \
+         use POST /V1/integration/admin/token)"
+            .to_string()
+    } else {
+        format!("{} named by {}", fixtures.admin_tokens.len(), fixtures.source)
+    };
+    Ok(format!(
+        "serving on an address other machines can reach: GraphQL and REST for anyone; control API {control}; static admin tokens: {tokens}"
+    ))
 }
 
 /// Serves `routes` on `listener` until `shutdown` completes, then stops accepting and waits up
@@ -429,7 +489,7 @@ impl TestServer {
         let app = Arc::new(AppState::new(
             config,
             fixtures,
-            Clock::virtual_at(TEST_CLOCK_START),
+            ClockStart::VirtualAt(TEST_CLOCK_START),
             addr,
         ));
         let (tx, rx) = oneshot::channel::<()>();
@@ -459,6 +519,14 @@ impl TestServer {
     /// `http://127.0.0.1:<port>/graphql`.
     pub fn graphql_url(&self) -> String {
         format!("{}/graphql", self.base_url())
+    }
+
+    /// The sandbox `name`, created when new (as a first request under `/<name>/…` would).
+    pub fn sandbox(&self, name: &str) -> Arc<Store> {
+        self.app
+            .stores
+            .sandbox(name)
+            .unwrap_or_else(|e| panic!("sandbox {name}: {e}"))
     }
 }
 

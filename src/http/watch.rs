@@ -87,8 +87,8 @@ pub fn reload(app: &AppState, path: &Path) {
     match load_fixtures(path) {
         Ok(mut fixtures) => {
             app.config.adjust(&mut fixtures);
-            app.store.replace_fixtures(Arc::new(fixtures));
-            app.fixtures_status.loaded(app.store.domain.clock().now());
+            app.stores.replace_fixtures(Arc::new(fixtures));
+            app.fixtures_status.loaded(app.domain().clock().now());
             tracing::info!(file = %path.display(), "fixtures reloaded");
         }
         Err(e) => {
