@@ -470,7 +470,10 @@ impl Domain {
         let found = st
             .accounts
             .iter()
-            .find(|c| c.reset_token().is_some_and(|t| t.value == token && t.is_live(now)))
+            .find(|c| {
+                c.reset_token()
+                    .is_some_and(|t| t.value == token && t.is_live(now))
+            })
             .cloned();
         found
     }

@@ -837,7 +837,8 @@ fn a_live_reset_token_names_its_customer_until_used_replaced_or_expired() {
     let second = d.request_password_reset(RONI).unwrap();
     assert_eq!(d.customer_by_live_reset_token(&first), None);
     assert_eq!(
-        d.customer_by_live_reset_token(&second).map(|c| c.email.to_string()),
+        d.customer_by_live_reset_token(&second)
+            .map(|c| c.email.to_string()),
         Some(RONI.to_string())
     );
     // Live for 2 hours less a second; expired at exactly 2 hours.

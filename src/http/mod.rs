@@ -19,6 +19,7 @@ pub mod rest;
 mod server;
 pub mod startup;
 pub mod store;
+mod storefront_pages;
 pub mod watch;
 
 pub use request::DocumentCache;

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::any;
+use axum::routing::{any, get};
 use axum::Extension;
 use axum::Router;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -34,7 +34,7 @@ use super::request::{self, DocumentCache, GraphqlRequest};
 use super::startup::{self, LogFormat};
 use super::store::Store;
 use super::watch::{self, FixtureStatus, WatchTask, WATCH_INTERVAL};
-use super::{control, options, rest};
+use super::{control, options, rest, storefront_pages};
 
 /// How `serve` was asked to run.
 #[derive(Debug, Clone)]
@@ -208,6 +208,17 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/{tenant}/graphql", any(graphql_endpoint))
         .route("/rest/{*path}", any(rest::endpoint))
         .route("/V1/{*path}", any(rest::endpoint))
+        // The storefront pages the emails link to (Magento's URL builder adds the slash; both work).
+        .route(
+            "/customer/account/createPassword/",
+            get(storefront_pages::create_password),
+        )
+        .route(
+            "/customer/account/createPassword",
+            get(storefront_pages::create_password),
+        )
+        .route("/customer/account/confirm/", get(storefront_pages::confirm))
+        .route("/customer/account/confirm", get(storefront_pages::confirm))
         .fallback(rest::fallback);
     if !app.config.no_control {
         routes = routes.nest("/__mock", control::routes(app.clone()));
