@@ -461,6 +461,28 @@ impl Domain {
         Ok(())
     }
 
+    /// The customer whose current reset token is `token` and still live: whom the
+    /// `createPassword` page sets a password for. `None` for an unknown, replaced, used or
+    /// expired token. Reads only: opening the page changes nothing (`resetPassword` does).
+    pub fn customer_by_live_reset_token(&self, token: &str) -> Option<Customer> {
+        if token.is_empty() {
+            return None;
+        }
+        let now = self.clock.now();
+        let st = self.state();
+        // A walk over every account: there is no index by token, and this serves a page a person
+        // opens, never a hot path (a million accounts take a few milliseconds).
+        let found = st
+            .accounts
+            .iter()
+            .find(|c| {
+                c.reset_token()
+                    .is_some_and(|t| t.value == token && t.is_live(now))
+            })
+            .cloned();
+        found
+    }
+
     // ----- accounts (spec 5.8, confirmEmail, resendConfirmationEmail) -----------------------
 
     /// `createCustomerV2`: email format, names, gender, date of birth, password policy, then

@@ -825,3 +825,29 @@ fn by_default_a_new_account_signs_in_at_once() {
         "the unconfirmed fixture account signs in while confirmation is not required"
     );
 }
+
+#[test]
+fn a_live_reset_token_names_its_customer_until_used_replaced_or_expired() {
+    let d = domain();
+    assert_eq!(d.customer_by_live_reset_token(""), None);
+    let first = d.request_password_reset(RONI).unwrap();
+    assert_eq!(d.customer_by_live_reset_token(&first).map(|c| c.id), Some(1));
+    assert_eq!(d.customer_by_live_reset_token(&first.to_lowercase()), None);
+    // A new request replaces the token: the old link no longer names anyone.
+    let second = d.request_password_reset(RONI).unwrap();
+    assert_eq!(d.customer_by_live_reset_token(&first), None);
+    assert_eq!(
+        d.customer_by_live_reset_token(&second)
+            .map(|c| c.email.to_string()),
+        Some(RONI.to_string())
+    );
+    // Live for 2 hours less a second; expired at exactly 2 hours.
+    d.clock().advance(7199);
+    assert!(d.customer_by_live_reset_token(&second).is_some());
+    d.clock().advance(1);
+    assert_eq!(d.customer_by_live_reset_token(&second), None);
+    // Used: gone.
+    let third = d.request_password_reset(RONI).unwrap();
+    d.reset_password(RONI, &third, "N3w-Password-2026").unwrap();
+    assert_eq!(d.customer_by_live_reset_token(&third), None);
+}

@@ -21,6 +21,7 @@ pub mod rest;
 mod server;
 pub mod startup;
 pub mod store;
+mod storefront_pages;
 pub mod stores;
 pub mod watch;
 

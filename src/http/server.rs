@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method};
 use axum::middleware;
 use axum::response::Response;
-use axum::routing::any;
+use axum::routing::{any, get};
 use axum::Extension;
 use axum::Router;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -35,7 +35,7 @@ use super::startup::{self, LogFormat};
 use super::store::Store;
 use super::stores::{ClockStart, SandboxLimits, Stores, DEFAULT_MAX_SANDBOXES, DEFAULT_SANDBOX_IDLE_SECS};
 use super::watch::{self, FixtureStatus, WatchTask, WATCH_INTERVAL};
-use super::{control, gate, options, rest};
+use super::{control, gate, options, rest, storefront_pages};
 
 /// How `serve` was asked to run.
 #[derive(Debug, Clone)]
@@ -218,14 +218,24 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/graphql", any(graphql_endpoint))
         .route("/rest/{*path}", any(rest::endpoint))
         .route("/V1/{*path}", any(rest::endpoint))
+        // The storefront pages the emails link to (Magento's URL builder adds the slash; both work).
+        .route(
+            "/customer/account/createPassword/",
+            get(storefront_pages::create_password),
+        )
+        .route(
+            "/customer/account/createPassword",
+            get(storefront_pages::create_password),
+        )
+        .route("/customer/account/confirm/", get(storefront_pages::confirm))
+        .route("/customer/account/confirm", get(storefront_pages::confirm))
         .fallback(rest::fallback);
     if !app.config.no_control {
         routes = routes.nest("/__mock", control::routes(app.clone()));
     }
-    // Outermost first: the journal (and the log line) sees every answer; OPTIONS are answered
-    // around CORS; the guard reads the body once with its limits; a panic below it is caught
-    // (so the 500 is reshaped by the guard, carries CORS headers and is journaled); the GraphQL
-    // request is read once for faults and the front door.
+    // Outermost first: OPTIONS are answered around CORS; the guard reads the body once with its
+    // limits; a panic below it is caught (so the 500 is reshaped by the guard, carries CORS
+    // headers and is journaled); the GraphQL request is read once for faults and the front door.
     let routes = routes
         .layer(middleware::from_fn_with_state(app.clone(), faults::inject))
         .layer(middleware::from_fn_with_state(app.clone(), request::read_graphql))
