@@ -163,6 +163,8 @@ async fn a_guarded_control_api_needs_the_control_token_and_then_gives_the_admin_
 async fn a_wrong_admin_password_is_exit_2_after_exactly_one_login_attempt() {
     let server = TestServer::start(Profile::Saas).await;
     let mut a = args(&server, Profile::Saas);
+    // In the default store, whose journal is checked below.
+    a.no_sandbox = true;
     a.admin_username = Some("admin".into());
     a.admin_password = Some("not-the-password".into());
     let e = start_error(run(a).await);
@@ -394,7 +396,10 @@ async fn a_full_run_leaves_a_frozen_virtual_clock_customers_and_faults_as_found(
         before.0,
         json!({"now": 1_800_000_000, "virtual": true, "frozen": true})
     );
-    let s = run(args(&server, Profile::Saas)).await.expect("starts");
+    let mut a = args(&server, Profile::Saas);
+    // The restoring of a mock without sandboxes (or run with --no-sandbox).
+    a.no_sandbox = true;
+    let s = run(a).await.expect("starts");
     assert_eq!(s.failed(), 0);
     assert!(s.cleaned > 50);
     assert_eq!(observed(&server).await, before);
@@ -422,7 +427,9 @@ async fn a_full_run_gives_a_real_time_clock_back_to_real_time() {
     control(&server, "POST", "/clock", Some(json!({"action": "real"}))).await;
     let (clock, customers, faults) = observed(&server).await;
     assert_eq!(clock["virtual"], false);
-    let s = run(args(&server, Profile::Paas248)).await.expect("starts");
+    let mut a = args(&server, Profile::Paas248);
+    a.no_sandbox = true;
+    let s = run(a).await.expect("starts");
     assert_eq!(s.failed(), 0);
     let (after, customers_after, faults_after) = observed(&server).await;
     assert_eq!(
@@ -478,6 +485,8 @@ async fn faults_added_during_the_run_are_removed_and_reported() {
     control(&server, "POST", "/faults", Some(unrelated_fault())).await;
     let before = control(&server, "GET", "/faults", None).await;
     let mut a = args(&server, Profile::Saas);
+    // The restoring of a mock without sandboxes (or run with --no-sandbox).
+    a.no_sandbox = true;
     a.filter = Some("signin/success".into());
     let s = run_reporting(a, vec![Box::new(AddsAFault(server.app.clone()))])
         .await
@@ -487,6 +496,40 @@ async fn faults_added_during_the_run_are_removed_and_reported() {
         s.changes
             .iter()
             .any(|c| c == "removed fault 2, added during the run"),
+        "{:?}",
+        s.changes
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_against_a_mock_with_sandboxes_touches_only_a_sandbox_of_its_own() {
+    let server = TestServer::start(Profile::Saas).await;
+    control(
+        &server,
+        "POST",
+        "/clock",
+        Some(json!({"action": "set", "now": 1_800_000_000})),
+    )
+    .await;
+    let before = observed(&server).await;
+    let s = run(args(&server, Profile::Saas)).await.expect("starts");
+    assert_eq!(s.failed(), 0);
+    assert!(
+        s.cleaned > 50,
+        "its accounts went with the sandbox: {}",
+        s.cleaned
+    );
+    assert_eq!(observed(&server).await, before);
+    assert_eq!(
+        server.app.stores.default.journal.len(),
+        0,
+        "not one request reached the default store"
+    );
+    assert!(server.app.stores.list().is_empty(), "the sandbox was ended");
+    assert_eq!(s.changes.len(), 1, "{:?}", s.changes);
+    assert!(
+        s.changes[0].starts_with("ran in a sandbox of its own, `conform-")
+            && s.changes[0].ends_with("and ended it: nothing else on the mock was touched"),
         "{:?}",
         s.changes
     );

@@ -110,6 +110,10 @@ pub struct ConformOptions {
     /// Skip the property tests.
     #[arg(long, env = "CONFORM_NO_PROPERTIES")]
     pub no_properties: bool,
+    /// Against a mock with sandboxes, run in the mock's default store instead of a fresh
+    /// sandbox of the run's own.
+    #[arg(long, env = "CONFORM_NO_SANDBOX")]
+    pub no_sandbox: bool,
     /// List the scenarios and properties with their needs, and exit.
     #[arg(long, env = "CONFORM_LIST")]
     pub list: bool,
@@ -153,6 +157,7 @@ impl ConformArgs {
             fail_on_skip: false,
             require: Vec::new(),
             no_properties: false,
+            no_sandbox: false,
             list: false,
             ca_cert: None,
             timeout_secs: 30,

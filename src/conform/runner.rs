@@ -304,6 +304,48 @@ fn restore(target: &Target, state: &RunState, found: Option<&FoundState>, summar
         .filter(|r| matches!(r.status, Status::Failed(_)))
         .map(|r| r.name.as_str())
         .collect();
+    if let Some(sb) = &target.sandbox {
+        // Everything the run did is in its own sandbox: end it, or keep it (with the accounts
+        // of the failing items) so their reproduce commands still work.
+        if !failing.is_empty() {
+            summary.kept.extend(
+                state
+                    .created
+                    .borrow()
+                    .iter()
+                    .filter(|(_, item)| failing.contains(&item.as_str()))
+                    .cloned(),
+            );
+            summary.changes.push(format!(
+                "ran in a sandbox of its own, `{}`, kept for the reproduce commands of the failing items; end it with \
+                 curl -X DELETE -H 'Content-Type: application/json' {}/sandboxes/{}",
+                sb.name,
+                sb.root.base(),
+                sb.name
+            ));
+            return;
+        }
+        match sb.root.call(
+            &target.client,
+            "DELETE",
+            &format!("/sandboxes/{}", sb.name),
+            None::<&serde_json::Value>,
+        ) {
+            Ok(_) => {
+                // Its accounts went with it.
+                summary.cleaned += state.created.borrow().len();
+                summary.changes.push(format!(
+                    "ran in a sandbox of its own, `{}`, and ended it: nothing else on the mock was touched",
+                    sb.name
+                ));
+            }
+            Err(e) => summary.changes.push(format!(
+                "ran in a sandbox of its own, `{}`, and could not end it: {e}",
+                sb.name
+            )),
+        }
+        return;
+    }
     let created = state.created.borrow().clone();
     let total = created.len();
     for (email, item) in created {
@@ -478,6 +520,9 @@ pub fn replay_command(args: &ConformArgs, seed: u64, cases: u32, filter: Option<
     if args.slow {
         s.push_str(" --slow");
         s.push_str(&format!(" --max-wait-secs {}", args.max_wait_secs));
+    }
+    if args.no_sandbox {
+        s.push_str(" --no-sandbox");
     }
     s
 }

@@ -96,9 +96,19 @@ pub struct Target {
     pub urls: Urls,
     /// The mock's control API, when the target is the mock.
     pub mock: Option<MockControl>,
+    /// The sandbox the run made for itself on a mock that has them.
+    pub sandbox: Option<OwnSandbox>,
     pub mailbox: Option<Mailbox>,
     pub admin: AdminSession,
     pub time: Time,
+}
+
+/// A sandbox of the run's own (`/<name>/…` on the mock): the run touches nothing else, and ends
+/// it afterwards through the root control API.
+#[derive(Debug, Clone)]
+pub struct OwnSandbox {
+    pub name: String,
+    pub root: ControlApi,
 }
 
 impl Target {
@@ -113,30 +123,52 @@ impl Target {
             return Err(ConnectError::BadScheme(target));
         }
         let origin = url.origin().ascii_serialization();
-        let rest_base = args
-            .rest_url
-            .clone()
-            .unwrap_or_else(|| format!("{origin}/rest"))
-            .trim_end_matches('/')
-            .to_string();
-        let urls = Urls {
+        // A GraphQL endpoint under a tenant prefix (`/<tenant>/graphql`) has its control API
+        // and REST under the same prefix.
+        let prefix = url.path().strip_suffix("/graphql").unwrap_or("").to_string();
+        let rest_for = |prefix: &str| {
+            args.rest_url
+                .clone()
+                .unwrap_or_else(|| format!("{origin}{prefix}/rest"))
+                .trim_end_matches('/')
+                .to_string()
+        };
+        let mut urls = Urls {
             graphql: target.clone(),
-            origin,
-            rest_base,
+            origin: origin.clone(),
+            rest_base: rest_for(&prefix),
         };
         let client = Client::new(&ClientOptions {
             timeout: Duration::from_secs(args.timeout_secs),
             ca_cert: args.ca_cert.as_deref(),
         })?;
-        let api = ControlApi::new(format!("{}/__mock", urls.origin), args.control_token.clone());
-        let mock = match MockControl::discover(&client, api.clone()).map_err(|e| {
-            ConnectError::Unreachable(unreachable_message(&e, &target, args.ca_cert.is_some()))
-        })? {
-            Discovery::Mock(m) => Some(m),
-            Discovery::Unauthorized if api.has_token() => return Err(ConnectError::ControlTokenRefused),
-            Discovery::Unauthorized => return Err(ConnectError::ControlTokenMissing),
-            Discovery::NotTheMock => None,
+        let discover = |api: &ControlApi| -> Result<Option<MockControl>, ConnectError> {
+            match MockControl::discover(&client, api.clone()).map_err(|e| {
+                ConnectError::Unreachable(unreachable_message(&e, &target, args.ca_cert.is_some()))
+            })? {
+                Discovery::Mock(m) => Ok(Some(m)),
+                Discovery::Unauthorized if api.has_token() => Err(ConnectError::ControlTokenRefused),
+                Discovery::Unauthorized => Err(ConnectError::ControlTokenMissing),
+                Discovery::NotTheMock => Ok(None),
+            }
         };
+        let api = ControlApi::new(format!("{origin}{prefix}/__mock"), args.control_token.clone());
+        let mut mock = discover(&api)?;
+        // On a mock with sandboxes, addressed at its default store, the run makes a sandbox of
+        // its own: a shared mock keeps its clock, journal, customers and faults as they were.
+        let mut sandbox = None;
+        let at_default_store = url.path() == "/graphql";
+        if mock.as_ref().is_some_and(|m| m.has("sandboxes")) && at_default_store && !args.no_sandbox {
+            let name = format!("conform-{:08x}", rand::random::<u32>());
+            let prefix = format!("/{name}");
+            urls.graphql = format!("{origin}{prefix}/graphql");
+            urls.rest_base = rest_for(&prefix);
+            mock = discover(&ControlApi::new(
+                format!("{origin}{prefix}/__mock"),
+                args.control_token.clone(),
+            ))?;
+            sandbox = Some(OwnSandbox { name, root: api });
+        }
         client.set_rate(match (args.rate, mock.is_some()) {
             (Some(r), _) => Some(r),
             (None, true) => None,
@@ -176,6 +208,7 @@ impl Target {
             profile: args.profile,
             urls,
             mock,
+            sandbox,
             mailbox,
             time: Time {
                 slow: args.slow,
