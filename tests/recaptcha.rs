@@ -671,6 +671,29 @@ async fn the_dropins_aliased_form_config_query_validates_and_shows_the_forms_tha
 }
 
 #[tokio::test]
+async fn a_page_on_another_origin_may_send_the_header() {
+    let s = server(Profile::Saas, &["recaptcha_customer_login"]).await;
+    let r = request(
+        "OPTIONS",
+        &s.graphql_url(),
+        "",
+        &[
+            ("Origin", "http://localhost:3000"),
+            ("Access-Control-Request-Method", "POST"),
+            ("Access-Control-Request-Headers", "content-type,x-recaptcha"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 204);
+    assert_eq!(
+        r.headers
+            .get("access-control-allow-headers")
+            .and_then(|v| v.to_str().ok()),
+        Some("content-type,x-recaptcha")
+    );
+}
+
+#[tokio::test]
 async fn forms_switch_at_run_time_and_reset_switches_them_back() {
     let s = server(Profile::Saas, &[]).await;
     let q = r#"mutation { generateCustomerToken(email: "roni_cost@example.com", password: "Roni-Cost-2024") { token } }"#;
