@@ -452,6 +452,31 @@ async fn recaptcha_v3_config_lists_the_forms_that_are_on_per_profile() {
     );
 }
 
+/// PWA Studio's `googleReCaptchaConfig.gql.js` (`@magento/peregrine`, `useGoogleReCaptcha`).
+const PWA_STUDIO_RECAPTCHA_CONFIG: &str = r#"
+    query GetReCaptchaV3Config {
+        recaptchaV3Config {
+            website_key
+            badge_position
+            language_code
+            forms
+        }
+    }
+"#;
+
+#[tokio::test]
+async fn pwa_studios_recaptcha_query_learns_which_forms_need_a_token() {
+    for profile in Profile::ALL {
+        let s = server(profile, &["recaptcha_customer_login", "recaptcha_customer_edit"]).await;
+        let r = get(&s.graphql_url(), &[("query", PWA_STUDIO_RECAPTCHA_CONFIG)], &[]).await;
+        assert_eq!(
+            r.body,
+            r#"{"data":{"recaptchaV3Config":{"website_key":"mock-recaptcha-site-key","badge_position":"inline","language_code":"","forms":["CUSTOMER_EDIT","CUSTOMER_LOGIN"]}}}"#,
+            "{profile}"
+        );
+    }
+}
+
 const FORM_CONFIG_FIELDS: &str = "is_enabled configurations { re_captcha_type website_key minimum_score badge_position theme language_code validation_failure_message technical_failure_message }";
 
 fn protected_config() -> Value {
