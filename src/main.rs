@@ -206,3 +206,51 @@ fn parse_public_url(s: &str) -> Result<String, String> {
     }
     Ok(s.trim_end_matches('/').to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Every flag of every subcommand, as `(subcommand, flag)`, for the flags whose value parser
+    /// does not take `yes`, `on`, `1`, `no`, `off` and `0` (the behaviour of each flag is pinned
+    /// by `tests/env_booleans.rs`; this catches a flag added later without the parser).
+    #[test]
+    fn every_flag_reads_boolish_values_from_the_environment() {
+        let mut strict = Vec::new();
+        let mut flags = 0;
+        for sub in Cli::command().get_subcommands() {
+            let nested: Vec<&clap::Command> = std::iter::once(sub).chain(sub.get_subcommands()).collect();
+            for cmd in nested {
+                for arg in cmd.get_arguments() {
+                    if !matches!(arg.get_action(), clap::ArgAction::SetTrue) || arg.get_id() == "help" {
+                        continue;
+                    }
+                    flags += 1;
+                    let accepted: Vec<String> = arg
+                        .get_value_parser()
+                        .possible_values()
+                        .into_iter()
+                        .flatten()
+                        .map(|v| v.get_name().to_string())
+                        .collect();
+                    let boolish = ["yes", "on", "1", "no", "off", "0"]
+                        .iter()
+                        .all(|v| accepted.iter().any(|a| a == v));
+                    if !boolish || arg.get_env().is_none() {
+                        strict.push(format!(
+                            "{} --{}",
+                            cmd.get_name(),
+                            arg.get_long().unwrap_or(arg.get_id().as_str())
+                        ));
+                    }
+                }
+            }
+        }
+        assert_eq!(flags, 12, "serve 4, conform 7, fixtures init 1");
+        assert!(
+            strict.is_empty(),
+            "flags without BoolishValueParser or env: {strict:?}"
+        );
+    }
+}

@@ -47,6 +47,11 @@ pub struct Capabilities {
     pub admin_customer_token_endpoint: bool,
     /// `Customer.group { uid }` exists in the schema.
     pub customer_group_field: bool,
+    /// `recaptchaFormConfig(formType:)`, `ReCaptchaConfigurationV3.theme` and the form
+    /// `RESEND_CONFIRMATION_EMAIL` exist (2.4.8 onwards; 2.4.7 has `recaptchaV3Config` only).
+    pub recaptcha_form_config: bool,
+    /// `recaptchaFormConfigs(formTypes:)` and the reCAPTCHA type `RECAPTCHA_ENTERPRISE` exist.
+    pub recaptcha_form_configs: bool,
 }
 
 const SAAS: Capabilities = Capabilities {
@@ -62,6 +67,8 @@ const SAAS: Capabilities = Capabilities {
     integration_customer_token: false,
     admin_customer_token_endpoint: true,
     customer_group_field: true,
+    recaptcha_form_config: true,
+    recaptcha_form_configs: true,
 };
 
 const PAAS_248: Capabilities = Capabilities {
@@ -77,6 +84,8 @@ const PAAS_248: Capabilities = Capabilities {
     integration_customer_token: true,
     admin_customer_token_endpoint: false,
     customer_group_field: false,
+    recaptcha_form_config: true,
+    recaptcha_form_configs: false,
 };
 
 const PAAS_247: Capabilities = Capabilities {
@@ -85,6 +94,7 @@ const PAAS_247: Capabilities = Capabilities {
     pre_execution_status: 500,
     syntax_error_status: 500,
     bearer_errors_fail_request: false,
+    recaptcha_form_config: false,
     ..PAAS_248
 };
 

@@ -1,6 +1,9 @@
-//! Command-line options of `conform`. Every option also reads a `CONFORM_…` environment variable.
+//! Command-line options of `conform`. Every option also reads a `CONFORM_…` environment variable;
+//! the flags read `1/0`, `true/false`, `yes/no` and `on/off` in any case (what CI files write).
 
 use std::path::PathBuf;
+
+use clap::builder::BoolishValueParser;
 
 use crate::profile::Profile;
 
@@ -62,7 +65,7 @@ pub struct ConformOptions {
     #[arg(long, env = "CONFORM_EMAIL_DOMAIN", default_value = "example.com")]
     pub email_domain: String,
     /// Allow real waits (up to `--max-wait-secs`) against a target without a controllable clock.
-    #[arg(long, env = "CONFORM_SLOW")]
+    #[arg(long, env = "CONFORM_SLOW", value_parser = BoolishValueParser::new())]
     pub slow: bool,
     /// Longest real wait `--slow` allows, in seconds.
     #[arg(long, env = "CONFORM_MAX_WAIT_SECS", default_value_t = 40)]
@@ -83,7 +86,7 @@ pub struct ConformOptions {
     #[arg(long, env = "CONFORM_SNAPSHOTS")]
     pub snapshots: Option<PathBuf>,
     /// Write mismatching or missing snapshots as accepted `.snap` files (also: `INSTA_UPDATE=always`).
-    #[arg(long, env = "CONFORM_ACCEPT")]
+    #[arg(long, env = "CONFORM_ACCEPT", value_parser = BoolishValueParser::new())]
     pub accept: bool,
     /// Run only scenarios and properties whose name contains this string.
     #[arg(long, env = "CONFORM_FILTER")]
@@ -96,7 +99,7 @@ pub struct ConformOptions {
     pub control_token: Option<String>,
     /// Fail the run (exit 1) when any item is skipped for lack of set-up (admin access, a
     /// mailbox, a clock). Items that do not apply to the profile or the store do not count.
-    #[arg(long, env = "CONFORM_FAIL_ON_SKIP")]
+    #[arg(long, env = "CONFORM_FAIL_ON_SKIP", value_parser = BoolishValueParser::new())]
     pub fail_on_skip: bool,
     /// Areas that must run fully (comma-separated, e.g. `admin,expiry`): a skip in one of them
     /// fails the run (exit 1). `--list` shows the areas.
@@ -108,14 +111,14 @@ pub struct ConformOptions {
     )]
     pub require: Vec<String>,
     /// Skip the property tests.
-    #[arg(long, env = "CONFORM_NO_PROPERTIES")]
+    #[arg(long, env = "CONFORM_NO_PROPERTIES", value_parser = BoolishValueParser::new())]
     pub no_properties: bool,
     /// Against a mock with sandboxes, run in the mock's default store instead of a fresh
     /// sandbox of the run's own.
-    #[arg(long, env = "CONFORM_NO_SANDBOX")]
+    #[arg(long, env = "CONFORM_NO_SANDBOX", value_parser = BoolishValueParser::new())]
     pub no_sandbox: bool,
     /// List the scenarios and properties with their needs, and exit.
-    #[arg(long, env = "CONFORM_LIST")]
+    #[arg(long, env = "CONFORM_LIST", value_parser = BoolishValueParser::new())]
     pub list: bool,
     /// A PEM file of CA certificates to trust (added to the built-in roots), for HTTPS targets
     /// whose certificate a private or self-signed CA issued.
@@ -125,7 +128,7 @@ pub struct ConformOptions {
     #[arg(long, env = "CONFORM_TIMEOUT_SECS", default_value_t = 30)]
     pub timeout_secs: u64,
     /// Plain output lines even on a terminal (no progress bar).
-    #[arg(long, env = "CONFORM_NO_PROGRESS")]
+    #[arg(long, env = "CONFORM_NO_PROGRESS", value_parser = BoolishValueParser::new())]
     pub no_progress: bool,
 }
 

@@ -22,6 +22,7 @@ pub mod fixtures;
 mod memory;
 pub(crate) mod messages;
 pub(crate) mod outbox;
+pub(crate) mod recaptcha;
 pub(crate) mod rules;
 pub(crate) mod throttle;
 pub mod token;

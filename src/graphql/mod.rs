@@ -5,7 +5,7 @@
 //! (first error only, byte-sorted fields, graphql-php wording, error key order) live here, once.
 //!
 //! PUBLIC API CONTRACT (other modules code against exactly this; keep it stable):
-//! - [`Schema::from_sdl`], [`Schema::without_field`]
+//! - [`Schema::from_sdl`], [`Schema::without_field`], [`Schema::without_enum_value`], [`Schema::without_type`]
 //! - [`parse`] → `Arc<Document>` (syntax errors in graphql-php wording), [`Document::has_mutation`]
 //! - [`Engine::new`], [`Engine::resolver`], [`Engine::execute`], [`Engine::schema`]
 //! - [`GraphqlError`], [`FieldError`], [`ExecutionResult`] and their `to_json`.

@@ -580,6 +580,35 @@ impl Schema {
         self
     }
 
+    /// Removes one value of an enum type (a profile whose enum is shorter).
+    pub fn without_enum_value(mut self, type_name: &str, value: &str) -> Self {
+        if let Some(t) = self.types.get_mut(type_name) {
+            t.enum_values.retain(|v| v.name != value);
+        }
+        self
+    }
+
+    /// Removes a type that no field refers to any more (after [`Schema::without_field`]), so
+    /// introspection does not list it.
+    ///
+    /// # Panics
+    /// When a field still refers to the type: the schema would be broken.
+    pub fn without_type(mut self, type_name: &str) -> Self {
+        let referred = self.types.values().any(|t| {
+            t.fields
+                .iter()
+                .flat_map(|f| std::iter::once(&f.ty).chain(f.args.iter().map(|a| &a.ty)))
+                .chain(t.input_fields.iter().map(|f| &f.ty))
+                .any(|r| r.named() == type_name)
+        });
+        assert!(
+            !referred,
+            "type {type_name} is still referred to: remove the fields that use it first"
+        );
+        self.types.remove(type_name);
+        self
+    }
+
     /// The names of all types, built-in and introspection types included, in byte order.
     pub fn type_names(&self) -> Vec<String> {
         self.types.keys().cloned().collect()

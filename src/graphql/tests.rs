@@ -465,6 +465,45 @@ fn removed_field_is_unknown() {
     );
 }
 
+const TINY_SDL: &str =
+    "type Query { a(kind: Kind): String b: Extra } enum Kind { ONE TWO } type Extra { x: String }";
+
+#[test]
+fn removed_enum_value_is_refused() {
+    let mut e = Engine::new(
+        Schema::from_sdl(TINY_SDL)
+            .unwrap()
+            .without_enum_value("Kind", "TWO"),
+    );
+    e.resolver("Query", "a", |_, _| Ok(json!("ok")));
+    assert_eq!(
+        run_with(&e, "{ a(kind: ONE) }", json!({})).data,
+        Some(json!({"a": "ok"}))
+    );
+    assert_eq!(
+        only_error(&run_with(&e, "{ a(kind: TWO) }", json!({}))),
+        ("Expected value of type \"Kind\", found TWO.".into(), 1, 11)
+    );
+}
+
+#[test]
+fn a_type_nothing_refers_to_can_be_removed() {
+    let e = Engine::<()>::new(
+        Schema::from_sdl(TINY_SDL)
+            .unwrap()
+            .without_field("Query", "b")
+            .without_type("Extra"),
+    );
+    let r = run_with(&e, r#"{ __type(name: "Extra") { name } }"#, json!({}));
+    assert_eq!(r.data, Some(json!({"__type": null})));
+}
+
+#[test]
+#[should_panic(expected = "type Extra is still referred to")]
+fn a_type_still_referred_to_cannot_be_removed() {
+    let _ = Schema::from_sdl(TINY_SDL).unwrap().without_type("Extra");
+}
+
 // --- operations and execution ----------------------------------------------------------------
 
 #[test]

@@ -18,6 +18,8 @@ use super::AppState;
 const UNABLE_TO_PARSE: &str = "Unable to parse the request.";
 const CONTENT_TYPE_MESSAGE: &str = "Request content type must be application/json";
 const MUTATION_OVER_GET: &str = "Mutation requests allowed only for POST requests";
+/// The header storefronts send the reCAPTCHA token in (Adobe's "protected mutations" page).
+pub(crate) const RECAPTCHA_HEADER: &str = "x-recaptcha";
 
 /// What the front door learned about a request, for the journal and the log line.
 #[derive(Debug, Default, Clone)]
@@ -127,6 +129,10 @@ pub(crate) fn handle(
         domain: store.domain.clone(),
         profile: app.profile,
         auth,
+        recaptcha: headers
+            .get(RECAPTCHA_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
     };
     let result = app.engine.execute(&ctx, doc, variables);
     let status = match result.errors.first() {

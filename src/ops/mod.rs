@@ -9,9 +9,11 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
 use crate::domain::messages as msg;
+use crate::domain::recaptcha::Form;
 use crate::domain::{Auth, Customer, Domain, Refusal, RefusalKind};
 use crate::graphql::{Category, Engine, FieldError, Schema};
 use crate::profile::Profile;
+use recaptcha::guarded;
 
 pub mod attributes_form;
 pub mod change_customer_password;
@@ -26,6 +28,10 @@ pub mod generate_customer_token;
 pub mod generate_customer_token_as_admin;
 pub mod is_email_available;
 pub mod merge_carts;
+pub mod recaptcha;
+pub mod recaptcha_form_config;
+pub mod recaptcha_form_configs;
+pub mod recaptcha_v3_config;
 pub mod request_password_reset_email;
 pub mod resend_confirmation_email;
 pub mod reset_password;
@@ -33,18 +39,21 @@ pub mod revoke_customer_token;
 pub mod store_config;
 pub mod update_customer_v2;
 
-/// What every resolver gets: the shared domain, the profile served, and who is asking.
+/// What every resolver gets: the shared domain, the profile served, who is asking, and the
+/// request's `X-ReCaptcha` header (for the protected mutations, see [`recaptcha`]).
 pub struct RequestCtx {
     pub domain: Arc<Domain>,
     pub profile: Profile,
     pub auth: Auth,
+    /// The `X-ReCaptcha` header's value; `None` when absent (or not text).
+    pub recaptcha: Option<String>,
 }
 
 /// The storefront schema subset of spec section 3.
 pub const SCHEMA_SDL: &str = include_str!("../../schema/schema.graphql");
 
 /// Builds the engine for a profile: the schema minus the fields the profile lacks, and every
-/// operation's resolver.
+/// operation's resolver; the mutations a reCAPTCHA form protects are wrapped in its check.
 pub fn build_engine(profile: Profile) -> Engine<RequestCtx> {
     let caps = profile.caps();
     let mut schema = Schema::from_sdl(SCHEMA_SDL).expect("schema/schema.graphql is valid SDL");
@@ -54,34 +63,68 @@ pub fn build_engine(profile: Profile) -> Engine<RequestCtx> {
     if !caps.customer_group_field {
         schema = schema.without_field("Customer", "group");
     }
+    if !caps.recaptcha_form_configs {
+        schema = schema
+            .without_field("Query", "recaptchaFormConfigs")
+            .without_type("ReCaptchaFormConfigItem")
+            .without_enum_value("ReCaptchaTypeEmum", "RECAPTCHA_ENTERPRISE");
+    }
+    if !caps.recaptcha_form_config {
+        schema = schema
+            .without_field("Query", "recaptchaFormConfig")
+            .without_type("ReCaptchaConfigOutput")
+            .without_type("ReCaptchaConfiguration")
+            .without_type("ReCaptchaTypeEmum")
+            .without_field("ReCaptchaConfigurationV3", "theme")
+            .without_enum_value("ReCaptchaFormEnum", "RESEND_CONFIRMATION_EMAIL")
+            .without_enum_value("ReCaptchaFormEnum", "COMPANY_CREATE");
+    }
     let mut engine = Engine::new(schema);
     engine
         .resolver("Query", "customer", customer::resolve)
         .resolver("Query", "isEmailAvailable", is_email_available::resolve)
         .resolver("Query", "storeConfig", store_config::resolve)
         .resolver("Query", "attributesForm", attributes_form::resolve)
-        .resolver("Mutation", "createCustomer", create_customer::resolve)
+        .resolver("Query", "recaptchaV3Config", recaptcha_v3_config::resolve)
+        .resolver("Query", "recaptchaFormConfig", recaptcha_form_config::resolve)
+        .resolver("Query", "recaptchaFormConfigs", recaptcha_form_configs::resolve)
+        .resolver(
+            "Mutation",
+            "createCustomer",
+            guarded(Form::CustomerCreate, create_customer::resolve),
+        )
         .resolver("Query", "customerCart", customer_cart::resolve)
         .resolver("Mutation", "createEmptyCart", create_empty_cart::resolve)
         .resolver("Mutation", "mergeCarts", merge_carts::resolve)
         .resolver(
             "Mutation",
             "generateCustomerToken",
-            generate_customer_token::resolve,
+            guarded(Form::CustomerLogin, generate_customer_token::resolve),
         )
         .resolver("Mutation", "revokeCustomerToken", revoke_customer_token::resolve)
         .resolver(
             "Mutation",
             "requestPasswordResetEmail",
-            request_password_reset_email::resolve,
+            guarded(
+                Form::CustomerForgotPassword,
+                request_password_reset_email::resolve,
+            ),
         )
-        .resolver("Mutation", "resetPassword", reset_password::resolve)
-        .resolver("Mutation", "createCustomerV2", create_customer_v2::resolve)
+        .resolver(
+            "Mutation",
+            "resetPassword",
+            guarded(Form::CustomerForgotPassword, reset_password::resolve),
+        )
+        .resolver(
+            "Mutation",
+            "createCustomerV2",
+            guarded(Form::CustomerCreate, create_customer_v2::resolve),
+        )
         .resolver("Mutation", "updateCustomerV2", update_customer_v2::resolve)
         .resolver(
             "Mutation",
             "changeCustomerPassword",
-            change_customer_password::resolve,
+            guarded(Form::CustomerEdit, change_customer_password::resolve),
         )
         .resolver(
             "Mutation",
@@ -92,13 +135,13 @@ pub fn build_engine(profile: Profile) -> Engine<RequestCtx> {
         .resolver(
             "Mutation",
             "resendConfirmationEmail",
-            resend_confirmation_email::resolve,
+            guarded(Form::ResendConfirmationEmail, resend_confirmation_email::resolve),
         );
     if caps.exchange_otp_mutation {
         engine.resolver(
             "Mutation",
             "exchangeOtpForCustomerToken",
-            exchange_otp_for_customer_token::resolve,
+            guarded(Form::CustomerLogin, exchange_otp_for_customer_token::resolve),
         );
     }
     engine

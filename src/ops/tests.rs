@@ -40,6 +40,7 @@ impl World {
             domain: self.domain.clone(),
             profile,
             auth,
+            recaptcha: None,
         }
     }
     fn call(&self, op: Op, profile: Profile, auth: Auth, args: Value) -> Result<Value, FieldError> {
@@ -546,6 +547,7 @@ fn token_as_admin_when_login_as_customer_is_disabled() {
         domain: d,
         profile: Profile::Saas,
         auth: Auth::Admin { admin_id: 1 },
+        recaptcha: None,
     };
     let args = json!({"input": {"customer_email": RONI}});
     fails(
