@@ -260,7 +260,7 @@ async fn conform_no_sandbox_1_runs_in_the_default_store() {
         replay_line(&out)
     );
     assert!(
-        s.app.stores.default.journal.len() > 0,
+        !s.app.stores.default.journal.is_empty(),
         "the run's requests reached the default store"
     );
     let journaled = s.app.stores.default.journal.len();
