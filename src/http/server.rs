@@ -547,3 +547,58 @@ impl Drop for TestServer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open() -> SocketAddr {
+        "0.0.0.0:4000".parse().unwrap()
+    }
+
+    #[test]
+    fn an_open_bind_drops_the_defaults_static_tokens_but_keeps_a_files_own() {
+        let config = ServeConfig {
+            dangerously_allow_open_control: true,
+            ..ServeConfig::default()
+        };
+        let mut embedded = Fixtures::embedded_default();
+        assert!(!embedded.admin_tokens.is_empty());
+        let said = expose_openly(&config, &mut embedded, open()).unwrap();
+        assert!(embedded.admin_tokens.is_empty());
+        assert!(said.contains("static admin tokens: none"), "{said}");
+
+        let mut own =
+            Fixtures::from_json_str("own.json", r#"{"admin_tokens":{"ci-token":"admin"}}"#).unwrap();
+        let said = expose_openly(&config, &mut own, open()).unwrap();
+        assert_eq!(own.admin_tokens.len(), 1);
+        assert!(
+            said.contains("static admin tokens: 1 named by own.json"),
+            "{said}"
+        );
+
+        // Layered over the defaults without naming tokens: the defaults' tokens still go.
+        let mut layered = Fixtures::from_json_str("customers.json", r#"{"customers":[]}"#).unwrap();
+        expose_openly(&config, &mut layered, open()).unwrap();
+        assert!(layered.admin_tokens.is_empty());
+    }
+
+    #[test]
+    fn an_open_bind_is_refused_unless_the_control_api_is_guarded_removed_or_accepted() {
+        let mut f = Fixtures::embedded_default();
+        assert!(expose_openly(&ServeConfig::default(), &mut f, open()).is_err());
+        for config in [
+            ServeConfig {
+                control_token: Some("t".into()),
+                ..ServeConfig::default()
+            },
+            ServeConfig {
+                no_control: true,
+                ..ServeConfig::default()
+            },
+        ] {
+            let said = expose_openly(&config, &mut Fixtures::embedded_default(), open()).unwrap();
+            assert!(!said.contains("OPEN"), "{said}");
+        }
+    }
+}
