@@ -194,7 +194,7 @@ export interface JournalEntry {
   /** Unix seconds on the store's clock when the request arrived. */
   at: number;
   method: string;
-  /** The path within the store (without the sandbox prefix). */
+  /** The path as requested: under the sandbox's prefix (`/worker-0/graphql`) for a sandbox. */
   path: string;
   /** GraphQL: the first root field; REST and unreadable documents: null. */
   operation: string | null;
