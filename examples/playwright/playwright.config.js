@@ -31,7 +31,7 @@ export default defineConfig({
   repeatEach: WORKERS,
   // A retry would hide exactly the cross-talk this example exists to catch.
   retries: 0,
-  timeout: 30_000,
+  timeout: 60_000,
   expect: { timeout: 5_000 },
   forbidOnly: true,
   reporter: [['list']],

@@ -47,7 +47,8 @@ export const test = base.extend({
       // A sandbox that is not ended lives on until the mock's idle limit; end it with the worker.
       await store.end();
     },
-    { scope: 'worker' },
+    // The barrier's wait is the fixture's, not the first test's.
+    { scope: 'worker', timeout: BARRIER_MS + 10_000 },
   ],
   // Test-scoped: a test that lands on a worker after another one still starts from the fixtures.
   store: async ({ workerStore }, use, testInfo) => {
