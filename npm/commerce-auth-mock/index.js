@@ -6,6 +6,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { binaryPath } = require('./lib/platform.js');
+const { sandbox, defaultStore, MockError } = require('./lib/client.js');
 
 const DEFAULT_TIMEOUT_MS = 15000;
 const POLL_MS = 20;
@@ -13,7 +14,8 @@ const STDERR_KEEP = 8192;
 
 /**
  * Starts `commerce-auth-mock serve` (port 0 by default) and resolves once it is listening, with
- * its URLs as `serve --ready-file` writes them, the child process, and `stop()`.
+ * its URLs as `serve --ready-file` writes them, the child process, `stop()`, and control clients
+ * of its sandboxes and default store that already know its address and control token.
  */
 function start(options = {}) {
   const binary = options.binary || binaryPath();
@@ -95,10 +97,21 @@ function start(options = {}) {
       done = true;
       clearInterval(poll);
       clearTimeout(timer);
-      resolve({ ...urls, process: child, stop });
+      const origin = urls.graphql.replace(/\/graphql$/, '');
+      const withToken = (clientOptions) => ({ controlToken: options.controlToken, ...clientOptions });
+      resolve({
+        ...urls,
+        process: child,
+        stop,
+        sandbox: (name, clientOptions) => sandbox(origin, name, withToken(clientOptions)),
+        defaultStore: (clientOptions) => defaultStore(origin, withToken(clientOptions)),
+      });
     }, POLL_MS);
   });
 }
 
 exports.binaryPath = binaryPath;
 exports.start = start;
+exports.sandbox = sandbox;
+exports.defaultStore = defaultStore;
+exports.MockError = MockError;

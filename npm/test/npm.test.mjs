@@ -156,6 +156,7 @@ test('pack.sh packs the main package and this platform\'s, with the binary only 
     'package/bin/commerce-auth-mock.js',
     'package/index.d.ts',
     'package/index.js',
+    'package/lib/client.js',
     'package/lib/platform.js',
     'package/package.json',
   ]);
@@ -235,12 +236,17 @@ test('SIGTERM to the launcher alone stops the mock, which exits 0', async () => 
   await portClosed(urls.graphql);
 });
 
-test('import() and require() give binaryPath() and start(); start() resolves with URLs that answer', () => {
+test('import() and require() give binaryPath(), start() and the control client; start() resolves with URLs that answer', () => {
   const script = `
-    import { binaryPath, start } from 'commerce-auth-mock';
+    import { binaryPath, defaultStore, sandbox, start, MockError } from 'commerce-auth-mock';
     import { createRequire } from 'node:module';
     const cjs = createRequire(import.meta.url)('commerce-auth-mock');
     const mock = await start({ profile: 'paas-2.4.8' });
+    const clients = [
+      sandbox(mock.graphql, 'from-esm').graphqlUrl, mock.sandbox('w').controlUrl,
+      (await defaultStore(mock.graphql).health()).sandbox, (await mock.sandbox('w').health()).sandbox,
+      typeof MockError, cjs.sandbox === sandbox && cjs.defaultStore === defaultStore && cjs.MockError === MockError,
+    ];
     const answer = await fetch(mock.graphql, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -258,7 +264,7 @@ test('import() and require() give binaryPath() and start(); start() resolves wit
       binaryPath: binaryPath(), same: cjs.binaryPath() === binaryPath() && cjs.start === start,
       urls: { graphql: mock.graphql, rest: mock.rest, control: mock.control, console: mock.console, port: mock.port },
       token: answer.data.generateCustomerToken.token.slice(0, 3), profile: health.profile, console: console_,
-      alive, failed,
+      alive, failed, clients,
     }));
   `;
   fs.writeFileSync(path.join(project, 'check.mjs'), script);
@@ -278,6 +284,7 @@ test('import() and require() give binaryPath() and start(); start() resolves wit
   assert.equal(got.profile, 'paas-2.4.8');
   assert.equal(got.console, 200);
   assert.equal(got.alive, false, 'stop() waited for the process to exit');
+  assert.deepEqual(got.clients, [`${base}/from-esm/graphql`, `${base}/w/__mock`, null, 'w', 'function', true]);
   assert.match(got.failed, /exited \(status 2\) before it was ready\n.*--no-such-option/s);
 });
 
@@ -339,8 +346,11 @@ test(
     // missing or `any` (an unused @ts-expect-error is itself an error).
     fs.writeFileSync(
       path.join(dir, 'check.ts'),
-      `import { binaryPath, start } from 'commerce-auth-mock';
-import type { RunningMock, ServedUrls, StartOptions } from 'commerce-auth-mock';
+      `import { binaryPath, defaultStore, sandbox, start, MockError } from 'commerce-auth-mock';
+import type {
+  ClientOptions, ClockState, Customer, CustomerInput, DefaultStore, Email, Fault, FaultInput, JournalEntry,
+  RunningMock, Sandbox, SandboxInfo, ServedUrls, Settings, StartOptions, Store,
+} from 'commerce-auth-mock';
 
 const options: StartOptions = {
   port: 0, host: '127.0.0.1', profile: 'paas-2.4.7', fixtures: 'f.json', controlToken: 't',
@@ -357,8 +367,59 @@ export async function main(): Promise<number> {
   return graphql.length + (consoleUrl ?? '').length + mock.port;
 }
 
+export async function client(mock: RunningMock): Promise<number> {
+  const clientOptions: ClientOptions = { controlToken: 't', adminToken: 'a', timeoutMs: 1000 };
+  const sb: Sandbox = sandbox('http://127.0.0.1:4000', 'worker-0', clientOptions);
+  const home: DefaultStore = defaultStore('http://127.0.0.1:4000');
+  const stores: Store[] = [sb, home, mock.sandbox('w'), mock.defaultStore({ timeoutMs: 5 })];
+  const urls: string[] = [sb.name, sb.baseUrl, sb.graphqlUrl, sb.restUrl, sb.controlUrl];
+  const homeName: null = home.name;
+  await sb.reset();
+  const clocks: ClockState[] = [
+    await sb.clock.freeze(), await sb.clock.advance(31), await sb.clock.set(2_000_000_000),
+    await sb.clock.resume(), await sb.clock.real(), await sb.clock.get(),
+  ];
+  const now: number = await sb.clock.now();
+  const email: Email = await sb.outbox.latest('a@example.com', { kind: 'reset_password' });
+  const emails: Email[] = await sb.outbox.all();
+  await sb.outbox.clear();
+  const input: CustomerInput = { email: 'a@example.com', firstname: 'A', lastname: 'B', password: null, locked_until: 1 };
+  const customer: Customer = await sb.customers.add(input);
+  const updated: Customer = await sb.customers.update(customer.id, { confirmed: false });
+  const customers: Customer[] = await sb.customers.list();
+  await sb.customers.remove(updated.id);
+  const settings: Settings = await sb.settings.patch({ confirmation_required: true });
+  const read: boolean = (await sb.settings.get()).confirmation_required;
+  const faultInput: FaultInput = { match: { route: 'POST /V1/customer/{id}/otp' }, kind: 'http_error', status: 503, times: 1 };
+  const fault: Fault = await sb.faults.add(faultInput);
+  const faults: Fault[] = await sb.faults.list();
+  await sb.faults.clear();
+  const journal: JournalEntry[] = await sb.journal.list(10);
+  await sb.journal.clear();
+  const code: string = await sb.loginCode(2, { reason: 'ticket' });
+  const ended: boolean = await sb.end();
+  const listed: SandboxInfo[] = await home.sandboxes();
+  const error: MockError = new MockError('x');
+  const status: number | undefined = error.status;
+  return stores.length + urls.length + (homeName ?? '').length + clocks.length + now + email.token.length +
+    emails.length + customers.length + Number(settings.otc_ttl_seconds) + Number(read) + fault.id + faults.length +
+    journal.length + code.length + Number(ended) + listed.length + (status ?? 0);
+}
+
 // @ts-expect-error: not a profile
 void start({ profile: 'magento' });
+// @ts-expect-error: the default store has no end()
+void defaultStore('http://127.0.0.1:4000').end();
+// @ts-expect-error: not a setting
+void sandbox('http://127.0.0.1:4000', 'w').settings.patch({ confirmation_requried: true });
+// @ts-expect-error: an http_error fault needs its status
+void sandbox('http://127.0.0.1:4000', 'w').faults.add({ match: { operation: 'customer' }, kind: 'http_error' });
+// @ts-expect-error: a customer needs its names
+void sandbox('http://127.0.0.1:4000', 'w').customers.add({ email: 'a@example.com' });
+// @ts-expect-error: not an email kind
+void sandbox('http://127.0.0.1:4000', 'w').outbox.latest('a@example.com', { kind: 'welcome' });
+// @ts-expect-error: a sandbox's name is a string
+export const sandboxName: null = ({} as Sandbox).name;
 // @ts-expect-error: the control URL is null with --no-control
 export const control: string = ({} as RunningMock).control;
 // @ts-expect-error: stop() is a promise
