@@ -2,14 +2,14 @@
 // sign up, sign in, see the customer's name. Run with `npm test`.
 //
 // Environment:
-//   COMMERCE_AUTH_MOCK_BIN  the mock's binary (default: the repository's target/release build)
+//   COMMERCE_AUTH_MOCK_BIN  the mock's binary (default: the repository's release build)
 //   MOCK_SERVE_ARGS         extra arguments for `serve`, split on spaces (e.g. --fixtures FILE);
 //                           the mock also reads its COMMERCE_AUTH_MOCK_* variables from this environment
 //   CHROMIUM                the browser (default /usr/bin/chromium); never downloaded
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -19,7 +19,17 @@ import { createServer, preview } from 'vite';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const repo = path.resolve(root, '../..');
-const MOCK_BIN = process.env.COMMERCE_AUTH_MOCK_BIN || path.join(repo, 'target/release/commerce-auth-mock');
+// The repository's release build: target/<host tuple>/release/ (the build names its target, see
+// .cargo/config.toml), or target/release/ for a build without one.
+function repoBinary() {
+  const target = path.join(repo, 'target');
+  const dirs = existsSync(target) ? readdirSync(target).map((d) => path.join(target, d)) : [];
+  const found = [...dirs, target]
+    .map((d) => path.join(d, 'release', 'commerce-auth-mock'))
+    .find((p) => existsSync(p));
+  return found || path.join(target, 'release', 'commerce-auth-mock');
+}
+const MOCK_BIN = process.env.COMMERCE_AUTH_MOCK_BIN || repoBinary();
 const MOCK_SERVE_ARGS = (process.env.MOCK_SERVE_ARGS || '').split(' ').filter(Boolean);
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 // --no-sandbox because CI runs as root; the others stop Chromium's own background
