@@ -22,7 +22,7 @@ use axum::Extension;
 use serde_json::{json, Value};
 
 use crate::domain::fixtures::{customer_from_json, patch_customer};
-use crate::domain::{ConsoleAction, CustomerState};
+use crate::domain::{ConsoleAction, CustomerState, RefusalKind};
 
 use super::control_settings::{bad_request, json_body, problems_response};
 use super::front_door::json_response;
@@ -89,6 +89,10 @@ pub async fn add(Extension(store): Extension<Arc<Store>>, body: Bytes) -> Respon
     };
     match store.domain.add_customer(&fixture) {
         Ok(c) => created(&store, c.id),
+        // **Mock decision**: 409, the store is full rather than the request malformed.
+        Err(refusal) if refusal.kind == RefusalKind::LimitReached => {
+            json_response(409, &json!({ "message": refusal.message }))
+        }
         Err(refusal) => bad_request(&refusal.message),
     }
 }
