@@ -32,7 +32,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use admins::{AdminLoginError, AdminUser};
 pub use clock::Clock;
-pub use console::{ConsoleAction, CustomerState};
+pub use console::{ConsoleAction, CustomerPage, CustomerState};
 pub use credentials::{AcceptedSecrets, SignInError};
 pub use customer::{Customer, CustomerUpdate, NewCustomer};
 pub use fixtures::{CustomerFixture, FixtureError, Fixtures, Settings, StoreConfig};
