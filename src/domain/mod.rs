@@ -795,6 +795,18 @@ impl Domain {
         true
     }
 
+    /// The customers `keep` selects, by id, in one pass under the lock. The records are shared
+    /// with the store (no copy): what a search over 100 000 customers returns costs a pointer
+    /// each. `keep` must be quick; it runs with the store locked.
+    pub fn find_customers(&self, mut keep: impl FnMut(&Customer) -> bool) -> Vec<Arc<Customer>> {
+        self.state()
+            .accounts
+            .shared()
+            .filter(|c| keep(c))
+            .cloned()
+            .collect()
+    }
+
     /// Customers whose email equals `email` ignoring ASCII case (REST search, `eq`).
     pub fn search_customers_by_email(&self, email: &str) -> Vec<Customer> {
         self.customer_by_email(email).into_iter().collect()
