@@ -14,6 +14,7 @@ mod front_door;
 pub mod guard;
 pub mod journal;
 mod options;
+pub mod protocol;
 mod request;
 pub mod rest;
 mod server;
