@@ -96,6 +96,58 @@ async fn what_magentos_validator_lets_through_is_cut_to_its_column() {
 }
 
 #[tokio::test]
+async fn every_write_path_checks_names_and_the_control_api_says_when_the_store_is_full() {
+    let config = commerce_auth_mock::http::ServeConfig::default();
+    let mut fixtures = Fixtures::embedded_default();
+    fixtures.settings.max_created_customers = 1;
+    let server = TestServer::start_config(config, fixtures).await;
+    let json_ct = ("Content-Type", "application/json");
+    let long = "n".repeat(300);
+    // Admin REST update.
+    let url = format!("{}/rest/V1/customers/1", server.base_url());
+    let body = json!({"customer": {"lastname": long}}).to_string();
+    let r = request("PUT", &url, &body, &[json_ct, ADMIN]).await;
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (400, r#"{"message":"Last Name is not valid!"}"#)
+    );
+    // Control API, add and change.
+    let url = format!("{}/__mock/customers", server.base_url());
+    let body = json!({"email": "c@example.com", "firstname": long, "lastname": "L"}).to_string();
+    let r = request("POST", &url, &body, &[json_ct]).await;
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (400, r#"{"message":"First Name is not valid!"}"#)
+    );
+    let body = json!({"middlename": "<b>"}).to_string();
+    let r = request("PATCH", &format!("{url}/2"), &body, &[json_ct]).await;
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (400, r#"{"message":"Middle Name is not valid!"}"#)
+    );
+    assert_eq!(server.domain.customer(1).unwrap().lastname, "Costello");
+    // One customer may be created; the next is refused on both paths, saying what to do.
+    let body = json!({"email": "one@example.com", "firstname": "One", "lastname": "L"}).to_string();
+    assert_eq!(request("POST", &url, &body, &[json_ct]).await.status, 201);
+    let full = "This mock store already holds 1 customers created at run time (since the last reset), \
+        the most its max_created_customers setting allows. Delete some (DELETE /V1/customers/{id} or \
+        DELETE /__mock/customers/{id}), reset the store (POST /__mock/reset) or raise the setting \
+        (PATCH /__mock/settings with {\"max_created_customers\": <n>}).";
+    let body = json!({"email": "two@example.com", "firstname": "Two", "lastname": "L"}).to_string();
+    let r = request("POST", &url, &body, &[json_ct]).await;
+    assert_eq!((r.status, r.json()), (409, json!({ "message": full })));
+    let vars = json!({"input": {"email": "two@example.com", "firstname": "Two", "lastname": "L"}});
+    let r = gql(&server.graphql_url(), CREATE, vars, &[]).await;
+    assert_eq!(
+        (r.status, r.body),
+        (
+            200,
+            field_error(CREATE, "createCustomerV2", full, "graphql-input")
+        )
+    );
+}
+
+#[tokio::test]
 async fn the_journal_keeps_a_bounded_entry_for_a_huge_path() {
     let server = TestServer::start(Profile::Saas).await;
     let huge = format!("{}/{}", server.base_url(), "p".repeat(60_000));
