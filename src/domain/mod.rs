@@ -259,6 +259,7 @@ impl Domain {
 
     /// A store on shared fixtures.
     pub fn on(fixtures: Arc<Fixtures>, clock: Clock, identity: StoreIdentity) -> Domain {
+        memory::keep_large_blocks_unpooled();
         let signer = Self::signer(&fixtures.settings, &identity.key_salt);
         let domain = Domain {
             clock,

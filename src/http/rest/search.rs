@@ -213,8 +213,17 @@ impl Like {
 
     /// Whether `value` matches; `buf` is scratch space reused across values.
     fn matches(&self, value: &str, buf: &mut Vec<char>) -> bool {
+        // Lower-casing never gives more characters than the value has bytes (`İ`, two bytes,
+        // is the only character that grows, to two), so this refuses before any work.
+        if self.needs > value.len() {
+            return false;
+        }
         buf.clear();
-        buf.extend(value.chars().flat_map(char::to_lowercase));
+        if value.is_ascii() {
+            buf.extend(value.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            buf.extend(value.chars().flat_map(char::to_lowercase));
+        }
         let text = &buf[..];
         if self.needs > text.len() {
             return false;
