@@ -56,7 +56,7 @@ pub fn check(path: &Path) -> u8 {
 }
 
 /// The explanations `fixtures init` puts under the top-level `"$comment"`.
-const INIT_COMMENT: [&str; 27] = [
+const INIT_COMMENT: [&str; 28] = [
     "Fixtures for commerce-auth-mock: serve --fixtures THIS_FILE (add --watch to reload on save).",
     "Check it with: commerce-auth-mock fixtures check THIS_FILE. Every section is optional; unknown fields are errors.",
     "\"$comment\" is accepted at the top level and in faults; customers and admin users have a free-text \"note\".",
@@ -71,6 +71,7 @@ const INIT_COMMENT: [&str; 27] = [
     "settings.login_as_customer_enabled: Login as Customer (admin OTCs, generateCustomerTokenAsAdmin) is on.",
     "settings.token_signing_secret: HMAC secret of the JWTs the mock issues.",
     "settings.base_url: base of the links in emails (reset password, confirmation).",
+    "settings.max_created_customers: customers created at run time a store holds at most until some are deleted or it is reset.",
     "store_config: storeConfig values not derived from settings (codes, names, locale, shopping-assistance texts).",
     "customers[]: id, email, firstname, lastname are required; password null means no password.",
     "customers[] optional: prefix, middlename, suffix, date_of_birth (YYYY-MM-DD), gender (1, 2, 3), taxvat, is_subscribed,",

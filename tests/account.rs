@@ -108,6 +108,12 @@ async fn update_customer_messages() {
         (json!({"firstname": ""}), "\"First Name\" is a required value."),
         (json!({"lastname": ""}), "\"Last Name\" is a required value."),
         (json!({"gender": 9}), "\"9\" is not a valid gender value."),
+        (json!({"firstname": "x".repeat(256)}), "First Name is not valid!"),
+        (json!({"middlename": "M<1>"}), "Middle Name is not valid!"),
+        (
+            json!({"firstname": "F!", "lastname": "L!"}),
+            "First Name is not valid!\nLast Name is not valid!",
+        ),
     ] {
         let r = run_as(&s, &t, UPDATE, json!({ "i": input })).await;
         assert_eq!(

@@ -341,6 +341,84 @@ async fn drive(client: &Client, server: &TestServer) -> Result<(), String> {
         std::fs::write(&path, png).map_err(|e| format!("{}: {e}", path.display()))?;
         println!("screenshot written to {}", path.display());
     }
+    search_and_pages(client, server).await
+}
+
+/// The rows' emails, in page order, as a script's answer.
+const ROW_EMAILS: &str =
+    "return [...document.querySelectorAll('#customers-table tbody tr')].map(r => r.dataset.email)";
+
+/// The console shows one page of customers: a search narrows it, Next and Previous move
+/// through pages of 50 (the listing is paged by the server, `GET /__mock/customers?page=`).
+async fn search_and_pages(client: &Client, server: &TestServer) -> Result<(), String> {
+    wait_for(
+        client,
+        "the count of customers",
+        "const t = document.querySelector('#customers-count').textContent; return t === '1–6 of 6 customers.' ? t : null;",
+    )
+    .await;
+    let search = client
+        .find(Locator::Css("#customer-search"))
+        .await
+        .map_err(|e| e.to_string())?;
+    search.send_keys("LOBLAW").await.map_err(|e| e.to_string())?;
+    wait_for(
+        client,
+        "the search to narrow the rows",
+        "const r = document.querySelectorAll('#customers-table tbody tr'); return r.length === 1 && r[0].dataset.email === 'bobloblaw@example.com' ? true : null;",
+    )
+    .await;
+    let count = client
+        .execute(
+            "return document.querySelector('#customers-count').textContent",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    assert_eq!(count, json!("1–1 of 1 customers matching “LOBLAW”."));
+    search.clear().await.map_err(|e| e.to_string())?;
+    // `clear` fires no input event: a key press does.
+    search.send_keys(" ").await.map_err(|e| e.to_string())?;
+    wait_for(
+        client,
+        "every row back",
+        "return document.querySelectorAll('#customers-table tbody tr').length === 6 ? true : null;",
+    )
+    .await;
+
+    // 60 more customers: two pages.
+    let url = format!("{}/__mock/customers", server.base_url());
+    for n in 1..=60 {
+        let body = json!({"email": format!("page-{n:02}@example.com"), "firstname": "Page", "lastname": format!("Number {n}")});
+        let r = common::post_raw(&url, &body.to_string(), &[("Content-Type", "application/json")]).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    wait_for(
+        client,
+        "the first page of 50",
+        "const t = document.querySelector('#customers-count').textContent; return t === '1–50 of 66 customers.' ? t : null;",
+    )
+    .await;
+    click(client, "#customers-next").await;
+    wait_for(
+        client,
+        "the second page",
+        "const t = document.querySelector('#customers-count').textContent; return t === '51–66 of 66 customers.' ? t : null;",
+    )
+    .await;
+    let rows = client
+        .execute(ROW_EMAILS, vec![])
+        .await
+        .map_err(|e| e.to_string())?;
+    let expected: Vec<String> = (45..=60).map(|n| format!("page-{n:02}@example.com")).collect();
+    assert_eq!(rows, json!(expected));
+    click(client, "#customers-prev").await;
+    wait_for(
+        client,
+        "the first page again",
+        "const r = document.querySelectorAll('#customers-table tbody tr'); return r.length === 50 && r[0].dataset.email === 'roni_cost@example.com' ? true : null;",
+    )
+    .await;
     Ok(())
 }
 

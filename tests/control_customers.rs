@@ -136,13 +136,91 @@ async fn customers_lists_every_fixture_customer_with_its_sign_in_state() {
     assert_eq!(r.headers["content-type"], "application/json");
     assert_eq!(
         r.body,
-        json!({ "customers": default_customers(), "otc_ttl_seconds": 30, "admin_otc": true }).to_string()
+        json!({
+            "customers": default_customers(), "total": 6, "page": 1, "size": 50,
+            "otc_ttl_seconds": 30, "admin_otc": true
+        })
+        .to_string()
     );
     for profile in [Profile::Paas248, Profile::Paas247] {
         let s = TestServer::start(profile).await;
         let r = control(&s, "GET", "/customers", "").await.json();
         assert_eq!(r["admin_otc"], json!(false), "{profile}");
     }
+}
+
+#[tokio::test]
+async fn the_listing_pages_and_searches() {
+    let s = TestServer::start(Profile::Saas).await;
+    let emails = |v: &Value| -> Vec<String> {
+        v["customers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["email"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let r = control(&s, "GET", "/customers?page=2&size=4", "").await.json();
+    assert_eq!(
+        (r["total"].clone(), r["page"].clone(), r["size"].clone()),
+        (json!(6), json!(2), json!(4))
+    );
+    assert_eq!(emails(&r), ["nopassword@example.com", "bobloblaw@example.com"]);
+    assert_eq!(r["customers"][1], default_customers()[5]);
+    let r = control(&s, "GET", "/customers?page=3&size=4", "").await.json();
+    assert_eq!((emails(&r).len(), r["total"].clone()), (0, json!(6)));
+    // q: a substring of the email, first or last name, ignoring case.
+    let r = control(&s, "GET", "/customers?q=LOCK", "").await.json();
+    assert_eq!(
+        (emails(&r), r["total"].clone()),
+        (vec!["locked@example.com".to_string()], json!(1))
+    );
+    let r = control(&s, "GET", "/customers?q=veronica", "").await.json();
+    assert_eq!(emails(&r), ["roni_cost@example.com"]);
+    let r = control(&s, "GET", "/customers?q=%40example.com&page=2&size=5", "")
+        .await
+        .json();
+    assert_eq!(
+        (emails(&r), r["total"].clone()),
+        (vec!["bobloblaw@example.com".to_string()], json!(6))
+    );
+    for bad in ["page=0", "page=x", "size=0", "size=501", "size=-1"] {
+        let r = control(&s, "GET", &format!("/customers?{bad}"), "").await;
+        assert_eq!(r.status, 400, "{bad}");
+        let (key, value) = bad.split_once('=').unwrap();
+        assert_eq!(
+            r.json(),
+            json!({"message": format!(
+                "{key} {value:?} is not valid: page is a whole number from 1 and size one from 1 to 500, for example /__mock/customers?q=smith&page=2&size=50."
+            )}),
+            "{bad}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unchanged_page_is_a_304_until_something_on_it_changes() {
+    let s = TestServer::start(Profile::Saas).await;
+    let first = control(&s, "GET", "/customers", "").await;
+    let etag = first.headers["etag"].to_str().unwrap().to_string();
+    assert!(
+        etag.starts_with('"') && etag.ends_with('"') && etag.len() == 26,
+        "{etag}"
+    );
+    let url = format!("{}/__mock/customers", s.base_url());
+    let again = request("GET", &url, "", &[("If-None-Match", etag.as_str())]).await;
+    assert_eq!((again.status, again.body.as_str()), (304, ""));
+    assert_eq!(again.headers["etag"], etag);
+    // A change on the page (a failed sign-in counts) gives a new body and a new tag.
+    let vars = json!({"email": "roni_cost@example.com", "password": "wrong"});
+    gql(&s.graphql_url(), SIGN_IN, vars, &[]).await;
+    let changed = request("GET", &url, "", &[("If-None-Match", etag.as_str())]).await;
+    assert_eq!(changed.status, 200);
+    assert_eq!(changed.json()["customers"][0]["failures"], json!(1));
+    assert_ne!(changed.headers["etag"], etag);
+    // Each page has its own tag.
+    let other = control(&s, "GET", "/customers?page=2&size=3", "").await;
+    assert_ne!(other.headers["etag"], changed.headers["etag"]);
 }
 
 #[tokio::test]

@@ -337,7 +337,12 @@ async fn concurrent_sign_ins_redemptions_and_revocations_leave_the_state_consist
     assert!(redeemed.keys().all(|k| issued.contains(k)));
 
     // Lockout counts exact: K wrong passwords → K failures, or locked at the 10th.
-    let list = common::get(&format!("{}/__mock/customers", server.base_url()), &[], &[]).await;
+    let list = common::get(
+        &format!("{}/__mock/customers", server.base_url()),
+        &[("size", "500")],
+        &[],
+    )
+    .await;
     let customers = list.json()["customers"].as_array().expect("customers").clone();
     let state = |id: u64| {
         customers

@@ -158,6 +158,11 @@ impl Accounts {
         Some(c)
     }
 
+    /// Every account, by id, as the shared records.
+    pub(crate) fn shared(&self) -> impl Iterator<Item = &Arc<Customer>> {
+        self.by_id.values()
+    }
+
     /// Every account, by id.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Customer> {
         self.by_id.values().map(|c| &**c)

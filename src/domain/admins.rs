@@ -70,6 +70,11 @@ pub(crate) fn by_static_token<'f>(f: &'f Fixtures, token: &str) -> Option<&'f Ad
 }
 
 impl Admins {
+    /// Throttle keys held.
+    pub(crate) fn throttle_keys(&self) -> usize {
+        self.throttle.len()
+    }
+
     /// Checks admin credentials with the customer throttle's numbers; returns the admin's id.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn login(

@@ -71,6 +71,18 @@ impl Carts {
         cart
     }
 
+    /// Carts held (guest and customer).
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// Drops a deleted customer's active cart.
+    pub fn forget_customer(&mut self, customer_id: u64) {
+        if let Some(id) = self.of_customer.remove(&customer_id) {
+            self.by_id.remove(&id);
+        }
+    }
+
     /// An active cart the caller (`customer_id`, `None` for a guest) may use.
     pub fn get(&self, id: &str, customer_id: Option<u64>) -> Result<Cart, CartError> {
         let cart = self

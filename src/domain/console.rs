@@ -54,7 +54,85 @@ impl CustomerState {
     }
 }
 
+/// One page of the customer listing (`GET /__mock/customers?q=&page=&size=`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerPage {
+    /// Customers that match, on every page.
+    pub total: usize,
+    /// This page's customers, by id.
+    pub customers: Vec<CustomerState>,
+}
+
+/// True when `haystack` contains `needle` ignoring case; `needle` is lower case already.
+/// ASCII needles (the usual search for an email or a name) are compared byte by byte without
+/// allocating: an ASCII byte never occurs inside a multi-byte UTF-8 character.
+fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
+    if !needle.is_ascii() {
+        return haystack.to_lowercase().contains(needle);
+    }
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    let Some((&first, rest)) = n.split_first() else {
+        return true;
+    };
+    // Jump from one occurrence of the first byte (either case) to the next, SIMD-fast.
+    let mut from = 0;
+    while h.len() - from >= n.len() {
+        let Some(at) = memchr::memchr2(first, first.to_ascii_uppercase(), &h[from..=h.len() - n.len()])
+        else {
+            return false;
+        };
+        let start = from + at;
+        if h[start + 1..start + n.len()].eq_ignore_ascii_case(rest) {
+            return true;
+        }
+        from = start + 1;
+    }
+    false
+}
+
 impl Domain {
+    /// One page of the customers, by id: those whose email, first or last name contains `q`
+    /// ignoring case (every customer when `q` is empty), `size` of them from page `page`
+    /// (from 1; a page past the end is empty).
+    ///
+    /// Without `q` the total is the map's size and the page is a walk of `page × size`
+    /// entries of the id-ordered map: the first page costs the same with 6 customers or
+    /// 100 000. With `q` every customer is tested, without copying any but the page's, so the
+    /// total is exact (a substring test of three short fields: about a millisecond per
+    /// 100 000 customers).
+    pub fn customer_page(&self, q: &str, page: usize, size: usize) -> CustomerPage {
+        let now = self.clock.now();
+        let skip = page.saturating_sub(1).saturating_mul(size);
+        let st = self.state();
+        if q.is_empty() {
+            return CustomerPage {
+                total: st.accounts.len(),
+                customers: st
+                    .accounts
+                    .iter()
+                    .skip(skip)
+                    .take(size)
+                    .map(|c| CustomerState::of(c, now))
+                    .collect(),
+            };
+        }
+        let needle = q.to_lowercase();
+        let mut total = 0;
+        let mut customers = Vec::new();
+        for c in st.accounts.iter() {
+            let hit = contains_ignoring_case(&c.email, &needle)
+                || contains_ignoring_case(&c.firstname, &needle)
+                || contains_ignoring_case(&c.lastname, &needle);
+            if hit {
+                if total >= skip && customers.len() < size {
+                    customers.push(CustomerState::of(c, now));
+                }
+                total += 1;
+            }
+        }
+        CustomerPage { total, customers }
+    }
+
     /// Every customer's state, by id.
     pub fn customer_states(&self) -> Vec<CustomerState> {
         let now = self.clock.now();
@@ -102,6 +180,34 @@ mod tests {
 
     fn domain() -> Domain {
         Domain::new(Fixtures::embedded_default(), Clock::virtual_at(T0))
+    }
+
+    #[test]
+    fn pages_and_searches_of_the_listing() {
+        let d = domain();
+        let ids = |p: &CustomerPage| p.customers.iter().map(|c| c.id).collect::<Vec<_>>();
+        let p = d.customer_page("", 1, 4);
+        assert_eq!((p.total, ids(&p)), (6, vec![1, 2, 3, 4]));
+        let p = d.customer_page("", 2, 4);
+        assert_eq!((p.total, ids(&p)), (6, vec![5, 6]));
+        assert_eq!(ids(&d.customer_page("", 3, 4)), Vec::<u64>::new());
+        // Email, first or last name, ignoring case.
+        let p = d.customer_page("EXAMPLE.COM", 2, 2);
+        assert_eq!((p.total, ids(&p)), (6, vec![3, 4]));
+        assert_eq!(ids(&d.customer_page("veronica", 1, 50)), vec![1]);
+        assert_eq!(ids(&d.customer_page("LOBLAW", 1, 50)), vec![6]);
+        let p = d.customer_page("nobody-has-this", 1, 50);
+        assert_eq!((p.total, p.customers.len()), (0, 0));
+        assert!(contains_ignoring_case("Jürgen", "jür"));
+        assert!(contains_ignoring_case("ÉLODIE", "élo"));
+        assert!(contains_ignoring_case("abcABCabd", "abd"));
+        assert!(contains_ignoring_case("x", ""));
+        assert!(!contains_ignoring_case("ab", "abc"));
+        assert!(!contains_ignoring_case("aaaa", "ab"));
+        assert!(
+            contains_ignoring_case("Ångström-AB", "-ab"),
+            "ASCII needle, non-ASCII text"
+        );
     }
 
     #[test]

@@ -267,6 +267,10 @@ impl Credentials {
         if !c.allow_remote_shopping_assistance {
             return Err(OtcError::AssistanceDisabled);
         }
+        if let Some(old) = c.otc() {
+            // The replaced code's expiry goes too: one entry per customer, whatever the TTL.
+            self.otc_expiries.remove(&(old.expires_at, customer_id));
+        }
         let c = accounts.get_mut(customer_id).ok_or(OtcError::UnknownCustomer)?;
         c.set_otc(Secret {
             value: code,
@@ -298,6 +302,11 @@ impl Credentials {
                 }
             }
         }
+    }
+
+    /// Throttle keys held, and one-time code expiries waiting to be purged.
+    pub(super) fn sizes(&self) -> (usize, usize) {
+        (self.throttle.len(), self.otc_expiries.len())
     }
 
     /// Live throttle failures of a submitted email string.

@@ -96,7 +96,7 @@ impl Customer {
     ) -> Self {
         let created: CompactString = rules::format_datetime(now).into();
         let opt = |s: &Option<String>| compact(s);
-        Customer {
+        let mut c = Customer {
             id,
             email: n.email.as_str().into(),
             prefix: opt(&n.prefix),
@@ -118,7 +118,9 @@ impl Customer {
             failures_num: 0,
             lock_expires: None,
             secrets: None,
-        }
+        };
+        c.fit_columns();
+        c
     }
 
     /// The record as a fixture file would write it (its live secrets aside).
@@ -152,12 +154,39 @@ impl Customer {
     /// record last changed).
     pub(super) fn replace_from(&mut self, f: &CustomerFixture, now: i64) {
         let mut next = Customer::from_fixture(f, self.id);
+        next.fit_columns();
         next.secrets = self.secrets.take();
         if next.confirmed {
             next.confirmation_key = None;
         }
         *self = next;
         self.touch(now);
+    }
+
+    /// Cuts the text fields to the lengths of Magento's columns ([`rules::columns`]), as MySQL
+    /// does for Magento (no strict mode): called on every write that comes from a request, so a
+    /// record never holds more than those few hundred characters whatever was submitted.
+    /// Fixture files are stored as written.
+    pub(super) fn fit_columns(&mut self) {
+        fn cut(s: &mut CompactString, max: usize) {
+            let kept = rules::truncate_chars(s, max);
+            if kept.len() < s.len() {
+                // A new string, not `truncate`: that would keep the long one's heap capacity.
+                *s = CompactString::from(kept);
+            }
+        }
+        fn cut_opt(s: &mut Option<CompactString>, max: usize) {
+            if let Some(s) = s {
+                cut(s, max);
+            }
+        }
+        use rules::columns;
+        cut(&mut self.firstname, columns::NAME);
+        cut(&mut self.lastname, columns::NAME);
+        cut_opt(&mut self.middlename, columns::NAME);
+        cut_opt(&mut self.prefix, columns::PREFIX);
+        cut_opt(&mut self.suffix, columns::SUFFIX);
+        cut_opt(&mut self.taxvat, columns::TAXVAT);
     }
 
     /// True when the account has a password (else: reset token or OTC only).
@@ -215,6 +244,7 @@ impl Customer {
         if let Some(b) = u.allow_remote_shopping_assistance {
             self.allow_remote_shopping_assistance = b;
         }
+        self.fit_columns();
         self.touch(now);
     }
 }
@@ -254,19 +284,27 @@ pub struct NewCustomer {
 }
 
 /// The field checks shared by account creation and both updates, in this order (**mock
-/// decision** after the email): first name, last name, gender, date of birth. `None` skips a
-/// field (an update that leaves it alone).
-pub(super) fn check_fields(
-    firstname: Option<&str>,
-    lastname: Option<&str>,
-    gender: Option<i64>,
-    dob: Option<&str>,
-) -> Result<(), Refusal> {
-    if firstname.is_some_and(|f| f.trim().is_empty()) {
+/// decision** after the email): first name and last name present; first, last and middle name
+/// valid by Magento's name validator (all three reported at once, joined with `\n` as Magento
+/// does); gender; date of birth. `None` skips a field (an update that leaves it alone).
+pub(super) fn check_fields(names: Names<'_>, gender: Option<i64>, dob: Option<&str>) -> Result<(), Refusal> {
+    if names.first.is_some_and(|f| f.trim().is_empty()) {
         return Err(Refusal::input(msg::FIRST_NAME_REQUIRED));
     }
-    if lastname.is_some_and(|l| l.trim().is_empty()) {
+    if names.last.is_some_and(|l| l.trim().is_empty()) {
         return Err(Refusal::input(msg::LAST_NAME_REQUIRED));
+    }
+    let invalid: Vec<&str> = [
+        (names.first, msg::FIRST_NAME_NOT_VALID),
+        (names.last, msg::LAST_NAME_NOT_VALID),
+        (names.middle, msg::MIDDLE_NAME_NOT_VALID),
+    ]
+    .into_iter()
+    .filter(|(value, _)| value.is_some_and(|v| !rules::is_valid_name(v)))
+    .map(|(_, message)| message)
+    .collect();
+    if !invalid.is_empty() {
+        return Err(Refusal::input(invalid.join("\n")));
     }
     if let Some(g) = gender {
         if !rules::is_valid_gender(g) {
@@ -281,11 +319,64 @@ pub(super) fn check_fields(
     Ok(())
 }
 
+/// The name fields a check sees; `None`: not part of this write.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Names<'a> {
+    pub(super) first: Option<&'a str>,
+    pub(super) middle: Option<&'a str>,
+    pub(super) last: Option<&'a str>,
+}
+
+/// A fixture-shaped customer (`POST`/`PATCH /__mock/customers`) checked as Magento's save
+/// would check it: the name validator, gender, date of birth, and what no column or policy of
+/// Magento could hold — a password over 256 characters (Magento's maximum), a confirmation key
+/// over the 64 of its column (**mock decision**: refused rather than cut, since a cut key would
+/// no longer confirm), a `created_at` that is no `YYYY-MM-DD HH:MM:SS` length.
+pub(super) fn check_fixture(f: &CustomerFixture) -> Result<(), Refusal> {
+    check_fields(
+        Names {
+            first: Some(&f.firstname),
+            middle: f.middlename.as_deref(),
+            last: Some(&f.lastname),
+        },
+        f.gender,
+        f.date_of_birth.as_deref(),
+    )?;
+    if f.password
+        .as_deref()
+        .is_some_and(|p| p.chars().count() > rules::MAX_PASSWORD_LENGTH)
+    {
+        return Err(Refusal::input(rules::PasswordPolicyError::TooLong.message()));
+    }
+    if f.confirmation_key
+        .as_deref()
+        .is_some_and(|k| k.chars().count() > rules::columns::CONFIRMATION)
+    {
+        return Err(Refusal::input(format!(
+            "confirmation_key has at most {} characters (Magento's customer_entity.confirmation column).",
+            rules::columns::CONFIRMATION
+        )));
+    }
+    if f.created_at.chars().count() > MAX_CREATED_AT_CHARS {
+        return Err(Refusal::input(format!(
+            "created_at has at most {MAX_CREATED_AT_CHARS} characters: YYYY-MM-DD HH:MM:SS."
+        )));
+    }
+    Ok(())
+}
+
+/// The longest `created_at` the control API accepts (**mock decision**; Magento's column is a
+/// timestamp, written `YYYY-MM-DD HH:MM:SS`).
+const MAX_CREATED_AT_CHARS: usize = 32;
+
 impl CustomerUpdate {
     pub(super) fn check(&self) -> Result<(), Refusal> {
         check_fields(
-            self.firstname.as_deref(),
-            self.lastname.as_deref(),
+            Names {
+                first: self.firstname.as_deref(),
+                middle: self.middlename.as_deref(),
+                last: self.lastname.as_deref(),
+            },
             self.gender,
             self.date_of_birth.as_deref(),
         )
@@ -298,8 +389,11 @@ impl NewCustomer {
             return Err(Refusal::input(msg::not_a_valid_email_address(&self.email)));
         }
         check_fields(
-            Some(&self.firstname),
-            Some(&self.lastname),
+            Names {
+                first: Some(&self.firstname),
+                middle: self.middlename.as_deref(),
+                last: Some(&self.lastname),
+            },
             self.gender,
             self.date_of_birth.as_deref(),
         )

@@ -20,6 +20,12 @@ pub const SPECIFY_CUSTOMER_EMAIL: &str = "Specify the \"customer email\" value."
 pub const INPUT_MUST_BE_SPECIFIED: &str = "\"input\" value should be specified";
 pub const FIRST_NAME_REQUIRED: &str = "\"First Name\" is a required value.";
 pub const LAST_NAME_REQUIRED: &str = "\"Last Name\" is a required value.";
+/// Magento's `Customer\Model\Validator\Name` (a name over 255 characters, or with a character
+/// its pattern does not allow). Several at once are joined with `\n`, as Magento's
+/// `Validator\Exception` joins its messages with `PHP_EOL`.
+pub const FIRST_NAME_NOT_VALID: &str = "First Name is not valid!";
+pub const LAST_NAME_NOT_VALID: &str = "Last Name is not valid!";
+pub const MIDDLE_NAME_NOT_VALID: &str = "Middle Name is not valid!";
 
 pub const MUST_SPECIFY_EMAIL: &str = "You must specify an email address.";
 pub const EMAIL_INVALID_FORMAT: &str = "The email address has an invalid format.";
@@ -76,4 +82,15 @@ pub fn not_a_valid_email_address(email: &str) -> String {
 /// **Mock decision**: confirmEmail for an unknown email (Magento's NoSuchEntityException text).
 pub fn no_such_customer_email(email: &str) -> String {
     format!("No such entity with email = {email}, websiteId = 1")
+}
+
+/// **Mock decision**: a store refuses new customers once `max` customers created at run time
+/// are alive (the `max_created_customers` setting), and says how to make room.
+pub fn created_customers_limit(max: usize) -> String {
+    format!(
+        "This mock store already holds {max} customers created at run time (since the last reset), \
+         the most its max_created_customers setting allows. Delete some (DELETE /V1/customers/{{id}} or \
+         DELETE /__mock/customers/{{id}}), reset the store (POST /__mock/reset) or raise the setting \
+         (PATCH /__mock/settings with {{\"max_created_customers\": <n>}})."
+    )
 }

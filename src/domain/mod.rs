@@ -28,11 +28,12 @@ pub(crate) mod throttle;
 pub mod token;
 pub(crate) mod tokens;
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use admins::{AdminLoginError, AdminUser};
 pub use clock::Clock;
-pub use console::{ConsoleAction, CustomerState};
+pub use console::{ConsoleAction, CustomerPage, CustomerState};
 pub use credentials::{AcceptedSecrets, SignInError};
 pub use customer::{Customer, CustomerUpdate, NewCustomer};
 pub use fixtures::{CustomerFixture, FixtureError, Fixtures, Settings, StoreConfig};
@@ -55,6 +56,8 @@ pub enum RefusalKind {
     Authorization,
     NoSuchEntity,
     AlreadyExists,
+    /// A bound of the mock is reached (customers created at run time).
+    LimitReached,
 }
 
 /// A refused operation with its wire message.
@@ -91,6 +94,27 @@ impl Refusal {
     }
 }
 
+/// How much a store holds of each thing that requests make grow: what the bounds of the mock
+/// are about (README, "Performance and robustness"). For tests and diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Footprint {
+    pub customers: usize,
+    /// Live customers created at run time (at most `max_created_customers`).
+    pub created_customers: usize,
+    /// Customer throttle keys (at most [`throttle::MAX_KEYS`]).
+    pub throttle_keys: usize,
+    /// Admin-token throttle keys (at most [`throttle::MAX_KEYS`]).
+    pub admin_throttle_keys: usize,
+    /// One-time code expiries awaiting the purge (at most one per customer).
+    pub otc_expiries: usize,
+    /// Customers with a recorded revocation (at most one per live customer).
+    pub revocations: usize,
+    /// Carts (at most [`cart::MAX_GUEST_CARTS`] guest carts plus one per customer).
+    pub carts: usize,
+    /// Emails in the outbox (at most [`OUTBOX_CAPACITY`]).
+    pub emails: usize,
+}
+
 /// Why an admin one-time code cannot be issued (spec 6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OtcError {
@@ -113,6 +137,8 @@ struct State {
     tokens: Tokens,
     outbox: Outbox,
     carts: cart::Carts,
+    /// Ids of the live customers created at run time, at most `max_created_customers`.
+    created: BTreeSet<u64>,
 }
 
 impl State {
@@ -129,7 +155,20 @@ impl State {
             tokens: Tokens::default(),
             outbox: Outbox::default(),
             carts: cart::Carts::default(),
+            created: BTreeSet::new(),
         }
+    }
+
+    /// Refuses a new run-time customer once `max_created_customers` of them are alive.
+    fn room_for_a_customer(&self) -> Result<(), Refusal> {
+        let max = self.settings.max_created_customers;
+        if self.created.len() >= max {
+            return Err(Refusal::new(
+                RefusalKind::LimitReached,
+                msg::created_customers_limit(max),
+            ));
+        }
+        Ok(())
     }
 
     fn customer_token_claims(&self, customer_id: u64, admin_id: Option<u64>, now: i64) -> token::Claims {
@@ -221,6 +260,7 @@ impl Domain {
 
     /// A store on shared fixtures.
     pub fn on(fixtures: Arc<Fixtures>, clock: Clock, identity: StoreIdentity) -> Domain {
+        memory::keep_large_blocks_unpooled();
         let signer = Self::signer(&fixtures.settings, &identity.key_salt);
         let domain = Domain {
             clock,
@@ -486,9 +526,10 @@ impl Domain {
 
     // ----- accounts (spec 5.8, confirmEmail, resendConfirmationEmail) -----------------------
 
-    /// `createCustomerV2`: email format, names, gender, date of birth, password policy, then
-    /// uniqueness (**mock decision** on the order after the email). When confirmation is
-    /// required the account starts unconfirmed and a confirmation email lands in the outbox.
+    /// `createCustomerV2`: email format, names, gender, date of birth, password policy,
+    /// uniqueness (**mock decision** on the order after the email), then room under
+    /// `max_created_customers`. When confirmation is required the account starts unconfirmed
+    /// and a confirmation email lands in the outbox. Text fields are cut to Magento's columns.
     pub fn create_customer(&self, n: &NewCustomer) -> Result<Customer, Refusal> {
         n.check()?;
         let now = self.clock.now();
@@ -501,7 +542,9 @@ impl Domain {
         if st.accounts.find_by_email(&n.email).is_some() {
             return Err(Refusal::input(msg::EMAIL_ALREADY_EXISTS));
         }
+        st.room_for_a_customer()?;
         let id = st.accounts.allocate_id();
+        st.created.insert(id);
         let key = st.settings.confirmation_required.then_some(key);
         let c = Customer::new_account(id, n, key.clone(), now);
         if let Some(key) = key {
@@ -703,12 +746,16 @@ impl Domain {
     }
 
     /// Adds a customer in any state a fixture file can describe (`POST /__mock/customers`):
-    /// the next id when it has none; a taken email is refused as `createCustomerV2` refuses it.
+    /// the next id when it has none; its fields checked as Magento's save checks them
+    /// ([`customer::check_fixture`]) and cut to Magento's columns; a taken email is refused as
+    /// `createCustomerV2` refuses it; it counts towards `max_created_customers`.
     pub fn add_customer(&self, f: &CustomerFixture) -> Result<Customer, Refusal> {
+        customer::check_fixture(f)?;
         let mut st = self.state();
         if st.accounts.find_by_email(&f.email).is_some() {
             return Err(Refusal::input(msg::EMAIL_ALREADY_EXISTS));
         }
+        st.room_for_a_customer()?;
         let id = match f.id {
             Some(id) if st.accounts.get(id).is_some() => {
                 return Err(Refusal::new(
@@ -719,7 +766,9 @@ impl Domain {
             Some(id) => id,
             None => st.accounts.allocate_id(),
         };
-        let c = Customer::from_fixture(f, id);
+        let mut c = Customer::from_fixture(f, id);
+        c.fit_columns();
+        st.created.insert(id);
         st.accounts.insert(c.clone());
         Ok(c)
     }
@@ -727,6 +776,7 @@ impl Domain {
     /// Replaces a customer's fields with `f`'s (`PATCH /__mock/customers/{id}`), keeping its
     /// live reset token and one-time code; `None` when there is no such customer.
     pub fn replace_customer(&self, id: u64, f: &CustomerFixture) -> Result<Option<Customer>, Refusal> {
+        customer::check_fixture(f)?;
         let now = self.clock.now();
         let mut st = self.state();
         if st.accounts.get(id).is_none() {
@@ -761,8 +811,29 @@ impl Domain {
     }
 
     /// Deletes a customer; their tokens then read as revoked. False when there is no such customer.
+    /// What the store kept for that id goes with it (its revocation, its cart, its place under
+    /// `max_created_customers`), so create-and-delete loops keep memory flat.
     pub fn delete_customer(&self, id: u64) -> bool {
-        self.state().accounts.remove(id).is_some()
+        let mut st = self.state();
+        if st.accounts.remove(id).is_none() {
+            return false;
+        }
+        st.tokens.forget(id);
+        st.carts.forget_customer(id);
+        st.created.remove(&id);
+        true
+    }
+
+    /// The customers `keep` selects, by id, in one pass under the lock. The records are shared
+    /// with the store (no copy): what a search over 100 000 customers returns costs a pointer
+    /// each. `keep` must be quick; it runs with the store locked.
+    pub fn find_customers(&self, mut keep: impl FnMut(&Customer) -> bool) -> Vec<Arc<Customer>> {
+        self.state()
+            .accounts
+            .shared()
+            .filter(|c| keep(c))
+            .cloned()
+            .collect()
     }
 
     /// Customers whose email equals `email` ignoring ASCII case (REST search, `eq`).
@@ -795,6 +866,22 @@ impl Domain {
     }
 
     // ----- introspection for tests ------------------------------------------------------------
+
+    /// What the store holds now.
+    pub fn footprint(&self) -> Footprint {
+        let st = self.state();
+        let (throttle_keys, otc_expiries) = st.credentials.sizes();
+        Footprint {
+            customers: st.accounts.len(),
+            created_customers: st.created.len(),
+            throttle_keys,
+            admin_throttle_keys: st.admins.throttle_keys(),
+            otc_expiries,
+            revocations: st.tokens.revocations(),
+            carts: st.carts.len(),
+            emails: st.outbox.len(),
+        }
+    }
 
     /// Live throttle failures of a submitted email string.
     pub fn throttle_failures(&self, email_as_submitted: &str) -> u32 {

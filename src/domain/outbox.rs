@@ -133,6 +133,10 @@ impl Outbox {
             .collect()
     }
 
+    pub(crate) fn len(&self) -> usize {
+        self.emails.len()
+    }
+
     pub(crate) fn clear(&mut self) {
         self.emails.clear();
     }

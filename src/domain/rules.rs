@@ -171,14 +171,80 @@ pub fn check_password_policy(
     Ok(())
 }
 
+/// Lengths of Magento's `customer_entity` columns (`Magento_Customer` `etc/db_schema.xml`).
+///
+/// Magento opens every database connection with `SET SQL_MODE=''` (`Pdo\Mysql::_connect`), so
+/// MySQL is not in strict mode and a longer value is cut to the column's length instead of
+/// failing the save. The mock stores what such a column would hold: this is what keeps a record
+/// small however long the submitted strings are.
+pub mod columns {
+    /// `firstname`, `middlename`, `lastname` (`varchar(255)`).
+    pub const NAME: usize = 255;
+    /// `prefix` (`varchar(40)`).
+    pub const PREFIX: usize = 40;
+    /// `suffix` (`varchar(40)`).
+    pub const SUFFIX: usize = 40;
+    /// `taxvat` (`varchar(50)`).
+    pub const TAXVAT: usize = 50;
+    /// `confirmation` (`varchar(64)`), the confirmation key.
+    pub const CONFIRMATION: usize = 64;
+}
+
+/// The first `max` characters of `s` (MySQL counts `varchar` lengths in characters).
+pub fn truncate_chars(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((at, _)) => &s[..at],
+        None => s,
+    }
+}
+
+/// The characters Magento's name validator allows: letters, marks, digits, white space and
+/// `, - _ . ' ’ ` &` (`Magento\Customer\Model\Validator\Pattern\NameValidator::PATTERN_NAME`,
+/// `/(?:[\p{L}\p{M}\,\-\_\.\'’`&\s\d]){1,255}+/u`; PHP's `/u` also makes `\d` and `\s`
+/// Unicode-aware, as they are in the regex crate).
+const NAME_CHARS: &str = r"[\p{L}\p{M},\-_.'’`&\s\d]";
+
+fn name_patterns() -> &'static (regex::Regex, regex::Regex) {
+    static PATTERNS: std::sync::OnceLock<(regex::Regex, regex::Regex)> = std::sync::OnceLock::new();
+    PATTERNS.get_or_init(|| {
+        (
+            // `{1,255}` of this class compiles too big; the length is counted apart.
+            regex::Regex::new(&format!("^{NAME_CHARS}+$")).expect("name pattern"),
+            regex::Regex::new(NAME_CHARS).expect("name character"),
+        )
+    })
+}
+
+/// Magento's name validator (`NameValidator::isValid`, run on save for the first, middle and
+/// last name): the value trimmed with PHP's `trim()` must be one run of at most 255 allowed
+/// characters (code points). Its quirk is kept: PHP's `preg_match` finds no match at all in a
+/// value without a single allowed character (`"@@@"`), and such a value passes. An empty value
+/// passes (the required-value check is elsewhere). Linear in the length of `value`.
+pub fn is_valid_name(value: &str) -> bool {
+    let trimmed = php_trim(value);
+    if trimmed.is_empty() {
+        return true;
+    }
+    let (whole, any) = name_patterns();
+    (trimmed.chars().count() <= columns::NAME && whole.is_match(trimmed)) || !any.is_match(trimmed)
+}
+
+/// The longest date of birth the mock keeps (**mock decision**): `YYYY-MM-DDTHH:MM:SS+HH:MM`.
+/// Magento stores a `date` column; the mock echoes the string it was given, so it bounds it.
+pub const MAX_DATE_OF_BIRTH_CHARS: usize = 25;
+
 /// Gender codes Magento accepts: 1 male, 2 female, 3 not specified.
 pub fn is_valid_gender(g: i64) -> bool {
     (1..=3).contains(&g)
 }
 
 /// A date of birth as `YYYY-MM-DD` (month and day may have one digit), checked against the
-/// calendar. **Mock decision**: Magento also accepts locale formats; the mock accepts ISO only.
+/// calendar, at most [`MAX_DATE_OF_BIRTH_CHARS`] long. **Mock decision**: Magento also accepts
+/// locale formats; the mock accepts ISO only.
 pub fn is_valid_date(s: &str) -> bool {
+    if s.chars().count() > MAX_DATE_OF_BIRTH_CHARS {
+        return false;
+    }
     let s = s.split([' ', 'T']).next().unwrap_or("");
     let parts: Vec<&str> = s.split('-').collect();
     if parts.len() != 3
@@ -326,6 +392,44 @@ mod tests {
         assert!(!is_valid_date("1990-13-01"));
         assert!(!is_valid_date("not a date"));
         assert!(is_valid_gender(3) && !is_valid_gender(0) && !is_valid_gender(4));
+    }
+
+    #[test]
+    fn names_follow_magentos_validator() {
+        for ok in [
+            "Roni",
+            "Jean-Pierre O'Connor",
+            "O’Brien & Sons",
+            "Jürgen Ñandú",
+            "Nguyễn Văn",
+            "John Doe II",
+            "李小龍",
+            "  padded  ",
+            "",
+            "@@@",
+        ] {
+            assert!(is_valid_name(ok), "{ok:?} should pass");
+        }
+        for bad in ["a@b", "@abc", "Roni!", "<script>", "Robert'); DROP"] {
+            assert!(!is_valid_name(bad), "{bad:?} should fail");
+        }
+        assert!(is_valid_name(&"é".repeat(255)), "255 code points pass");
+        assert!(!is_valid_name(&"é".repeat(256)), "256 fail");
+        assert!(is_valid_name(&format!(" {} ", "a".repeat(255))), "trimmed first");
+        assert!(!is_valid_name(&"a".repeat(1 << 20)));
+    }
+
+    #[test]
+    fn truncation_counts_characters() {
+        assert_eq!(truncate_chars("abcdef", 3), "abc");
+        assert_eq!(truncate_chars("éééé", 2), "éé");
+        assert_eq!(truncate_chars("ab", 40), "ab");
+    }
+
+    #[test]
+    fn long_dates_of_birth_are_refused() {
+        assert!(is_valid_date("1990-01-31T00:00:00+00:00"));
+        assert!(!is_valid_date(&format!("1990-01-31 {}", "x".repeat(100))));
     }
 
     #[test]

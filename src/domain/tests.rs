@@ -585,6 +585,191 @@ fn create_checks_email_names_policy_and_uniqueness() {
 }
 
 #[test]
+fn names_are_checked_by_magentos_name_validator_and_refused_names_store_nothing() {
+    let d = domain();
+    let before = d.footprint();
+    let e = |n: NewCustomer| d.create_customer(&n).unwrap_err().message;
+    assert_eq!(
+        e(NewCustomer {
+            firstname: "a".repeat(1 << 20),
+            ..new_customer("long@example.com")
+        }),
+        "First Name is not valid!"
+    );
+    assert_eq!(
+        e(NewCustomer {
+            lastname: "Smith<script>".into(),
+            ..new_customer("a@example.com")
+        }),
+        "Last Name is not valid!"
+    );
+    assert_eq!(
+        e(NewCustomer {
+            firstname: "x".repeat(256),
+            middlename: Some("M!".into()),
+            lastname: "é".repeat(256),
+            ..new_customer("a@example.com")
+        }),
+        "First Name is not valid!\nLast Name is not valid!\nMiddle Name is not valid!"
+    );
+    assert_eq!(d.footprint(), before, "a refused account leaves nothing behind");
+    assert!(d.customer_by_email("long@example.com").is_none());
+    assert_eq!(
+        d.update_customer(
+            1,
+            &CustomerUpdate {
+                middlename: Some("a".repeat(300)),
+                ..CustomerUpdate::default()
+            }
+        )
+        .unwrap_err()
+        .message,
+        "Middle Name is not valid!"
+    );
+    assert_eq!(
+        d.admin_update_customer(
+            1,
+            &CustomerUpdate {
+                firstname: Some("Ron@ld".into()),
+                ..CustomerUpdate::default()
+            }
+        )
+        .unwrap_err()
+        .message,
+        "First Name is not valid!"
+    );
+    assert_eq!(d.customer(1).unwrap().firstname, "Veronica");
+}
+
+#[test]
+fn text_fields_are_cut_to_magentos_columns() {
+    let d = domain();
+    let c = d
+        .create_customer(&NewCustomer {
+            // No allowed character at all: Magento's validator lets it through, the column cuts it.
+            firstname: "@".repeat(1 << 20),
+            lastname: format!("Person{}", " ".repeat(1 << 20)),
+            prefix: Some("p".repeat(1000)),
+            suffix: Some("s".repeat(41)),
+            taxvat: Some("t".repeat(51)),
+            ..new_customer("cut@example.com")
+        })
+        .unwrap();
+    assert_eq!(c.firstname, "@".repeat(255));
+    assert_eq!(c.lastname.len(), 255);
+    assert_eq!(c.prefix.as_deref(), Some("p".repeat(40).as_str()));
+    assert_eq!(c.suffix.as_deref(), Some("s".repeat(40).as_str()));
+    assert_eq!(c.taxvat.as_deref(), Some("t".repeat(50).as_str()));
+    let c = d
+        .update_customer(
+            c.id,
+            &CustomerUpdate {
+                prefix: Some("é".repeat(45)),
+                ..CustomerUpdate::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        c.prefix.as_deref(),
+        Some("é".repeat(40).as_str()),
+        "characters, not bytes"
+    );
+}
+
+#[test]
+fn customers_created_at_run_time_are_capped_until_some_are_deleted() {
+    let mut f = Fixtures::embedded_default();
+    f.settings.max_created_customers = 2;
+    let d = Domain::new(f, Clock::virtual_at(T0));
+    let first = d.create_customer(&new_customer("one@example.com")).unwrap();
+    let fixture: CustomerFixture =
+        serde_json::from_value(serde_json::json!({"email":"two@example.com","firstname":"T","lastname":"W"}))
+            .unwrap();
+    d.add_customer(&fixture).unwrap();
+    let refused = d.create_customer(&new_customer("three@example.com")).unwrap_err();
+    assert_eq!(refused.kind, RefusalKind::LimitReached);
+    assert!(refused
+        .message
+        .starts_with("This mock store already holds 2 customers created at run time (since the last reset)"));
+    // The duplicate check still answers first.
+    assert_eq!(
+        d.create_customer(&new_customer("one@example.com"))
+            .unwrap_err()
+            .message,
+        msg::EMAIL_ALREADY_EXISTS
+    );
+    // Deleting a fixture customer makes no room; deleting a created one does.
+    assert!(d.delete_customer(6));
+    assert!(d.create_customer(&new_customer("three@example.com")).is_err());
+    assert!(d.delete_customer(first.id));
+    assert!(d.create_customer(&new_customer("three@example.com")).is_ok());
+    d.reset();
+    assert_eq!(d.footprint().created_customers, 0);
+}
+
+#[test]
+fn a_deleted_customer_leaves_no_revocation_or_cart_behind() {
+    let d = domain();
+    let c = d.create_customer(&new_customer("gone@example.com")).unwrap();
+    d.revoke_customer_tokens(c.id);
+    d.customer_cart(c.id);
+    let f = d.footprint();
+    assert_eq!((f.revocations, f.carts, f.created_customers), (1, 1, 1));
+    assert!(d.delete_customer(c.id));
+    let f = d.footprint();
+    assert_eq!((f.revocations, f.carts, f.created_customers), (0, 0, 0));
+}
+
+#[test]
+fn replaced_one_time_codes_keep_one_expiry_per_customer() {
+    let mut f = Fixtures::embedded_default();
+    f.settings.otc_ttl_seconds = 365 * 86_400;
+    let d = Domain::new(f, Clock::virtual_at(T0));
+    for _ in 0..50 {
+        d.issue_otc(2, 1).unwrap();
+        d.clock().advance(1);
+    }
+    assert_eq!(d.footprint().otc_expiries, 1);
+}
+
+#[test]
+fn control_api_customers_meet_magentos_save_rules() {
+    let d = domain();
+    let fixture = |v: serde_json::Value| -> CustomerFixture { serde_json::from_value(v).unwrap() };
+    let e = |f: CustomerFixture| d.add_customer(&f).unwrap_err().message;
+    assert_eq!(
+        e(fixture(
+            serde_json::json!({"email":"c@example.com","firstname":"a".repeat(300),"lastname":"L"})
+        )),
+        "First Name is not valid!"
+    );
+    assert_eq!(
+        e(fixture(
+            serde_json::json!({"email":"c@example.com","firstname":"F","lastname":"L","password":"p".repeat(257)})
+        )),
+        "Please enter a password with at most 256 characters."
+    );
+    assert_eq!(
+        e(fixture(
+            serde_json::json!({"email":"c@example.com","firstname":"F","lastname":"L","confirmed":false,"confirmation_key":"k".repeat(65)})
+        )),
+        "confirmation_key has at most 64 characters (Magento's customer_entity.confirmation column)."
+    );
+    let c = d
+        .add_customer(&fixture(
+            serde_json::json!({"email":"c@example.com","firstname":"F","lastname":"L","taxvat":"9".repeat(100)}),
+        ))
+        .unwrap();
+    assert_eq!(c.taxvat.as_deref(), Some("9".repeat(50).as_str()));
+    let mut changed = c.to_fixture();
+    changed.lastname = "L".repeat(256);
+    assert_eq!(
+        d.replace_customer(c.id, &changed).unwrap_err().message,
+        "Last Name is not valid!"
+    );
+}
+
+#[test]
 fn resend_confirmation() {
     let d = domain();
     d.resend_confirmation("unconfirmed@example.com").unwrap();

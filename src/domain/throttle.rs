@@ -2,7 +2,8 @@
 //! exactly as submitted) in a sliding window. Independent of the lockout on the customer record.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -23,17 +24,29 @@ pub fn key(submitted: &str) -> Cow<'_, str> {
     Cow::Owned(format!("sha256:{hex}:{}", submitted.len()))
 }
 
+/// Keys a throttle holds at most (**mock decision**). Beyond it the key whose window ends
+/// first is dropped, so a flood of failed sign-ins with ever new emails keeps memory flat (at
+/// most about 4 MB: keys are at most [`MAX_PLAIN_KEY_BYTES`] long) while every key a test
+/// actually repeats keeps counting.
+pub const MAX_KEYS: usize = 10_000;
+
 /// One key's failures and when they stop counting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Entry {
     failures: u32,
     expires_at: i64,
+    /// Order of the last failure, to tell windows that end in the same second apart.
+    seq: u64,
 }
 
-/// Failure counters keyed by the submitted string.
+/// Failure counters keyed by the submitted string, with the keys ordered by the end of their
+/// window (then by the order of their last failure): purging expired windows and making room
+/// both take the soonest first, without walking every key.
 #[derive(Debug, Clone, Default)]
 pub struct Throttle {
-    entries: HashMap<String, Entry>,
+    entries: HashMap<Arc<str>, Entry>,
+    by_expiry: BTreeMap<(i64, u64), Arc<str>>,
+    next_seq: u64,
 }
 
 impl Throttle {
@@ -53,23 +66,58 @@ impl Throttle {
     /// Counts a failure and slides the window to `now + window`.
     pub fn record_failure(&mut self, key: &str, now: i64, window: i64) {
         let live = self.failures(key, now);
+        let key: Arc<str> = match self.entries.get_key_value(key) {
+            Some((k, e)) => {
+                let k = k.clone();
+                self.by_expiry.remove(&(e.expires_at, e.seq));
+                k
+            }
+            None => {
+                self.purge_expired(now);
+                while self.entries.len() >= MAX_KEYS {
+                    let Some((_, soonest)) = self.by_expiry.pop_first() else {
+                        break;
+                    };
+                    self.entries.remove(&soonest);
+                }
+                Arc::from(key)
+            }
+        };
+        let (expires_at, seq) = (now + window, self.next_seq);
+        self.next_seq += 1;
+        self.by_expiry.insert((expires_at, seq), key.clone());
         self.entries.insert(
-            key.to_string(),
+            key,
             Entry {
                 failures: live + 1,
-                expires_at: now + window,
+                expires_at,
+                seq,
             },
         );
     }
 
     /// A success forgets the key.
     pub fn reset(&mut self, key: &str) {
-        self.entries.remove(key);
+        if let Some(e) = self.entries.remove(key) {
+            self.by_expiry.remove(&(e.expires_at, e.seq));
+        }
     }
 
     /// Drops windows that have passed.
     pub fn purge_expired(&mut self, now: i64) {
-        self.entries.retain(|_, e| e.expires_at > now);
+        while let Some((&(expires_at, _), _)) = self.by_expiry.first_key_value() {
+            if expires_at > now {
+                break;
+            }
+            if let Some((_, key)) = self.by_expiry.pop_first() {
+                self.entries.remove(&key);
+            }
+        }
+    }
+
+    /// Keys held (live or not yet purged).
+    pub fn len(&self) -> usize {
+        self.entries.len()
     }
 
     #[cfg(test)]
@@ -129,6 +177,28 @@ mod tests {
     }
 
     #[test]
+    fn the_number_of_keys_is_bounded_dropping_the_soonest_window_first() {
+        let mut t = Throttle::default();
+        t.record_failure("kept", 0, 1800);
+        for i in 0..MAX_KEYS + 10 {
+            t.record_failure(&format!("flood-{i}@example.com"), 1, 1800);
+            if i == 0 {
+                // Repeated: its window now ends last of all.
+                t.record_failure("kept", 2, 1800);
+            }
+        }
+        assert_eq!(t.len(), MAX_KEYS);
+        assert_eq!(t.by_expiry.len(), MAX_KEYS);
+        assert_eq!(t.failures("kept", 3), 2, "the repeated key still counts");
+        assert_eq!(
+            t.failures("flood-0@example.com", 3),
+            0,
+            "the soonest window went first"
+        );
+        assert_eq!(t.failures(&format!("flood-{}@example.com", MAX_KEYS + 9), 3), 1);
+    }
+
+    #[test]
     fn reset_and_purge_forget_keys() {
         let mut t = Throttle::default();
         t.record_failure("a", 0, 10);
@@ -137,5 +207,6 @@ mod tests {
         assert_eq!(t.failures("b", 0), 0);
         t.purge_expired(10);
         assert!(t.is_empty());
+        assert!(t.by_expiry.is_empty());
     }
 }

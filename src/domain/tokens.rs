@@ -52,6 +52,17 @@ impl Tokens {
         self.revoked_at.insert(customer_id, now);
     }
 
+    /// Customers with a recorded revocation.
+    pub(super) fn revocations(&self) -> usize {
+        self.revoked_at.len()
+    }
+
+    /// Forgets a deleted customer's revocation: its tokens read as revoked without it (the
+    /// account is gone), and ids are never reused.
+    pub(super) fn forget(&mut self, customer_id: u64) {
+        self.revoked_at.remove(&customer_id);
+    }
+
     /// Reads a JWT already verified by `signer` against the store's state: a token of a
     /// deleted customer or admin counts as revoked (**mock decision**); expired when
     /// `exp <= now`.

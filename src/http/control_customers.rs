@@ -1,9 +1,11 @@
 //! The control API's customer routes, which the web console (`/__mock/ui`) reads and drives:
 //!
-//! - `GET /__mock/customers` → `{"customers":[{id, email, firstname, lastname, confirmed,
-//!   locked_until, failures, allow_remote_shopping_assistance, has_password, otc_expires_at}],
-//!   "otc_ttl_seconds": N, "admin_otc": bool}` (`admin_otc`: whether the profile has
-//!   `POST /V1/customer/{id}/otp`).
+//! - `GET /__mock/customers?q=&page=&size=` → `{"customers":[{id, email, firstname, lastname,
+//!   confirmed, locked_until, failures, allow_remote_shopping_assistance, has_password,
+//!   otc_expires_at}], "total": N, "page": P, "size": S, "otc_ttl_seconds": N, "admin_otc": bool}`
+//!   (`q`: a case-insensitive substring of the email, first or last name; `page` from 1; `size`
+//!   50 by default, at most 500; `admin_otc`: whether the profile has
+//!   `POST /V1/customer/{id}/otp`), with an `ETag` (`If-None-Match` → 304).
 //! - `POST /__mock/customers/{id}` with `{"action": "lock" | "unlock" | "confirm" |
 //!   "allow_assistance" | "deny_assistance"}` → `{"customer": {…}}`.
 //!
@@ -17,12 +19,14 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 
 use crate::domain::fixtures::{customer_from_json, patch_customer};
-use crate::domain::{ConsoleAction, CustomerState};
+use crate::domain::{ConsoleAction, CustomerState, RefusalKind};
 
 use super::control_settings::{bad_request, json_body, problems_response};
 use super::front_door::json_response;
@@ -48,17 +52,89 @@ fn customer_json(c: &CustomerState) -> Value {
     })
 }
 
-/// `GET /__mock/customers`.
-pub async fn list(State(app): State<Arc<AppState>>, Extension(store): Extension<Arc<Store>>) -> Response {
-    let customers: Vec<Value> = store.domain.customer_states().iter().map(customer_json).collect();
-    json_response(
-        200,
-        &json!({
-            "customers": customers,
-            "otc_ttl_seconds": store.domain.settings().otc_ttl_seconds,
-            "admin_otc": app.profile.caps().admin_otc,
-        }),
-    )
+/// Customers on a page when `size` is not given, and the most a page may hold.
+pub const DEFAULT_PAGE_SIZE: usize = 50;
+pub const MAX_PAGE_SIZE: usize = 500;
+
+const PAGE_USAGE: &str = "page is a whole number from 1 and size one from 1 to 500, for example \
+    /__mock/customers?q=smith&page=2&size=50.";
+
+/// What `?q=&page=&size=` asked for.
+fn read_listing(query: Option<&str>) -> Result<(String, usize, usize), String> {
+    let (mut q, mut page, mut size) = (String::new(), 1, DEFAULT_PAGE_SIZE);
+    for (key, value) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        match &*key {
+            "q" => q = value.into_owned(),
+            "page" => match value.parse::<usize>() {
+                Ok(n) if n >= 1 => page = n,
+                _ => return Err(format!("page {value:?} is not valid: {PAGE_USAGE}")),
+            },
+            "size" => match value.parse::<usize>() {
+                Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => size = n,
+                _ => return Err(format!("size {value:?} is not valid: {PAGE_USAGE}")),
+            },
+            _ => {}
+        }
+    }
+    Ok((q, page, size))
+}
+
+/// A strong validator of a body: its bytes' SHA-256, shortened (a change marker, not a secret).
+fn etag_of(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// True when `If-None-Match` names `etag` (or is `*`).
+fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .map(str::trim)
+                .any(|t| t == "*" || t == etag || t.strip_prefix("W/") == Some(etag))
+        })
+}
+
+/// `GET /__mock/customers?q=&page=&size=`: one page of customers (see [`Domain::customer_page`]
+/// for what it costs), with `total`, `page` and `size`. The answer carries an `ETag`; a poller
+/// that sends it back in `If-None-Match` gets `304 Not Modified` with no body while nothing on
+/// its page changed (the console polls every second).
+///
+/// [`Domain::customer_page`]: crate::domain::Domain::customer_page
+pub async fn list(
+    State(app): State<Arc<AppState>>,
+    Extension(store): Extension<Arc<Store>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let (q, page, size) = match read_listing(uri.query()) {
+        Ok(asked) => asked,
+        Err(message) => return bad_request(&message),
+    };
+    let listing = store.domain.customer_page(&q, page, size);
+    let customers: Vec<Value> = listing.customers.iter().map(customer_json).collect();
+    let body = json!({
+        "customers": customers,
+        "total": listing.total,
+        "page": page,
+        "size": size,
+        "otc_ttl_seconds": store.domain.settings().otc_ttl_seconds,
+        "admin_otc": app.profile.caps().admin_otc,
+    })
+    .to_string();
+    let etag = etag_of(body.as_bytes());
+    let mut response = if not_modified(&headers, &etag) {
+        (StatusCode::NOT_MODIFIED, ()).into_response()
+    } else {
+        (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+    };
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
 }
 
 fn read_action(body: &[u8]) -> Option<ConsoleAction> {
@@ -89,6 +165,10 @@ pub async fn add(Extension(store): Extension<Arc<Store>>, body: Bytes) -> Respon
     };
     match store.domain.add_customer(&fixture) {
         Ok(c) => created(&store, c.id),
+        // **Mock decision**: 409, the store is full rather than the request malformed.
+        Err(refusal) if refusal.kind == RefusalKind::LimitReached => {
+            json_response(409, &json!({ "message": refusal.message }))
+        }
         Err(refusal) => bad_request(&refusal.message),
     }
 }

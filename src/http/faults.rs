@@ -121,6 +121,10 @@ impl Table {
     }
 }
 
+/// Faults a store holds at most (added through the control API; the fixtures' are counted too):
+/// every request is matched against each, and the list must not grow without end.
+pub const MAX_FAULTS: usize = 1000;
+
 /// The faults in force, shared by all connections. A std mutex: each critical section decides
 /// or edits, never awaits (the latency is slept after unlocking).
 #[derive(Debug, Default)]
@@ -194,15 +198,19 @@ impl Faults {
         self.lock().restore();
     }
 
-    /// Adds a fault; returns it as the control API shows it.
-    pub fn add(&self, spec: FaultSpec) -> Value {
+    /// Adds a fault; returns it as the control API shows it, or `None` when [`MAX_FAULTS`]
+    /// are in force already.
+    pub fn add(&self, spec: FaultSpec) -> Option<Value> {
         let mut table = self.lock();
+        if table.active.len() >= MAX_FAULTS {
+            return None;
+        }
         let id = table.next_id.max(1);
         table.next_id = id + 1;
         let fault = ActiveFault::new(id, spec, false);
         let json = fault.to_json();
         table.active.push(fault);
-        json
+        Some(json)
     }
 
     /// All faults in force, oldest first.
@@ -378,7 +386,17 @@ pub async fn add(Extension(store): Extension<Arc<Store>>, body: Bytes) -> Respon
         }
     };
     match FaultSpec::parse(&value) {
-        Ok(spec) => json_response(201, &store.faults.add(spec)),
+        Ok(spec) => match store.faults.add(spec) {
+            Some(fault) => json_response(201, &fault),
+            // **Mock decision**: 409, like a full store of customers.
+            None => json_response(
+                409,
+                &json!({ "message": format!(
+                    "The mock already holds {MAX_FAULTS} faults, the most it keeps. Remove some first \
+                     (DELETE /__mock/faults/{{id}}, or DELETE /__mock/faults for all)."
+                ) }),
+            ),
+        },
         Err(problems) => {
             let listed: Vec<String> = problems
                 .iter()

@@ -22,6 +22,21 @@ use super::startup::LogMs;
 /// How many requests the journal keeps (older ones are dropped first).
 pub const JOURNAL_CAPACITY: usize = 1000;
 
+/// The longest path, method and operation name an entry keeps, in characters; longer ones are
+/// cut and end with `…` (**mock decision**: a path may be 64 KiB long, and 1000 of those would
+/// be 64 MB; a bounded entry keeps the journal's memory bounded too).
+pub const MAX_PATH_CHARS: usize = 1024;
+pub const MAX_METHOD_CHARS: usize = 32;
+pub const MAX_OPERATION_CHARS: usize = 256;
+
+/// `text` cut to `max` characters, marked with `…` when cut.
+fn bounded(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
 /// One journaled request, serialized as the control API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct JournalEntry {
@@ -126,9 +141,9 @@ pub async fn record(request: Request, next: Next) -> Response {
     if let Some(Served { store, at }) = served {
         store.journal.record(JournalEntry {
             at,
-            method: method.to_string(),
-            path,
-            operation,
+            method: bounded(method.as_str(), MAX_METHOD_CHARS),
+            path: bounded(&path, MAX_PATH_CHARS),
+            operation: operation.map(|o| bounded(&o, MAX_OPERATION_CHARS)),
             status,
             duration_ms: (elapsed.as_secs_f64() * 100_000.0).round() / 100.0,
             fault,
@@ -140,6 +155,16 @@ pub async fn record(request: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_texts_are_cut_and_marked() {
+        assert_eq!(bounded("abc", 3), "abc");
+        assert_eq!(bounded("abcd", 3), "abc…");
+        assert_eq!(
+            bounded(&"é".repeat(5000), MAX_PATH_CHARS).chars().count(),
+            MAX_PATH_CHARS + 1
+        );
+    }
 
     fn entry(n: i64) -> JournalEntry {
         JournalEntry {

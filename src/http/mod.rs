@@ -16,6 +16,7 @@ mod gate;
 pub mod guard;
 pub mod journal;
 mod options;
+pub mod protocol;
 mod request;
 pub mod rest;
 mod server;

@@ -25,38 +25,62 @@ use super::AppState;
 /// 1 MiB garbage documents.
 pub struct DocumentCache {
     capacity: usize,
-    map: Mutex<HashMap<String, Arc<Document>>>,
+    map: Mutex<Cached>,
+}
+
+/// The cached parses and the total length of their query texts.
+#[derive(Default)]
+struct Cached {
+    documents: HashMap<String, Arc<Document>>,
+    text_bytes: usize,
 }
 
 /// The longest query text [`DocumentCache`] keeps (real frontends' operations are a few KiB).
 pub const MAX_CACHED_QUERY_BYTES: usize = 64 * 1024;
 
+/// The most query text the cache holds in all (**mock decision**): a storefront's few dozen
+/// operations take a few hundred KiB, while 1024 distinct 64 KiB documents would be 64 MiB of
+/// text plus their syntax trees.
+pub const MAX_CACHED_TEXT_BYTES: usize = 2 * 1024 * 1024;
+
 impl DocumentCache {
     pub fn new(capacity: usize) -> Self {
         DocumentCache {
             capacity,
-            map: Mutex::new(HashMap::new()),
+            map: Mutex::new(Cached::default()),
         }
     }
 
-    /// Parses `query`, or returns the cached parse. Syntax errors are not cached.
+    /// Parses `query`, or returns the cached parse. Syntax errors are not cached. The cache is
+    /// emptied when it would hold more than `capacity` documents or
+    /// [`MAX_CACHED_TEXT_BYTES`] of text.
     pub fn parse(&self, query: &str) -> Result<Arc<Document>, GraphqlError> {
-        if let Some(doc) = self.lock().get(query) {
+        if let Some(doc) = self.lock().documents.get(query) {
             return Ok(doc.clone());
         }
         let doc = graphql::parse(query)?;
         if query.len() > MAX_CACHED_QUERY_BYTES {
             return Ok(doc);
         }
-        let mut map = self.lock();
-        if map.len() >= self.capacity {
-            map.clear();
+        let mut cached = self.lock();
+        if cached.documents.len() >= self.capacity || cached.text_bytes + query.len() > MAX_CACHED_TEXT_BYTES
+        {
+            cached.documents.clear();
+            cached.text_bytes = 0;
         }
-        map.insert(query.to_string(), doc.clone());
+        if cached.documents.insert(query.to_string(), doc.clone()).is_none() {
+            cached.text_bytes += query.len();
+        }
         Ok(doc)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Document>>> {
+    /// Documents cached and the length of their texts.
+    pub fn size(&self) -> (usize, usize) {
+        let cached = self.lock();
+        (cached.documents.len(), cached.text_bytes)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Cached> {
         // A panic while holding this lock cannot leave the map inconsistent: recover it.
         self.map.lock().unwrap_or_else(|e| e.into_inner())
     }

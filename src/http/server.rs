@@ -18,6 +18,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+use tower::ServiceExt;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, Any, CorsLayer};
 
@@ -35,7 +36,7 @@ use super::startup::{self, LogFormat};
 use super::store::Store;
 use super::stores::{ClockStart, SandboxLimits, Stores, DEFAULT_MAX_SANDBOXES, DEFAULT_SANDBOX_IDLE_SECS};
 use super::watch::{self, FixtureStatus, WatchTask, WATCH_INTERVAL};
-use super::{control, gate, options, rest, storefront_pages};
+use super::{control, gate, options, protocol, rest, storefront_pages};
 
 /// How `serve` was asked to run.
 #[derive(Debug, Clone)]
@@ -399,7 +400,13 @@ async fn accept_loop(
             _ = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(routes.clone());
+        // hyper's own refusals (bad framing, 414, 431) leave as JSON (see `protocol.rs`).
+        let stream = protocol::Shaped::new(stream);
+        let marks = stream.marks();
+        let service = TowerToHyperService::new(routes.clone().map_request(move |request| {
+            marks.served();
+            request
+        }));
         let connection = builder
             .serve_connection_with_upgrades(TokioIo::new(stream), service)
             .into_owned();

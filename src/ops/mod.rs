@@ -150,7 +150,8 @@ pub fn build_engine(profile: Profile) -> Engine<RequestCtx> {
 /// A domain refusal as a field error of its category.
 pub fn refusal(r: Refusal) -> FieldError {
     let category = match r.kind {
-        RefusalKind::Input => Category::Input,
+        // A bound of the mock is a field error the client can read and act on, like bad input.
+        RefusalKind::Input | RefusalKind::LimitReached => Category::Input,
         RefusalKind::Authentication => Category::Authentication,
         RefusalKind::Authorization => Category::Authorization,
         RefusalKind::NoSuchEntity => Category::NoSuchEntity,

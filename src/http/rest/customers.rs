@@ -17,6 +17,11 @@ const ASSISTANCE_ALLOWED: i64 = 2;
 /// A customer as Magento's REST API writes it: `null` fields are left out, one website and
 /// store (id 1), no addresses.
 pub fn customer_json(domain: &Domain, c: &Customer) -> Value {
+    customer_json_in(&domain.store_config().store_name, c)
+}
+
+/// [`customer_json`] with the store's name given (`created_in`), for lists of customers.
+pub fn customer_json_in(store_name: &str, c: &Customer) -> Value {
     let mut m = Map::new();
     let mut put = |k: &str, v: Value| {
         if !v.is_null() {
@@ -30,7 +35,7 @@ pub fn customer_json(domain: &Domain, c: &Customer) -> Value {
     put("confirmation", json!(c.confirmation_key()));
     put("created_at", json!(c.created_at));
     put("updated_at", json!(c.updated_at));
-    put("created_in", json!(domain.store_config().store_name));
+    put("created_in", json!(store_name));
     put("dob", json!(c.date_of_birth));
     put("email", json!(c.email));
     put("firstname", json!(c.firstname));

@@ -124,6 +124,7 @@ pub fn fields_required(fields: &[&str]) -> RestError {
 pub fn refusal(r: Refusal) -> RestError {
     let status = match r.kind {
         RefusalKind::Input | RefusalKind::AlreadyExists => 400,
+        RefusalKind::LimitReached => 409,
         RefusalKind::NoSuchEntity => 404,
         RefusalKind::Authentication | RefusalKind::Authorization => 401,
     };
