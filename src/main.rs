@@ -85,7 +85,8 @@ struct ServeArgs {
     /// container): the base of the links in reset and confirmation emails.
     #[arg(long, env = "COMMERCE_AUTH_MOCK_PUBLIC_URL", value_name = "URL", value_parser = parse_public_url)]
     public_url: Option<String>,
-    /// Allow only these CORS origins (repeatable; default: any origin).
+    /// Send CORS headers only to these origins, on every route (repeatable; default: any origin on
+    /// GraphQL and REST, none on the /__mock control API).
     #[arg(
         long = "cors-origin",
         env = "COMMERCE_AUTH_MOCK_CORS_ORIGINS",
