@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The figures of issue 12's attack set, measured on a release build (standard library only).
+"""The figures of the hostile-input attack set, measured on a release build (standard library only).
 
     cargo build --release
     python3 bench/hostile.py [--binary PATH] [--port 4150] [--customers 100000] [--out DIR]
@@ -189,6 +189,8 @@ def main():
         report("listing: search q=customer-099 (1000 matches)", timed(mock, "GET", "/__mock/customers?q=customer-099", runs), "< 20 ms, < 200 KB")
         _, _, _, headers = mock.call("GET", "/__mock/customers")
         etag = headers.get("ETag") or headers.get("etag")
+        if etag is None:
+            raise SystemExit(f"no ETag on the listing: {headers}")
         report("listing: unchanged first page, If-None-Match", timed(mock, "GET", "/__mock/customers", runs, {"If-None-Match": etag}), "304")
         report("search: LIKE %a…a% (20 000 characters, no match)",
                timed(mock, "GET", search_path("%" + "a" * 19_998 + "%"), runs, ADMIN), "< 50 ms")
