@@ -124,3 +124,42 @@ async fn a_second_run_against_the_same_mock_passes_too() {
     server.domain.clock().set(start);
     assert_all_passed(&run_suite_on(&server, Profile::Saas).await);
 }
+
+/// A store that requires email confirmation (`serve --require-confirmation`): everything still
+/// passes, and the confirmation scenarios, not applicable on the default fixtures, run and pass.
+async fn conforms_with_confirmation_required(profile: Profile) {
+    let mut f = commerce_auth_mock::domain::Fixtures::embedded_default();
+    f.settings.confirmation_required = true;
+    let server = TestServer::start_with(profile, f).await;
+    let s = run_suite_on(&server, profile).await;
+    assert_all_passed(&s);
+    if std::env::var("CONFORM_FILTER").is_err() {
+        let status = |name: &str| {
+            s.records
+                .iter()
+                .find(|r| r.name == name)
+                .map(|r| r.status.label())
+                .unwrap_or("absent")
+        };
+        assert_eq!(status("signin/unconfirmed_account"), "PASS");
+        assert_eq!(status("account/confirmation_key_of_another_account"), "PASS");
+        if profile == Profile::Saas {
+            assert_eq!(status("admin/unconfirmed_customer_operations"), "PASS");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mock_conforms_with_confirmation_required_as_saas() {
+    conforms_with_confirmation_required(Profile::Saas).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mock_conforms_with_confirmation_required_as_paas_248() {
+    conforms_with_confirmation_required(Profile::Paas248).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mock_conforms_with_confirmation_required_as_paas_247() {
+    conforms_with_confirmation_required(Profile::Paas247).await;
+}
