@@ -8,6 +8,10 @@
 //! Then, against a `paas-2.4.8` mock with a control token: the page asks for the token, hides
 //! Generate Login Code saying why, and its actions work with the token.
 //!
+//! A second test drives the settings panel (a change the API then reports, refusals in the
+//! server's words, reset), the Add customer form (the customer signs in over GraphQL) and the
+//! sandbox picker (a customer added in a sandbox is not in the default store; reload; ending).
+//!
 //! - `SKIP_BROWSER_TESTS=1` skips the test with a printed reason. A missing browser or driver
 //!   also skips it with the reason and what to install, unless `REQUIRE_BROWSER_TESTS=1` (set by
 //!   `.ci/run`, which installs them), where it fails the test.
