@@ -8,6 +8,10 @@
 //! Then, against a `paas-2.4.8` mock with a control token: the page asks for the token, hides
 //! Generate Login Code saying why, and its actions work with the token.
 //!
+//! A second test drives the settings panel (a change the API then reports, refusals in the
+//! server's words, reset), the Add customer form (the customer signs in over GraphQL) and the
+//! sandbox picker (a customer added in a sandbox is not in the default store; reload; ending).
+//!
 //! - `SKIP_BROWSER_TESTS=1` skips the test with a printed reason. A missing browser or driver
 //!   also skips it with the reason and what to install, unless `REQUIRE_BROWSER_TESTS=1` (set by
 //!   `.ci/run`, which installs them), where it fails the test.
@@ -175,13 +179,13 @@ fn journal_script(op: &str, at_least: usize) -> String {
     )
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn console_generates_a_login_code_that_signs_in_and_shows_in_the_journal() {
+/// The driver and the browser, or `None` (the test skipped, with the reason printed) when
+/// `SKIP_BROWSER_TESTS=1` or one is missing and `REQUIRE_BROWSER_TESTS` is not `1`.
+fn browser_tools() -> Option<(PathBuf, PathBuf)> {
     if std::env::var("SKIP_BROWSER_TESTS").as_deref() == Ok("1") {
         println!("skipped: SKIP_BROWSER_TESTS=1 (this test needs Debian's chromium and chromium-driver)");
-        return;
+        return None;
     }
-    let started = Instant::now();
     // `.ci/run` installs the browser and sets REQUIRE_BROWSER_TESTS=1, so CI always runs this
     // test; on a developer's machine without Chromium, `cargo test` skips it and says why.
     let required = std::env::var("REQUIRE_BROWSER_TESTS").as_deref() == Ok("1");
@@ -196,15 +200,20 @@ async fn console_generates_a_login_code_that_signs_in_and_shows_in_the_journal()
         println!("skipped: {advice}");
     };
     let Some(chromedriver) = find_executable("CHROMEDRIVER", &["chromedriver"]) else {
-        return missing("chromedriver", "CHROMEDRIVER");
+        missing("chromedriver", "CHROMEDRIVER");
+        return None;
     };
     let Some(chrome) = find_executable("CHROME_BIN", &["chromium", "chromium-browser", "google-chrome"])
     else {
-        return missing("chromium", "CHROME_BIN");
+        missing("chromium", "CHROME_BIN");
+        return None;
     };
+    Some((chromedriver, chrome))
+}
 
-    let server = TestServer::start(Profile::Saas).await;
-    let driver = Driver::start(&chromedriver);
+/// ChromeDriver and a headless Chromium session through it.
+async fn open_browser(chromedriver: &Path, chrome: &Path) -> (Client, Driver) {
+    let driver = Driver::start(chromedriver);
     let caps = json!({
         "browserName": "chrome",
         "goog:chromeOptions": {
@@ -232,7 +241,17 @@ async fn console_generates_a_login_code_that_signs_in_and_shows_in_the_journal()
                 driver.log.display()
             )
         });
+    (client, driver)
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_generates_a_login_code_that_signs_in_and_shows_in_the_journal() {
+    let Some((chromedriver, chrome)) = browser_tools() else {
+        return;
+    };
+    let started = Instant::now();
+    let server = TestServer::start(Profile::Saas).await;
+    let (client, driver) = open_browser(&chromedriver, &chrome).await;
     let mut result = drive(&client, &server).await;
     if result.is_ok() {
         result = drive_guarded_paas(&client).await;
@@ -485,4 +504,439 @@ async fn drive_guarded_paas(client: &Client) -> Result<(), String> {
     .await;
     assert_eq!(server.domain.customer_state(4).unwrap().locked_until, None);
     Ok(())
+}
+
+// ----- settings, Add customer, sandboxes ------------------------------------------------------
+
+/// Waits until the text of the first element matching `css` is `expected` (exactly).
+async fn wait_text(client: &Client, css: &str, expected: &str) {
+    let script = format!(
+        "const e = document.querySelector({css}); return e && e.textContent === {expected} ? true : null;",
+        css = json!(css),
+        expected = json!(expected)
+    );
+    let what = format!("{css} to read {expected:?}");
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if client.execute(&script, vec![]).await.ok() == Some(json!(true)) {
+            return;
+        }
+        if Instant::now() >= deadline {
+            let now = client
+                .execute(
+                    "const e = document.querySelector(arguments[0]); return e ? e.textContent : '(no such element)';",
+                    vec![json!(css)],
+                )
+                .await
+                .unwrap_or(Value::Null);
+            panic!("timed out after {WAIT:?} waiting for {what}; it reads {now}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Types `text` into the input `css`, replacing what it held (as a person would: key presses).
+async fn type_into(client: &Client, css: &str, text: &str) {
+    let input = client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no element {css}: {e}"));
+    input
+        .clear()
+        .await
+        .unwrap_or_else(|e| panic!("cannot clear {css}: {e}"));
+    input
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("cannot type into {css}: {e}"));
+}
+
+async fn run(client: &Client, script: &str) -> Value {
+    client
+        .execute(script, vec![])
+        .await
+        .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+}
+
+async fn control_get(url: &str) -> Value {
+    let r = common::request("GET", url, "", &[]).await;
+    assert_eq!(r.status, 200, "{url}: {}", r.body);
+    r.json()
+}
+
+async fn load(client: &Client, url: &str) {
+    client
+        .goto(url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot open {url}: {e}"));
+    wait_for(
+        client,
+        "the console to load",
+        "return document.body.dataset.ready || null",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_changes_settings_adds_customers_and_switches_sandboxes() {
+    let Some((chromedriver, chrome)) = browser_tools() else {
+        return;
+    };
+    let started = Instant::now();
+    let (client, driver) = open_browser(&chromedriver, &chrome).await;
+    let server = TestServer::start(Profile::Saas).await;
+    settings_panel_changes_a_setting_shows_refusals_and_resets(&client, &server).await;
+    add_customer_form_creates_a_customer_who_signs_in(&client, &server).await;
+    let server = TestServer::start(Profile::Saas).await;
+    sandbox_picker_isolates_what_every_panel_does(&client, &server).await;
+    let _ = client.close().await;
+    drop(driver);
+    println!(
+        "console settings/customers/sandboxes browser test took {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+const OTC_ROW: &str = r#"tr[data-setting="otc_ttl_seconds"]"#;
+
+/// Set a setting in the panel and the API reports it; a value of the wrong type and one out of
+/// range show the server's message, word for word, and change nothing; Reset to fixtures shows
+/// the fixture values again.
+async fn settings_panel_changes_a_setting_shows_refusals_and_resets(client: &Client, server: &TestServer) {
+    let settings_url = format!("{}/__mock/settings", server.base_url());
+    load(client, &format!("{}/__mock/ui", server.base_url())).await;
+    wait_text(client, "#settings-count", "(0 changed from the fixtures)").await;
+    // Every setting of the API has a row, in the API's order.
+    let api = control_get(&settings_url).await;
+    let names: Vec<String> = api["settings"].as_object().unwrap().keys().cloned().collect();
+    let rows = run(
+        client,
+        "return [...document.querySelectorAll('#settings-table tbody tr')].map(r => r.dataset.setting)",
+    )
+    .await;
+    assert_eq!(rows, json!(names));
+    assert_eq!(
+        run(
+            client,
+            "return document.querySelector('#setting-otc_ttl_seconds').value"
+        )
+        .await,
+        json!("30")
+    );
+
+    type_into(client, "#setting-otc_ttl_seconds", "45").await;
+    click(client, &format!("{OTC_ROW} button[type=submit]")).await;
+    wait_text(client, "#settings-message", "otc_ttl_seconds set to 45.").await;
+    let api = control_get(&settings_url).await;
+    assert_eq!(api["settings"]["otc_ttl_seconds"], json!(45));
+    assert_eq!(api["fixture_settings"]["otc_ttl_seconds"], json!(30));
+    wait_text(client, "#settings-count", "(1 changed from the fixtures)").await;
+    wait_text(client, &format!("{OTC_ROW} .setting-fixture"), "30 changed").await;
+    // The other panels read the store's settings too: the login code lifetime follows.
+    wait_text(
+        client,
+        "#otc-note",
+        "Login codes are valid 45 s of mock time, once.",
+    )
+    .await;
+
+    // A boolean is a choice.
+    run(
+        client,
+        "const s = document.querySelector('#setting-confirmation_required'); s.value = 'true'; \
+         s.dispatchEvent(new Event('change', {bubbles: true})); return true;",
+    )
+    .await;
+    click(
+        client,
+        r#"tr[data-setting="confirmation_required"] button[type=submit]"#,
+    )
+    .await;
+    wait_text(client, "#settings-message", "confirmation_required set to true.").await;
+    assert_eq!(
+        control_get(&settings_url).await["settings"]["confirmation_required"],
+        json!(true)
+    );
+    wait_text(client, "#settings-count", "(2 changed from the fixtures)").await;
+
+    // Refusals: the server's message, verbatim; nothing changes.
+    type_into(client, "#setting-otc_ttl_seconds", "soon").await;
+    click(client, &format!("{OTC_ROW} button[type=submit]")).await;
+    wait_text(
+        client,
+        "#settings-message",
+        r#"Invalid settings: otc_ttl_seconds: expected an integer, found "soon""#,
+    )
+    .await;
+    type_into(client, "#setting-otc_ttl_seconds", "0").await;
+    click(client, &format!("{OTC_ROW} button[type=submit]")).await;
+    wait_text(
+        client,
+        "#settings-message",
+        "Invalid settings: otc_ttl_seconds: must be greater than 0, got 0",
+    )
+    .await;
+    assert_eq!(
+        run(
+            client,
+            "return document.querySelector('#settings-message').className"
+        )
+        .await,
+        json!("message error")
+    );
+    assert_eq!(
+        control_get(&settings_url).await["settings"]["otc_ttl_seconds"],
+        json!(45)
+    );
+    // What was typed stays while the poll goes on (the field is being edited).
+    assert_eq!(
+        run(
+            client,
+            "return document.querySelector('#setting-otc_ttl_seconds').value"
+        )
+        .await,
+        json!("0")
+    );
+
+    // Reset to fixtures: the panel shows the fixture values again.
+    click(client, "#reset-button").await;
+    wait_text(client, "#settings-count", "(0 changed from the fixtures)").await;
+    wait_for(
+        client,
+        "the fixture values in the fields",
+        "return document.querySelector('#setting-otc_ttl_seconds').value === '30' && \
+         document.querySelector('#setting-confirmation_required').value === 'false' ? true : null;",
+    )
+    .await;
+    wait_text(client, &format!("{OTC_ROW} .setting-fixture"), "30").await;
+    let api = control_get(&settings_url).await;
+    assert_eq!(api["settings"], api["fixture_settings"]);
+}
+
+/// The Add customer form posts to `POST /__mock/customers`: the customer shows on the last page
+/// of the listing and signs in over GraphQL; a taken email and an invalid name show the API's
+/// messages.
+async fn add_customer_form_creates_a_customer_who_signs_in(client: &Client, server: &TestServer) {
+    // 50 more customers first: the new one lands on page 2.
+    let url = format!("{}/__mock/customers", server.base_url());
+    for n in 1..=50 {
+        let body = json!({"email": format!("filler-{n:02}@example.com"), "firstname": "Filler", "lastname": format!("No {n}")});
+        let r = common::post_raw(&url, &body.to_string(), &[("Content-Type", "application/json")]).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    wait_text(client, "#customers-count", "1–50 of 56 customers.").await;
+    type_into(client, "#new-email", "added@example.com").await;
+    type_into(client, "#new-firstname", "Added").await;
+    type_into(client, "#new-lastname", "Shopper").await;
+    type_into(client, "#new-password", "Added-Pass-2024").await;
+    click(client, "#add-customer-form button[type=submit]").await;
+    wait_text(
+        client,
+        "#add-customer-message",
+        "Added customer #57 added@example.com.",
+    )
+    .await;
+    wait_text(client, "#customers-count", "51–57 of 57 customers.").await;
+    wait_text(
+        client,
+        r#"tr[data-email="added@example.com"] td:nth-child(3)"#,
+        "Added Shopper",
+    )
+    .await;
+    let r = gql(
+        &server.graphql_url(),
+        SIGN_IN,
+        json!({"email": "added@example.com", "password": "Added-Pass-2024"}),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.json()["data"]["generateCustomerToken"]["token"].is_string(),
+        "{}",
+        r.body
+    );
+
+    // Refusals, in the API's words.
+    type_into(client, "#new-email", "ADDED@example.com").await;
+    type_into(client, "#new-firstname", "Again").await;
+    type_into(client, "#new-lastname", "Shopper").await;
+    click(client, "#add-customer-form button[type=submit]").await;
+    wait_text(
+        client,
+        "#add-customer-message",
+        "A customer with the same email address already exists in an associated website.",
+    )
+    .await;
+    type_into(client, "#new-email", "long-name@example.com").await;
+    run(
+        client,
+        "document.querySelector('#new-firstname').value = 'x'.repeat(256); return true;",
+    )
+    .await;
+    click(client, "#add-customer-form button[type=submit]").await;
+    wait_text(client, "#add-customer-message", "First Name is not valid!").await;
+    let listed = control_get(&format!("{url}?q=long-name")).await;
+    assert_eq!(listed["total"], json!(0));
+}
+
+/// Pick a sandbox: the console moves to `/<sandbox>/__mock/ui` (a reload keeps it), and a
+/// customer added there is in the sandbox and not in the default store. Bad names are refused
+/// before use; ending a sandbox (the one shown, or another) works from the page.
+async fn sandbox_picker_isolates_what_every_panel_does(client: &Client, server: &TestServer) {
+    let base = server.base_url();
+    load(client, &format!("{base}/__mock/ui")).await;
+    wait_text(client, "#header-store", "default").await;
+    wait_text(
+        client,
+        "#sandboxes-empty",
+        "No sandboxes yet. Open one by name above, or send any request under /<name>/…",
+    )
+    .await;
+    for (name, message) in [
+        ("-bad", "A sandbox name is 1 to 63 letters, digits, - and _, starting with a letter or digit: “-bad” is not one."),
+        ("has.dot", "A sandbox name is 1 to 63 letters, digits, - and _, starting with a letter or digit: “has.dot” is not one."),
+        ("graphql", "“graphql” is one of the mock's own routes, not a sandbox name."),
+    ] {
+        type_into(client, "#sandbox-name", name).await;
+        click(client, "#sandbox-new-form button[type=submit]").await;
+        wait_text(client, "#sandbox-message", message).await;
+    }
+    assert_eq!(
+        control_get(&format!("{base}/__mock/sandboxes")).await["sandboxes"],
+        json!([]),
+        "no sandbox was created by a refused name"
+    );
+
+    type_into(client, "#sandbox-name", "w1").await;
+    click(client, "#sandbox-new-form button[type=submit]").await;
+    wait_for(
+        client,
+        "the sandbox's console",
+        "return location.pathname === '/w1/__mock/ui' && document.body.dataset.ready ? true : null;",
+    )
+    .await;
+    wait_text(client, "#header-store", "sandbox w1").await;
+    type_into(client, "#new-email", "sandboxed@example.com").await;
+    type_into(client, "#new-firstname", "Sand").await;
+    type_into(client, "#new-lastname", "Boxed").await;
+    type_into(client, "#new-password", "Sandboxed-2024").await;
+    click(client, "#add-customer-form button[type=submit]").await;
+    wait_text(
+        client,
+        "#add-customer-message",
+        "Added customer #7 sandboxed@example.com.",
+    )
+    .await;
+    wait_text(
+        client,
+        r#"tr[data-email="sandboxed@example.com"] td:nth-child(2)"#,
+        "sandboxed@example.com",
+    )
+    .await;
+    let in_sandbox = control_get(&format!("{base}/w1/__mock/customers?q=sandboxed")).await;
+    assert_eq!(in_sandbox["total"], json!(1), "{in_sandbox}");
+    let in_default = control_get(&format!("{base}/__mock/customers?q=sandboxed")).await;
+    assert_eq!(in_default["total"], json!(0), "{in_default}");
+    let vars = json!({"email": "sandboxed@example.com", "password": "Sandboxed-2024"});
+    let r = gql(&format!("{base}/w1/graphql"), SIGN_IN, vars.clone(), &[]).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = gql(&server.graphql_url(), SIGN_IN, vars, &[]).await;
+    assert_eq!(
+        r.status, 401,
+        "the default store has no such customer: {}",
+        r.body
+    );
+
+    // The settings panel talks to the sandbox too.
+    type_into(client, "#setting-lockout_failures", "3").await;
+    click(
+        client,
+        r#"tr[data-setting="lockout_failures"] button[type=submit]"#,
+    )
+    .await;
+    wait_text(client, "#settings-message", "lockout_failures set to 3.").await;
+    assert_eq!(
+        control_get(&format!("{base}/w1/__mock/settings")).await["settings"]["lockout_failures"],
+        json!(3)
+    );
+    assert_eq!(
+        control_get(&format!("{base}/__mock/settings")).await["settings"]["lockout_failures"],
+        json!(10)
+    );
+
+    // A reload keeps the sandbox; the picker and the list show it.
+    client.refresh().await.expect("reload");
+    wait_for(
+        client,
+        "the console to load again",
+        "return document.body.dataset.ready || null",
+    )
+    .await;
+    wait_text(client, "#header-store", "sandbox w1").await;
+    wait_text(client, r#"tr[data-sandbox="w1"] td:nth-child(2)"#, "7").await;
+    assert_eq!(
+        run(
+            client,
+            "const s = document.querySelector('#sandbox-select'); return [s.value, [...s.options].map(o => o.value)];"
+        )
+        .await,
+        json!(["w1", ["", "w1"]])
+    );
+    assert!(client
+        .find(Locator::Css(r#"tr[data-email="sandboxed@example.com"]"#))
+        .await
+        .is_ok());
+
+    // The default store through the picker: no such customer there.
+    run(
+        client,
+        "document.querySelector('#sandbox-select').value = ''; return true;",
+    )
+    .await;
+    click(client, "#sandbox-open").await;
+    wait_for(
+        client,
+        "the default store's console",
+        "return location.pathname === '/__mock/ui' && document.body.dataset.ready ? true : null;",
+    )
+    .await;
+    wait_text(client, "#header-store", "default").await;
+    wait_text(client, "#customers-count", "1–6 of 6 customers.").await;
+    assert!(client
+        .find(Locator::Css(r#"tr[data-email="sandboxed@example.com"]"#))
+        .await
+        .is_err());
+
+    // End a sandbox from the list; then open one, and end the one shown: back to the default.
+    click(client, r#"tr[data-sandbox="w1"] button[data-action=end]"#).await;
+    wait_text(client, "#sandbox-message", "Sandbox w1 ended.").await;
+    wait_for(
+        client,
+        "w1 to leave the list",
+        r#"return document.querySelector('tr[data-sandbox="w1"]') ? null : true;"#,
+    )
+    .await;
+    type_into(client, "#sandbox-name", "w2").await;
+    click(client, "#sandbox-new-form button[type=submit]").await;
+    wait_for(
+        client,
+        "w2's console",
+        "return location.pathname === '/w2/__mock/ui' && document.body.dataset.ready ? true : null;",
+    )
+    .await;
+    wait_text(client, r#"tr[data-sandbox="w2"] td:nth-child(2)"#, "6").await;
+    click(client, r#"tr[data-sandbox="w2"] button[data-action=end]"#).await;
+    wait_for(
+        client,
+        "the default store's console after ending w2",
+        "return location.pathname === '/__mock/ui' && document.body.dataset.ready ? true : null;",
+    )
+    .await;
+    wait_text(client, "#sandbox-message", "Sandbox w2 ended.").await;
+    assert_eq!(
+        control_get(&format!("{base}/__mock/sandboxes")).await["sandboxes"],
+        json!([]),
+        "both ended, and nothing started them again"
+    );
 }

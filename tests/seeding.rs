@@ -78,6 +78,17 @@ async fn settings_change_at_run_time_and_reset_restores_the_fixture_values() {
         json!(30),
         "the others stay"
     );
+    assert_eq!(
+        r.json()["fixture_settings"]["confirmation_required"],
+        json!(false),
+        "the fixtures' value, which a reset brings back"
+    );
+    let r = control(&s, "GET", "/settings", Value::Null).await;
+    assert_eq!(r.json()["settings"]["confirmation_required"], json!(true));
+    assert_eq!(
+        r.json()["fixture_settings"]["confirmation_required"],
+        json!(false)
+    );
     // The unconfirmed fixture account now answers as on a store that requires confirmation.
     let r = sign_in(&s, "unconfirmed@example.com", "Unconfirmed-2024").await;
     assert_eq!((r.status, message(&r)), (401, json!(NOT_CONFIRMED)));

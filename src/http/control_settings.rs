@@ -1,6 +1,8 @@
 //! `GET /__mock/settings` and `PATCH /__mock/settings`: the settings of the running store,
 //! changed without a restart (checked as a fixture file's `settings` are; `POST /__mock/reset`
-//! brings back the fixtures' values).
+//! brings back the fixtures' values). Both answer `{"settings": {…}, "fixture_settings": {…}}`:
+//! the values in force and the fixtures' (what a reset brings back), so a client such as the
+//! console can tell which were changed.
 
 use std::sync::Arc;
 
@@ -49,9 +51,17 @@ pub(crate) fn bad_request(message: &str) -> Response {
 const USAGE: &str = "Send a JSON object of the settings to change, for example \
     {\"confirmation_required\": true, \"otc_ttl_seconds\": 60}; GET /__mock/settings lists them.";
 
+/// The settings in force and the fixtures' values.
+fn settings_json(store: &Store) -> Value {
+    json!({
+        "settings": *store.domain.settings(),
+        "fixture_settings": store.domain.fixtures().settings,
+    })
+}
+
 /// `GET /__mock/settings`.
 pub async fn get(Extension(store): Extension<Arc<Store>>) -> Response {
-    json_response(200, &json!({ "settings": *store.domain.settings() }))
+    json_response(200, &settings_json(&store))
 }
 
 /// `PATCH /__mock/settings`: the fields given change, the others stay.
@@ -63,7 +73,7 @@ pub async fn patch(Extension(store): Extension<Arc<Store>>, body: Bytes) -> Resp
     match patch_settings(&store.domain.settings(), &patch) {
         Ok(settings) => {
             store.domain.set_settings(settings);
-            json_response(200, &json!({ "settings": *store.domain.settings() }))
+            json_response(200, &settings_json(&store))
         }
         Err(problems) => problems_response("Invalid settings", &problems),
     }
