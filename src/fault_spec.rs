@@ -411,24 +411,6 @@ fn parse_trigger(obj: &Map<String, Value>, problems: &mut FaultProblems) -> Trig
     Trigger::Always
 }
 
-/// Every problem in the `faults` section of `fixtures`, with its JSON path (`faults[1].kind`).
-pub fn fixture_fault_problems(faults: &[Value]) -> Vec<(String, String)> {
-    let mut all = Vec::new();
-    for (i, v) in faults.iter().enumerate() {
-        if let Err(problems) = FaultSpec::parse(v) {
-            for (at, problem) in problems {
-                let path = if at.is_empty() {
-                    format!("faults[{i}]")
-                } else {
-                    format!("faults[{i}].{at}")
-                };
-                all.push((path, problem));
-            }
-        }
-    }
-    all
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -36,26 +36,31 @@
 //! problem the [`preflight`] finds). Report files that cannot be written are reported on stderr
 //! without changing the code.
 
-pub mod admin;
-pub mod cli;
-pub mod client;
-pub mod control;
-pub mod event;
-pub mod expect;
-pub mod mailbox;
-pub mod model;
-pub mod normalize;
-pub mod preflight;
-pub mod properties;
-pub mod report;
-pub mod runner;
-pub mod scenarios;
-pub mod snapshot;
-pub mod target;
+internal_modules! {
+    mod admin;
+    mod cli;
+    mod client;
+    mod control;
+    mod event;
+    mod expect;
+    mod mailbox;
+    mod model;
+    mod normalize;
+    mod preflight;
+    mod properties;
+    mod report;
+    mod runner;
+    mod scenarios;
+    mod snapshot;
+    mod target;
+}
 
-pub use cli::ConformArgs;
-
-use event::{Reporter, Summary};
+pub use cli::{ConformArgs, ConformOptions};
+pub use event::{
+    ConfigDifference, Event, Kind, Record, ReportError, Reporter, RunInfo, Skip, SkipCause, Status, Summary,
+};
+pub use runner::StartError;
+pub use scenarios::{Area, Failure};
 
 /// The exit code of a finished (or unstartable) run.
 pub fn exit_code(result: &Result<Summary, runner::StartError>) -> i32 {

@@ -71,6 +71,7 @@ pub(crate) fn by_static_token<'f>(f: &'f Fixtures, token: &str) -> Option<&'f Ad
 
 impl Admins {
     /// Throttle keys held.
+    #[cfg(any(test, feature = "test-support"))]
     pub(crate) fn throttle_keys(&self) -> usize {
         self.throttle.len()
     }

@@ -72,6 +72,7 @@ impl Carts {
     }
 
     /// Carts held (guest and customer).
+    #[cfg(any(test, feature = "test-support"))]
     pub fn len(&self) -> usize {
         self.by_id.len()
     }

@@ -134,6 +134,7 @@ impl Domain {
     }
 
     /// Every customer's state, by id.
+    #[cfg(test)]
     pub fn customer_states(&self) -> Vec<CustomerState> {
         let now = self.clock.now();
         let st = self.state();

@@ -305,11 +305,13 @@ impl Credentials {
     }
 
     /// Throttle keys held, and one-time code expiries waiting to be purged.
+    #[cfg(any(test, feature = "test-support"))]
     pub(super) fn sizes(&self) -> (usize, usize) {
         (self.throttle.len(), self.otc_expiries.len())
     }
 
     /// Live throttle failures of a submitted email string.
+    #[cfg(test)]
     pub(super) fn throttle_failures(&self, throttle_key: &str, now: i64) -> u32 {
         self.throttle.failures(throttle_key, now)
     }

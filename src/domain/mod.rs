@@ -33,16 +33,18 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use admins::{AdminLoginError, AdminUser};
 pub use clock::Clock;
-pub use console::{ConsoleAction, CustomerPage, CustomerState};
+pub use console::{ConsoleAction, CustomerState};
 pub use credentials::{AcceptedSecrets, SignInError};
 pub use customer::{Customer, CustomerUpdate, NewCustomer};
 pub use fixtures::{CustomerFixture, FixtureError, Fixtures, Settings, StoreConfig};
-pub use outbox::{Email, EmailKind, OUTBOX_CAPACITY};
+pub use outbox::Email;
+#[cfg(feature = "test-support")]
+pub use outbox::EmailKind;
 pub use tokens::{Auth, BearerError};
 
 use accounts::Accounts;
 use admins::Admins;
-use credentials::{Credentials, Secret};
+use credentials::Credentials;
 use messages as msg;
 use outbox::{Letterhead, Outbox};
 use token::{Signer, UTYPID_ADMIN, UTYPID_CUSTOMER};
@@ -97,6 +99,7 @@ impl Refusal {
 /// How much a store holds of each thing that requests make grow: what the bounds of the mock
 /// are about (README, "Performance and robustness"). For tests and diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg(any(test, feature = "test-support"))]
 pub struct Footprint {
     pub customers: usize,
     /// Live customers created at run time (at most `max_created_customers`).
@@ -254,6 +257,7 @@ pub struct Domain {
 
 impl Domain {
     /// A store on `fixtures`, with the default identity.
+    #[cfg(test)]
     pub fn new(fixtures: Fixtures, clock: Clock) -> Domain {
         Domain::on(Arc::new(fixtures), clock, StoreIdentity::default())
     }
@@ -408,6 +412,7 @@ impl Domain {
     }
 
     /// A copy of the customer with this email (ignoring ASCII case).
+    #[cfg(any(test, feature = "test-support"))]
     pub fn customer_by_email(&self, email: &str) -> Option<Customer> {
         let st = self.state();
         st.accounts
@@ -421,6 +426,7 @@ impl Domain {
     }
 
     /// Every customer, by id.
+    #[cfg(test)]
     pub fn customers(&self) -> Vec<Customer> {
         self.state().accounts.iter().cloned().collect()
     }
@@ -799,6 +805,7 @@ impl Domain {
     }
 
     /// Sets a customer's `allow_remote_shopping_assistance`; false when there is no such customer.
+    #[cfg(test)]
     pub fn set_assistance_allowed(&self, id: u64, allowed: bool) -> bool {
         let now = self.clock.now();
         let mut st = self.state();
@@ -837,6 +844,7 @@ impl Domain {
     }
 
     /// Customers whose email equals `email` ignoring ASCII case (REST search, `eq`).
+    #[cfg(test)]
     pub fn search_customers_by_email(&self, email: &str) -> Vec<Customer> {
         self.customer_by_email(email).into_iter().collect()
     }
@@ -868,6 +876,7 @@ impl Domain {
     // ----- introspection for tests ------------------------------------------------------------
 
     /// What the store holds now.
+    #[cfg(any(test, feature = "test-support"))]
     pub fn footprint(&self) -> Footprint {
         let st = self.state();
         let (throttle_keys, otc_expiries) = st.credentials.sizes();
@@ -884,6 +893,7 @@ impl Domain {
     }
 
     /// Live throttle failures of a submitted email string.
+    #[cfg(test)]
     pub fn throttle_failures(&self, email_as_submitted: &str) -> u32 {
         let now = self.clock.now();
         self.state()
@@ -892,16 +902,19 @@ impl Domain {
     }
 
     /// The live reset token of a customer (what the outbox link carries).
+    #[cfg(any(test, feature = "test-support"))]
     pub fn live_reset_token(&self, customer_id: u64) -> Option<String> {
         self.live_secret(customer_id, Customer::reset_token)
     }
 
     /// The live one-time code of a customer.
+    #[cfg(any(test, feature = "test-support"))]
     pub fn live_otc(&self, customer_id: u64) -> Option<String> {
         self.live_secret(customer_id, Customer::otc)
     }
 
-    fn live_secret(&self, customer_id: u64, which: impl Fn(&Customer) -> Option<&Secret>) -> Option<String> {
+    #[cfg(any(test, feature = "test-support"))]
+    fn live_secret(&self, customer_id: u64, which: impl Fn(&Customer) -> Option<&credentials::Secret>) -> Option<String> {
         let now = self.clock.now();
         let st = self.state();
         which(st.accounts.get(customer_id)?)
@@ -910,12 +923,14 @@ impl Domain {
     }
 
     /// When the customer's current reset token was issued.
+    #[cfg(test)]
     pub fn reset_token_issued_at(&self, customer_id: u64) -> Option<i64> {
         let st = self.state();
         st.accounts.get(customer_id)?.reset_token().map(|t| t.issued_at)
     }
 
     /// When the customer's current one-time code was issued.
+    #[cfg(test)]
     pub fn otc_issued_at(&self, customer_id: u64) -> Option<i64> {
         let st = self.state();
         st.accounts.get(customer_id)?.otc().map(|t| t.issued_at)

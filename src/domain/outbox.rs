@@ -133,6 +133,7 @@ impl Outbox {
             .collect()
     }
 
+    #[cfg(any(test, feature = "test-support"))]
     pub(crate) fn len(&self) -> usize {
         self.emails.len()
     }

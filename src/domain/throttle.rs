@@ -116,6 +116,7 @@ impl Throttle {
     }
 
     /// Keys held (live or not yet purged).
+    #[cfg(any(test, feature = "test-support"))]
     pub fn len(&self) -> usize {
         self.entries.len()
     }

@@ -53,6 +53,7 @@ impl Tokens {
     }
 
     /// Customers with a recorded revocation.
+    #[cfg(any(test, feature = "test-support"))]
     pub(super) fn revocations(&self) -> usize {
         self.revoked_at.len()
     }

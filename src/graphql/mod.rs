@@ -282,10 +282,6 @@ impl<C> Engine<C> {
         self
     }
 
-    pub fn schema(&self) -> &Schema {
-        &self.schema
-    }
-
     /// Validates (first error only) and executes `doc` with `variables`. Fields without a
     /// resolver answer a "not implemented yet" error, never a panic.
     pub fn execute(&self, ctx: &C, doc: &Document, variables: &Map<String, Value>) -> ExecutionResult {

@@ -609,12 +609,8 @@ impl Schema {
         self
     }
 
-    /// The names of all types, built-in and introspection types included, in byte order.
-    pub fn type_names(&self) -> Vec<String> {
-        self.types.keys().cloned().collect()
-    }
-
     /// The field names of a type in the order validation considers them (byte order).
+    #[cfg(test)]
     pub fn field_names(&self, type_name: &str) -> Vec<String> {
         self.types
             .get(type_name)

@@ -91,6 +91,7 @@ impl Journal {
         self.lock().len()
     }
 
+    #[cfg(any(test, feature = "test-support"))]
     pub fn is_empty(&self) -> bool {
         self.lock().is_empty()
     }

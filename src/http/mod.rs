@@ -26,8 +26,7 @@ mod storefront_pages;
 pub mod stores;
 pub mod watch;
 
-pub use request::DocumentCache;
-pub use server::{
-    router, serve, AppState, PurgeTask, ServeConfig, TestServer, DEFAULT_HEADER_READ_TIMEOUT,
-    DEFAULT_SHUTDOWN_GRACE, PURGE_INTERVAL, TEST_CLOCK_START,
-};
+pub use server::{serve, AppState, ServeConfig, TestServer, TEST_CLOCK_START};
+/// The mock's routes without a listener (the fuzz target drives them with `tower::ServiceExt`).
+#[cfg(feature = "test-support")]
+pub use server::router;

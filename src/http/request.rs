@@ -74,12 +74,6 @@ impl DocumentCache {
         Ok(doc)
     }
 
-    /// Documents cached and the length of their texts.
-    pub fn size(&self) -> (usize, usize) {
-        let cached = self.lock();
-        (cached.documents.len(), cached.text_bytes)
-    }
-
     fn lock(&self) -> std::sync::MutexGuard<'_, Cached> {
         // A panic while holding this lock cannot leave the map inconsistent: recover it.
         self.map.lock().unwrap_or_else(|e| e.into_inner())

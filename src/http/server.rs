@@ -469,9 +469,43 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
 }
 
 /// A mock on `127.0.0.1:0` with a virtual clock, for tests. Dropping it stops the server.
+///
+/// ```
+/// use commerce_auth_mock::{Fixtures, Profile, TestServer};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // The mock's own fixtures format; sections left out keep the embedded defaults.
+/// let fixtures = Fixtures::from_json_str(
+///     "inline",
+///     r#"{"customers": [{"id": 1, "email": "ada@example.com", "password": "Analytical-1843",
+///                        "firstname": "Ada", "lastname": "Lovelace"}]}"#,
+/// )
+/// .unwrap();
+/// let server = TestServer::start_with(Profile::Paas248, fixtures).await;
+/// assert!(server.graphql_url().starts_with("http://127.0.0.1:"));
+///
+/// let available = reqwest::Client::new()
+///     .post(server.graphql_url())
+///     .json(&serde_json::json!({
+///         "query": r#"{ isEmailAvailable(email: "ada@example.com") { is_email_available } }"#
+///     }))
+///     .send()
+///     .await
+///     .unwrap()
+///     .text()
+///     .await
+///     .unwrap();
+/// assert_eq!(available, r#"{"data":{"isEmailAvailable":{"is_email_available":false}}}"#);
+/// # }
+/// ```
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The server's state (test support: the stores, the default store's domain).
+    #[cfg(feature = "test-support")]
     pub app: Arc<AppState>,
+    /// The default store's domain (test support: its clock, outbox and customers).
+    #[cfg(feature = "test-support")]
     pub domain: Arc<Domain>,
     shutdown: Option<oneshot::Sender<()>>,
     _purge: PurgeTask,
@@ -520,9 +554,11 @@ impl TestServer {
         });
         TestServer {
             addr,
+            #[cfg(feature = "test-support")]
             domain: app.domain().clone(),
             _purge: PurgeTask::start(app.clone()),
             _watch: start_watch(&app),
+            #[cfg(feature = "test-support")]
             app,
             shutdown: Some(tx),
         }
@@ -539,6 +575,7 @@ impl TestServer {
     }
 
     /// The sandbox `name`, created when new (as a first request under `/<name>/…` would).
+    #[cfg(feature = "test-support")]
     pub fn sandbox(&self, name: &str) -> Arc<Store> {
         self.app
             .stores

@@ -81,6 +81,7 @@ impl Store {
     /// Makes the store look unused for `secs` (eviction and the idle lifetime go by real time;
     /// tests age a store this way instead of waiting).
     #[doc(hidden)]
+    #[cfg(any(test, feature = "test-support"))]
     pub fn backdate_last_use(&self, secs: i64) {
         self.last_used.store(real_now() - secs, Ordering::Relaxed);
     }

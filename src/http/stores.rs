@@ -163,6 +163,7 @@ impl Stores {
     }
 
     /// An existing sandbox, without creating it.
+    #[cfg(any(test, feature = "test-support"))]
     pub fn existing(&self, name: &str) -> Option<Arc<Store>> {
         self.lock().get(name).cloned()
     }

@@ -25,6 +25,7 @@ impl Human {
     }
 
     /// Report into any writer, plain lines.
+    #[cfg(any(test, feature = "test-support"))]
     pub fn to_writer(out: Box<dyn Write + Send>) -> Self {
         Human {
             out,

@@ -833,19 +833,6 @@ impl<'a> Ctx<'a> {
             .map_err(|e| self.fail(format!("setup: customer id: {e}")))
     }
 
-    /// Enable remote shopping assistance quietly.
-    pub fn set_assistance(&mut self, token: &str, on: bool) -> StepResult<()> {
-        let resp = self.quiet(self.t.gql_req(
-            q::UPDATE,
-            Some(json!({"input": {"allow_remote_shopping_assistance": on}})),
-            Some(token),
-        ))?;
-        if resp.at("/data/updateCustomerV2/customer/allow_remote_shopping_assistance") != Some(&json!(on)) {
-            return Err(self.setup_failed("updateCustomerV2", &resp));
-        }
-        Ok(())
-    }
-
     /// Issue an admin OTC for customer `id` as a recorded step, returning the code.
     pub fn issue_otc(&mut self, title: &str, id: u64) -> StepResult<String> {
         let admin = self.admin_token()?;
