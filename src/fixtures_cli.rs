@@ -91,7 +91,7 @@ const INIT_COMMENT: [&str; 28] = [
 
 /// The text `fixtures init` writes: the default fixtures with explanations and an empty
 /// `faults` list.
-pub fn init_text() -> String {
+pub(crate) fn init_text() -> String {
     let default: Value = serde_json::from_str(DEFAULT_FIXTURES_JSON).expect("default fixtures are JSON");
     let mut out = Map::new();
     out.insert("$comment".into(), json!(INIT_COMMENT));

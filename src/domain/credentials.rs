@@ -64,7 +64,7 @@ enum Matched {
 
 impl Customer {
     /// True while the lockout lasts.
-    pub fn is_locked(&self, now: i64) -> bool {
+    pub(crate) fn is_locked(&self, now: i64) -> bool {
         self.lock_expires.is_some_and(|t| t > now)
     }
 

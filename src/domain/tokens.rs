@@ -24,14 +24,14 @@ pub enum Auth {
 
 /// Why a bearer token is refused (spec 4.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BearerError {
+pub(crate) enum BearerError {
     Unreadable,
     Revoked,
     Expired,
 }
 
 impl BearerError {
-    pub fn message(&self) -> &'static str {
+    pub(crate) fn message(&self) -> &'static str {
         match self {
             BearerError::Unreadable => "Composite reader could not read a token",
             BearerError::Revoked => "User token has been revoked",

@@ -152,7 +152,7 @@ impl ServeConfig {
 
 impl AppState {
     /// The state of a mock bound to `bound`; new sandboxes' clocks start as `clocks` says.
-    pub fn new(config: ServeConfig, mut fixtures: Fixtures, clocks: ClockStart, bound: SocketAddr) -> Self {
+    pub(crate) fn new(config: ServeConfig, mut fixtures: Fixtures, clocks: ClockStart, bound: SocketAddr) -> Self {
         config.adjust(&mut fixtures);
         let address = config.address(bound);
         let identity = StoreIdentity {
@@ -175,7 +175,7 @@ impl AppState {
     }
 
     /// The default store's domain.
-    pub fn domain(&self) -> &Arc<Domain> {
+    pub(crate) fn domain(&self) -> &Arc<Domain> {
         &self.stores.default.domain
     }
 }
