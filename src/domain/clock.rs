@@ -40,7 +40,7 @@ impl Clock {
     }
 
     /// A virtual clock frozen at `unix_secs`: time moves only when told to.
-    pub(crate) fn virtual_at(unix_secs: i64) -> Clock {
+    pub fn virtual_at(unix_secs: i64) -> Clock {
         Clock {
             mode: Arc::new(Mutex::new(Mode::Frozen(unix_secs))),
         }

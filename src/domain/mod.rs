@@ -40,7 +40,7 @@ pub use fixtures::{CustomerFixture, FixtureError, Fixtures, Settings, StoreConfi
 pub(crate) use outbox::Email;
 #[cfg(feature = "test-support")]
 pub use outbox::EmailKind;
-pub(crate) use tokens::{Auth, BearerError};
+pub use tokens::{Auth, BearerError};
 
 use accounts::Accounts;
 use admins::Admins;
@@ -257,7 +257,7 @@ pub struct Domain {
 
 impl Domain {
     /// A store on `fixtures`, with the default identity.
-    #[cfg(test)]
+    #[cfg(any(test, feature = "test-support"))]
     pub fn new(fixtures: Fixtures, clock: Clock) -> Domain {
         Domain::on(Arc::new(fixtures), clock, StoreIdentity::default())
     }
@@ -359,7 +359,7 @@ impl Domain {
     /// Reads an `Authorization: Bearer` token (spec 4.3): a static admin token, or one of this
     /// store's JWTs that is neither revoked nor expired (`exp <= now`). A token of a deleted
     /// customer or admin counts as revoked (**mock decision**).
-    pub(crate) fn authenticate_bearer(&self, bearer: &str) -> Result<Auth, BearerError> {
+    pub fn authenticate_bearer(&self, bearer: &str) -> Result<Auth, BearerError> {
         let (signer, fixtures) = {
             let st = self.state();
             if let Some(admin) = admins::by_static_token(&st.fixtures, bearer) {

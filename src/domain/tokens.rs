@@ -24,7 +24,7 @@ pub enum Auth {
 
 /// Why a bearer token is refused (spec 4.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum BearerError {
+pub enum BearerError {
     Unreadable,
     Revoked,
     Expired,

@@ -38,7 +38,29 @@ use super::stores::{ClockStart, SandboxLimits, Stores, DEFAULT_MAX_SANDBOXES, DE
 use super::watch::{self, FixtureStatus, WatchTask, WATCH_INTERVAL};
 use super::{control, gate, options, protocol, rest, storefront_pages};
 
-/// How `serve` was asked to run.
+/// How `serve` was asked to run: one field per `serve` option, defaults as `serve` has them.
+///
+/// [`TestServer::start_config`] takes one too (with host and port forced to `127.0.0.1:0`):
+///
+/// ```
+/// use commerce_auth_mock::{Fixtures, Profile, ServeConfig, TestServer};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let config = ServeConfig {
+///     profile: Profile::Paas247,
+///     control_token: Some("s3cret".into()),
+///     ..ServeConfig::default()
+/// };
+/// let server = TestServer::start_config(config, Fixtures::embedded_default()).await;
+/// let access = format!("{}/__mock/access", server.base_url());
+/// let client = reqwest::Client::new();
+/// let refused = client.get(&access).send().await.unwrap();
+/// assert_eq!(refused.status(), 401);
+/// let allowed = client.get(&access).bearer_auth("s3cret").send().await.unwrap();
+/// assert_eq!(allowed.status(), 200);
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     pub host: String,
@@ -292,6 +314,16 @@ impl Drop for PurgeTask {
 }
 
 /// Runs the mock until Ctrl-C or SIGTERM; in-flight requests finish before it returns.
+///
+/// ```no_run
+/// use commerce_auth_mock::{serve, Profile, ServeConfig};
+///
+/// #[tokio::main]
+/// async fn main() -> anyhow::Result<()> {
+///     // `commerce-auth-mock serve --port 4000 --profile paas-2.4.8`
+///     serve(ServeConfig { port: 4000, profile: Profile::Paas248, ..ServeConfig::default() }).await
+/// }
+/// ```
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let fixtures = match &config.fixtures {
         Some(path) => watch::load_fixtures(path)?,
@@ -482,21 +514,22 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
 ///                        "firstname": "Ada", "lastname": "Lovelace"}]}"#,
 /// )
 /// .unwrap();
-/// let server = TestServer::start_with(Profile::Paas248, fixtures).await;
+/// let server = TestServer::start_with(Profile::Saas, fixtures).await;
 /// assert!(server.graphql_url().starts_with("http://127.0.0.1:"));
 ///
-/// let available = reqwest::Client::new()
-///     .post(server.graphql_url())
-///     .json(&serde_json::json!({
-///         "query": r#"{ isEmailAvailable(email: "ada@example.com") { is_email_available } }"#
-///     }))
-///     .send()
-///     .await
-///     .unwrap()
-///     .text()
-///     .await
-///     .unwrap();
-/// assert_eq!(available, r#"{"data":{"isEmailAvailable":{"is_email_available":false}}}"#);
+/// let sign_in = |password: &str| {
+///     let query = format!(
+///         r#"mutation {{ generateCustomerToken(email: "ada@example.com", password: "{password}") {{ token }} }}"#
+///     );
+///     reqwest::Client::new()
+///         .post(server.graphql_url())
+///         .json(&serde_json::json!({ "query": query }))
+///         .send()
+/// };
+/// assert_eq!(sign_in("Analytical-1843").await.unwrap().status(), 200);
+/// // The embedded defaults' customers are replaced: their passwords sign no one in.
+/// let wrong = sign_in("Roni-Cost-2024").await.unwrap();
+/// assert_eq!(wrong.status(), 401, "Magento's graphql-authentication status");
 /// # }
 /// ```
 pub struct TestServer {
