@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use crate::graphql::Category;
 
 /// What `POST /__mock/faults` accepts, quoted in its 400 answers.
-pub const FAULT_USAGE: &str = "Send JSON {\"match\":{\"operation\":\"<GraphQL root field>\"} or \
+pub(crate) const FAULT_USAGE: &str = "Send JSON {\"match\":{\"operation\":\"<GraphQL root field>\"} or \
 {\"route\":\"<METHOD> /V1/<path, {name} for a segment>\"}, \"kind\":\"latency\"|\"http_error\"|\
 \"graphql_error\"|\"drop\", \"latency_ms\":<ms, required for latency, optional delay before the \
 others>, \"status\":<400-599, http_error>, \"body\":<JSON, http_error>, \"message\":<text, \
@@ -16,7 +16,7 @@ graphql_error>, \"category\":<e.g. graphql-input, graphql_error>, and \"times\":
 \"fraction\":<0..1> with \"seed\":<integer> (neither: every call)}.";
 
 /// The longest latency a fault may add (5 minutes): anything longer is a typo.
-pub const MAX_LATENCY_MS: u64 = 300_000;
+pub(crate) const MAX_LATENCY_MS: u64 = 300_000;
 
 const FIELDS: [&str; 11] = [
     "$comment",
@@ -65,7 +65,7 @@ pub enum FaultKind {
 }
 
 impl FaultKind {
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             FaultKind::Latency => "latency",
             FaultKind::HttpError { .. } => "http_error",
@@ -98,7 +98,7 @@ pub struct FaultSpec {
 }
 
 /// Problems in a fault object: `(place inside the object, problem)`, e.g. `("kind", "…")`.
-pub type FaultProblems = Vec<(String, String)>;
+pub(crate) type FaultProblems = Vec<(String, String)>;
 
 impl FaultSpec {
     /// Reads a fault object, reporting every problem found (not only the first).
@@ -260,7 +260,7 @@ impl FaultSpec {
     }
 
     /// The fault as the control API shows it (the same keys it accepts).
-    pub fn to_json(&self) -> Map<String, Value> {
+    pub(crate) fn to_json(&self) -> Map<String, Value> {
         let mut m = Map::new();
         let matcher = match &self.matcher {
             FaultMatch::Operation(op) => json!({ "operation": op }),
@@ -409,24 +409,6 @@ fn parse_trigger(obj: &Map<String, Value>, problems: &mut FaultProblems) -> Trig
         problems.push(("seed".into(), "only with fraction".into()));
     }
     Trigger::Always
-}
-
-/// Every problem in the `faults` section of `fixtures`, with its JSON path (`faults[1].kind`).
-pub fn fixture_fault_problems(faults: &[Value]) -> Vec<(String, String)> {
-    let mut all = Vec::new();
-    for (i, v) in faults.iter().enumerate() {
-        if let Err(problems) = FaultSpec::parse(v) {
-            for (at, problem) in problems {
-                let path = if at.is_empty() {
-                    format!("faults[{i}]")
-                } else {
-                    format!("faults[{i}].{at}")
-                };
-                all.push((path, problem));
-            }
-        }
-    }
-    all
 }
 
 #[cfg(test)]

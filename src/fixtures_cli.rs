@@ -9,12 +9,14 @@ use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
-use crate::domain::fixtures::{Problem, DEFAULT_FIXTURES_JSON};
+use crate::domain::fixtures::DEFAULT_FIXTURES_JSON;
 use crate::domain::{FixtureError, Fixtures};
 
 /// Every problem of fixture JSON `text` (empty: the file is valid), from the loader's own
 /// validator.
-pub fn check_text(file: &str, text: &str) -> Vec<Problem> {
+#[cfg(test)]
+pub fn check_text(file: &str, text: &str) -> Vec<crate::domain::fixtures::Problem> {
+    use crate::domain::fixtures::Problem;
     match Fixtures::from_json_str(file, text) {
         Ok(_) => Vec::new(),
         Err(FixtureError::Invalid { problems, .. }) => problems,
@@ -89,7 +91,7 @@ const INIT_COMMENT: [&str; 28] = [
 
 /// The text `fixtures init` writes: the default fixtures with explanations and an empty
 /// `faults` list.
-pub fn init_text() -> String {
+pub(crate) fn init_text() -> String {
     let default: Value = serde_json::from_str(DEFAULT_FIXTURES_JSON).expect("default fixtures are JSON");
     let mut out = Map::new();
     out.insert("$comment".into(), json!(INIT_COMMENT));

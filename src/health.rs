@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 /// The query sent: the smallest document every GraphQL server answers with `data`.
-pub const QUERY_BODY: &str = r#"{"query":"{ __typename }"}"#;
+pub(crate) const QUERY_BODY: &str = r#"{"query":"{ __typename }"}"#;
 
 /// `http://127.0.0.1:<COMMERCE_AUTH_MOCK_PORT or 4000>/graphql`: the address `serve` listens on
 /// with the same environment, seen from inside its container.
-pub fn default_url() -> String {
+pub(crate) fn default_url() -> String {
     let port = std::env::var("COMMERCE_AUTH_MOCK_PORT")
         .ok()
         .filter(|p| !p.trim().is_empty())
@@ -20,7 +20,7 @@ pub fn default_url() -> String {
 
 /// Posts [`QUERY_BODY`] to `url`. `Ok` with a one-line summary when the answer is HTTP 200 with a
 /// GraphQL `data` object; otherwise `Err` with one line saying what failed.
-pub fn check(url: &str, timeout: Duration) -> Result<String, String> {
+pub(crate) fn check(url: &str, timeout: Duration) -> Result<String, String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -5,10 +5,8 @@ use std::process::ExitCode;
 
 use clap::builder::BoolishValueParser;
 use clap::{Parser, Subcommand};
-use commerce_auth_mock::http::startup::{self, LogFormat};
-use commerce_auth_mock::http::{self, ServeConfig};
-use commerce_auth_mock::profile::Profile;
-use commerce_auth_mock::{conform, fixtures_cli, health};
+use commerce_auth_mock::cli::{fixtures_check, fixtures_init, health, init_logging};
+use commerce_auth_mock::{conform, LogFormat, Profile, SandboxLimits, ServeConfig};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -117,10 +115,10 @@ struct ServeArgs {
     )]
     allowed_hosts: Vec<String>,
     /// Sandboxes (one per tenant prefix, /<tenant>/graphql) kept at most.
-    #[arg(long, env = "COMMERCE_AUTH_MOCK_MAX_SANDBOXES", default_value_t = commerce_auth_mock::http::stores::DEFAULT_MAX_SANDBOXES)]
+    #[arg(long, env = "COMMERCE_AUTH_MOCK_MAX_SANDBOXES", default_value_t = commerce_auth_mock::DEFAULT_MAX_SANDBOXES)]
     max_sandboxes: usize,
     /// A sandbox unused this many seconds is ended.
-    #[arg(long, env = "COMMERCE_AUTH_MOCK_SANDBOX_IDLE_SECONDS", default_value_t = commerce_auth_mock::http::stores::DEFAULT_SANDBOX_IDLE_SECS, value_parser = clap::value_parser!(i64).range(1..))]
+    #[arg(long, env = "COMMERCE_AUTH_MOCK_SANDBOX_IDLE_SECONDS", default_value_t = commerce_auth_mock::DEFAULT_SANDBOX_IDLE_SECS, value_parser = clap::value_parser!(i64).range(1..))]
     sandbox_idle_seconds: i64,
     /// Once listening, write the served URLs (graphql, rest, control, console, port) as JSON to
     /// PATH, atomically.
@@ -149,7 +147,7 @@ fn main() -> ExitCode {
                     )
                     .exit();
             }
-            startup::init_logging(args.log_format);
+            init_logging(args.log_format);
             let config = ServeConfig {
                 host: args.host,
                 port: args.port,
@@ -163,7 +161,7 @@ fn main() -> ExitCode {
                 public_url: args.public_url,
                 allowed_hosts: args.allowed_hosts,
                 dangerously_allow_open_control: args.dangerously_allow_open_control,
-                sandboxes: commerce_auth_mock::http::stores::SandboxLimits {
+                sandboxes: SandboxLimits {
                     max: args.max_sandboxes,
                     idle_secs: args.sandbox_idle_seconds,
                 },
@@ -178,7 +176,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(1);
                 }
             };
-            match runtime.block_on(http::serve(config)) {
+            match runtime.block_on(commerce_auth_mock::serve(config)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: {e:#}");
@@ -187,11 +185,11 @@ fn main() -> ExitCode {
             }
         }
         Command::Conform(args) => ExitCode::from(conform::run(args).clamp(0, 255) as u8),
-        Command::Fixtures(FixturesCommand::Check { file }) => ExitCode::from(fixtures_cli::check(&file)),
+        Command::Fixtures(FixturesCommand::Check { file }) => ExitCode::from(fixtures_check(&file)),
         Command::Fixtures(FixturesCommand::Init { file, force }) => {
-            ExitCode::from(fixtures_cli::init(&file, force))
+            ExitCode::from(fixtures_init(&file, force))
         }
-        Command::Health(args) => ExitCode::from(health::run(
+        Command::Health(args) => ExitCode::from(health(
             args.url.as_deref(),
             std::time::Duration::from_secs(args.timeout_secs),
         )),

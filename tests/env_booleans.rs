@@ -159,8 +159,9 @@ async fn require_confirmation_on_is_what_store_config_says() {
     }
 }
 
-/// The open-bind rule that reads this flag is not on this branch, so the one thing to observe is
-/// that `1` is accepted (the server starts) where a non-boolean is refused.
+/// The flag only matters on an address other machines can reach (the open-bind rule, unit-tested
+/// in `src/http/server.rs`), which a test cannot bind safely; on loopback the one thing to observe
+/// is that `1` is accepted (the server starts) where a non-boolean is refused.
 #[tokio::test]
 async fn dangerously_allow_open_control_accepts_1() {
     let s = Serve::start(&[("COMMERCE_AUTH_MOCK_DANGEROUSLY_ALLOW_OPEN_CONTROL", "1")]);

@@ -1,6 +1,6 @@
-//! The attack set of issue 12, replayed against real servers on 127.0.0.1: what the mock refuses,
-//! what it keeps and how much of it. Sizes are asserted (they are facts); times never are
-//! (`bench/hostile.py` measures them on a release build).
+//! Hostile input (oversized names, bodies and searches; raw-TCP protocol abuse), replayed against
+//! real servers on 127.0.0.1: what the mock refuses, what it keeps and how much of it. Sizes are
+//! asserted (they are facts); times never are (`bench/hostile.py` measures them on a release build).
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! Robustness (issue 6): body size limit, slow clients, panics, and garbage input of every kind.
+//! Robustness: body size limit, slow clients, panics, and garbage input of every kind.
 //! Nothing here sleeps for a timing assertion: timeouts are configured short and the bounds on
 //! waits are hang guards only.
 

@@ -1,4 +1,4 @@
-//! Ctrl-C and SIGTERM let in-flight requests finish, then the real binary exits 0 (issue 6).
+//! Ctrl-C and SIGTERM let in-flight requests finish, then the real binary exits 0.
 #![cfg(unix)]
 
 mod common;

@@ -13,7 +13,8 @@ use std::sync::{Arc, OnceLock};
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
-use commerce_auth_mock::domain::{Clock, Fixtures};
+use commerce_auth_mock::domain::Fixtures;
+use commerce_auth_mock::http::stores::ClockStart;
 use commerce_auth_mock::http::{router, AppState, ServeConfig};
 use commerce_auth_mock::profile::Profile;
 use http_body_util::BodyExt;
@@ -47,11 +48,11 @@ fn targets() -> &'static Targets {
                     profile,
                     ..ServeConfig::default()
                 };
-                let clock = Clock::virtual_at(1_767_225_600);
                 router(Arc::new(AppState::new(
                     config,
                     Fixtures::embedded_default(),
-                    clock,
+                    ClockStart::VirtualAt(1_767_225_600),
+                    std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
                 )))
             })
             .collect();

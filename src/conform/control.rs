@@ -107,8 +107,6 @@ pub struct MockInfo {
     pub version: String,
     pub profile: String,
     pub capabilities: Vec<String>,
-    /// The clock when the mock was found (before the run touched it).
-    pub clock: Option<ClockState>,
 }
 
 /// The clock as `GET /__mock/clock` shows it.
@@ -168,7 +166,6 @@ impl MockControl {
                         .as_array()
                         .map(|a| a.iter().filter_map(|c| c.as_str().map(String::from)).collect())
                         .unwrap_or_default(),
-                    clock: serde_json::from_value(j["clock"].clone()).ok(),
                 },
                 api,
             })),

@@ -37,9 +37,6 @@ impl EmailKind {
 /// An e-mail found in the mailbox.
 #[derive(Debug, Clone)]
 pub struct Email {
-    pub to: String,
-    pub kind: EmailKind,
-    pub subject: String,
     pub body: String,
     /// The link the e-mail carries (the mock's outbox gives it; from a mailbox, only the body).
     pub link: Option<String>,
@@ -150,9 +147,6 @@ fn outbox_latest(
             e["kind"] == kind.outbox_name() && e["to"].as_str().is_some_and(|t| t.eq_ignore_ascii_case(to))
         })
         .map(|e| Email {
-            to: e["to"].as_str().unwrap_or_default().into(),
-            kind,
-            subject: e["subject"].as_str().unwrap_or_default().into(),
             body: e["body"].as_str().unwrap_or_default().into(),
             link: e["link"].as_str().map(String::from),
             token: e["token"].as_str().map(String::from),
@@ -195,9 +189,6 @@ fn mailpit_latest(
         );
         if let Some(token) = extract_param(&text, kind.link_param()) {
             return Ok(Some(Email {
-                to: to.into(),
-                kind,
-                subject: j["Subject"].as_str().unwrap_or_default().into(),
                 body: text,
                 link: None,
                 token: Some(token),

@@ -36,26 +36,31 @@
 //! problem the [`preflight`] finds). Report files that cannot be written are reported on stderr
 //! without changing the code.
 
-pub mod admin;
-pub mod cli;
-pub mod client;
-pub mod control;
-pub mod event;
-pub mod expect;
-pub mod mailbox;
-pub mod model;
-pub mod normalize;
-pub mod preflight;
-pub mod properties;
-pub mod report;
-pub mod runner;
-pub mod scenarios;
-pub mod snapshot;
-pub mod target;
+internal_modules! {
+    mod admin;
+    mod cli;
+    mod client;
+    mod control;
+    mod event;
+    mod expect;
+    mod mailbox;
+    mod model;
+    mod normalize;
+    mod preflight;
+    mod properties;
+    mod report;
+    mod runner;
+    mod scenarios;
+    mod snapshot;
+    mod target;
+}
 
-pub use cli::ConformArgs;
-
-use event::{Reporter, Summary};
+pub use cli::{ConformArgs, ConformOptions};
+pub use event::{
+    ConfigDifference, Event, Kind, Record, ReportError, Reporter, RunInfo, Skip, SkipCause, Status, Summary,
+};
+pub use runner::StartError;
+pub use scenarios::{Area, Failure};
 
 /// The exit code of a finished (or unstartable) run.
 pub fn exit_code(result: &Result<Summary, runner::StartError>) -> i32 {
@@ -83,6 +88,16 @@ pub fn reporters(args: &ConformArgs) -> Vec<Box<dyn Reporter>> {
 
 /// Run `conform` and return the process exit code. Blocking: the HTTP client runs on its own
 /// thread and runtime, so this may be called from anywhere; from async code prefer [`run_async`].
+///
+/// ```no_run
+/// use commerce_auth_mock::conform::{self, ConformArgs};
+/// use commerce_auth_mock::Profile;
+///
+/// // What `commerce-auth-mock conform --target … --profile paas-2.4.8 --junit conform.xml` does.
+/// let mut args = ConformArgs::for_target("https://staging.example/graphql", Profile::Paas248);
+/// args.junit = Some("conform.xml".into());
+/// std::process::exit(conform::run(args));
+/// ```
 pub fn run(args: ConformArgs) -> i32 {
     if args.list {
         print!("{}", runner::list(args.profile));
@@ -104,6 +119,27 @@ pub async fn run_async(args: ConformArgs) -> i32 {
 }
 
 /// Run with the given reporters, returning the summary (for tests and embedding).
+///
+/// ```
+/// use commerce_auth_mock::conform::{self, ConformArgs};
+/// use commerce_auth_mock::{Profile, TestServer};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let server = TestServer::start(Profile::Saas).await;
+/// // Every option has its command-line default; a run against the mock needs no other.
+/// let mut args = ConformArgs::for_target(server.graphql_url(), Profile::Saas);
+/// args.filter = Some("admin/".into());
+/// args.no_properties = true;
+/// // Blocking (its own thread and runtime): off the runtime that serves the mock.
+/// let summary = tokio::task::spawn_blocking(move || conform::run_with(args, Vec::new()))
+///     .await
+///     .unwrap()
+///     .expect("the run starts");
+/// assert!(summary.passed() > 0);
+/// assert!(!summary.is_failure(), "{:?}", summary.records);
+/// # }
+/// ```
 pub fn run_with(args: ConformArgs, reporters: Vec<Box<dyn Reporter>>) -> Result<Summary, runner::StartError> {
     std::thread::spawn(move || runner::execute(&args, reporters))
         .join()

@@ -258,16 +258,6 @@ impl Target {
 
     // ----- time -----
 
-    /// Give the clock back to real time at the end of a run, if it followed real time before
-    /// (a virtual clock stays where the run left it).
-    pub fn release_clock(&self) {
-        if let Some(m) = self.clock_control() {
-            if m.info.clock.is_some_and(|c| !c.is_virtual) {
-                let _ = m.set_clock(&self.client, ClockAction::Real);
-            }
-        }
-    }
-
     /// Make `secs` seconds pass: move the mock's clock, or wait for real when allowed.
     /// Waits of up to 2 s are always allowed (tokens have one-second granularity).
     pub fn advance(&self, secs: u64) -> Result<(), TimeError> {

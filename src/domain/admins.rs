@@ -7,14 +7,14 @@ use super::fixtures::Fixtures;
 use super::throttle::Throttle;
 
 /// ACL resources the mock's endpoints ask for (names from Magento's `acl.xml` / `webapi.xml`).
-pub mod acl {
-    pub const LOGIN_AS_CUSTOMER: &str = "Magento_LoginAsCustomer::login";
-    pub const ALLOW_SHOPPING_ASSISTANCE: &str = "Magento_LoginAsCustomer::allow_shopping_assistance";
-    pub const CUSTOMER_READ: &str = "Magento_Customer::customer";
-    pub const CUSTOMER_MANAGE: &str = "Magento_Customer::manage";
-    pub const CUSTOMER_DELETE: &str = "Magento_Customer::delete";
+pub(crate) mod acl {
+    pub(crate) const LOGIN_AS_CUSTOMER: &str = "Magento_LoginAsCustomer::login";
+    pub(crate) const ALLOW_SHOPPING_ASSISTANCE: &str = "Magento_LoginAsCustomer::allow_shopping_assistance";
+    pub(crate) const CUSTOMER_READ: &str = "Magento_Customer::customer";
+    pub(crate) const CUSTOMER_MANAGE: &str = "Magento_Customer::manage";
+    pub(crate) const CUSTOMER_DELETE: &str = "Magento_Customer::delete";
     /// Magento's root resource: everything.
-    pub const ALL: &str = "Magento_Backend::all";
+    pub(crate) const ALL: &str = "Magento_Backend::all";
 }
 
 /// An admin user as written in the fixtures.
@@ -36,7 +36,7 @@ impl AdminUser {
     /// or (**mock decision**) for a `Magento_Customer::` resource through
     /// `Magento_Customer::manage` ("All Customers" in Magento's ACL tree, whose holders also hold
     /// its children). The one grant check of REST and GraphQL.
-    pub fn grants(&self, resource: &str) -> bool {
+    pub(crate) fn grants(&self, resource: &str) -> bool {
         let holds = |acl: &str| self.permissions.iter().any(|p| p == acl || p == acl::ALL);
         holds(resource) || (resource.starts_with("Magento_Customer::") && holds(acl::CUSTOMER_MANAGE))
     }
@@ -44,7 +44,7 @@ impl AdminUser {
 
 /// Why an admin token cannot be issued (spec 6); both answer the generic sign-in message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AdminLoginError {
+pub(crate) enum AdminLoginError {
     Throttled,
     InvalidCredentials,
 }
@@ -71,6 +71,7 @@ pub(crate) fn by_static_token<'f>(f: &'f Fixtures, token: &str) -> Option<&'f Ad
 
 impl Admins {
     /// Throttle keys held.
+    #[cfg(any(test, feature = "test-support"))]
     pub(crate) fn throttle_keys(&self) -> usize {
         self.throttle.len()
     }

@@ -69,7 +69,7 @@ fn text_input() -> String {
 }
 
 /// The values a `frontend_input` may take (Magento's `AttributeFrontendInputEnum`).
-pub const FRONTEND_INPUTS: &[&str] = &[
+pub(crate) const FRONTEND_INPUTS: &[&str] = &[
     "BOOLEAN",
     "DATE",
     "DATETIME",
@@ -89,7 +89,7 @@ pub const FRONTEND_INPUTS: &[&str] = &[
 ];
 
 /// The values an `entity_type` may take (Magento's `AttributeEntityTypeEnum`).
-pub const ENTITY_TYPES: &[&str] = &[
+pub(crate) const ENTITY_TYPES: &[&str] = &[
     "CATALOG_CATEGORY",
     "CATALOG_PRODUCT",
     "CUSTOMER",
@@ -97,7 +97,7 @@ pub const ENTITY_TYPES: &[&str] = &[
 ];
 
 /// The values a validation rule `name` may take (Magento's `ValidationRuleEnum`).
-pub const VALIDATION_RULES: &[&str] = &[
+pub(crate) const VALIDATION_RULES: &[&str] = &[
     "DATE_RANGE_MAX",
     "DATE_RANGE_MIN",
     "FILE_EXTENSIONS",
@@ -110,10 +110,10 @@ pub const VALIDATION_RULES: &[&str] = &[
 ];
 
 /// The values an `input_filter` may take (Magento's `InputFilterEnum`).
-pub const INPUT_FILTERS: &[&str] = &["DATE", "ESCAPEHTML", "NONE", "STRIPTAGS", "TRIM"];
+pub(crate) const INPUT_FILTERS: &[&str] = &["DATE", "ESCAPEHTML", "NONE", "STRIPTAGS", "TRIM"];
 
 /// The form code of the sign-up form.
-pub const CUSTOMER_ACCOUNT_CREATE: &str = "customer_account_create";
+pub(crate) const CUSTOMER_ACCOUNT_CREATE: &str = "customer_account_create";
 
 fn text_attribute(code: &str, label: &str, sort_order: i64, rules: &[(&str, &str)]) -> AttributeMetadata {
     AttributeMetadata {
@@ -140,7 +140,7 @@ fn text_attribute(code: &str, label: &str, sort_order: i64, rules: &[(&str, &str
 }
 
 /// Magento's default forms: `customer_account_create` with first name, last name and email.
-pub fn default_forms() -> BTreeMap<String, Vec<AttributeMetadata>> {
+pub(crate) fn default_forms() -> BTreeMap<String, Vec<AttributeMetadata>> {
     let names = [("MAX_TEXT_LENGTH", "255"), ("MIN_TEXT_LENGTH", "1")];
     let create = vec![
         text_attribute("firstname", "First Name", 40, &names),

@@ -7,11 +7,11 @@ use std::collections::{HashMap, VecDeque};
 /// Guest carts kept at most; beyond it the oldest guest cart is dropped, so a load test that
 /// creates guest carts forever keeps the mock's memory flat (**mock decision**: Magento keeps
 /// quotes in the database until a cron job cleans them).
-pub const MAX_GUEST_CARTS: usize = 10_000;
+pub(crate) const MAX_GUEST_CARTS: usize = 10_000;
 
 /// One cart.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cart {
+pub(crate) struct Cart {
     /// The masked id storefronts use (`cart_id`).
     pub id: String,
     /// `None`: a guest cart.
@@ -20,7 +20,7 @@ pub struct Cart {
 
 /// Why a cart operation failed (Magento's messages are built by the operations).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CartError {
+pub(crate) enum CartError {
     /// No active cart has this masked id.
     NotFound(String),
     /// The cart belongs to someone else.
@@ -29,7 +29,7 @@ pub enum CartError {
 
 /// Every active cart by masked id, and each customer's active cart.
 #[derive(Debug, Default)]
-pub struct Carts {
+pub(crate) struct Carts {
     by_id: HashMap<String, Cart>,
     of_customer: HashMap<u64, String>,
     /// Guest cart ids, oldest first (some may be merged away already).
@@ -38,7 +38,7 @@ pub struct Carts {
 
 impl Carts {
     /// A new guest cart with the given masked id.
-    pub fn create_guest(&mut self, id: String) -> Cart {
+    pub(crate) fn create_guest(&mut self, id: String) -> Cart {
         let cart = Cart {
             id: id.clone(),
             customer_id: None,
@@ -56,7 +56,7 @@ impl Carts {
     }
 
     /// The customer's active cart; `new_id` becomes its id when the customer has none.
-    pub fn customer_cart(&mut self, customer_id: u64, new_id: String) -> Cart {
+    pub(crate) fn customer_cart(&mut self, customer_id: u64, new_id: String) -> Cart {
         if let Some(id) = self.of_customer.get(&customer_id) {
             if let Some(c) = self.by_id.get(id) {
                 return c.clone();
@@ -72,19 +72,20 @@ impl Carts {
     }
 
     /// Carts held (guest and customer).
+    #[cfg(any(test, feature = "test-support"))]
     pub fn len(&self) -> usize {
         self.by_id.len()
     }
 
     /// Drops a deleted customer's active cart.
-    pub fn forget_customer(&mut self, customer_id: u64) {
+    pub(crate) fn forget_customer(&mut self, customer_id: u64) {
         if let Some(id) = self.of_customer.remove(&customer_id) {
             self.by_id.remove(&id);
         }
     }
 
     /// An active cart the caller (`customer_id`, `None` for a guest) may use.
-    pub fn get(&self, id: &str, customer_id: Option<u64>) -> Result<Cart, CartError> {
+    pub(crate) fn get(&self, id: &str, customer_id: Option<u64>) -> Result<Cart, CartError> {
         let cart = self
             .by_id
             .get(id)
@@ -97,7 +98,7 @@ impl Carts {
 
     /// Merges the guest cart `source` into the customer's cart `destination`: the source is
     /// deactivated (it has no items to move) and the destination returned.
-    pub fn merge(&mut self, source: &str, destination: &str, customer_id: u64) -> Result<Cart, CartError> {
+    pub(crate) fn merge(&mut self, source: &str, destination: &str, customer_id: u64) -> Result<Cart, CartError> {
         let src = self.get(source, Some(customer_id))?;
         let dst = self.get(destination, Some(customer_id))?;
         if dst.customer_id != Some(customer_id) {

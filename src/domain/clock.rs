@@ -33,7 +33,7 @@ fn system_now() -> i64 {
 
 impl Clock {
     /// The system clock. It can still be frozen or moved later (it then becomes virtual).
-    pub fn system() -> Clock {
+    pub(crate) fn system() -> Clock {
         Clock {
             mode: Arc::new(Mutex::new(Mode::System)),
         }
@@ -65,7 +65,7 @@ impl Clock {
     }
 
     /// Stops time at the current second.
-    pub fn freeze(&self) {
+    pub(crate) fn freeze(&self) {
         let mut m = self.mode();
         *m = Mode::Frozen(Self::now_in(*m));
     }
@@ -98,17 +98,17 @@ impl Clock {
     }
 
     /// Goes back to the system clock.
-    pub fn resume_real_time(&self) {
+    pub(crate) fn resume_real_time(&self) {
         *self.mode() = Mode::System;
     }
 
     /// True unless the clock is the plain system clock.
-    pub fn is_virtual(&self) -> bool {
+    pub(crate) fn is_virtual(&self) -> bool {
         *self.mode() != Mode::System
     }
 
     /// True when time stands still.
-    pub fn is_frozen(&self) -> bool {
+    pub(crate) fn is_frozen(&self) -> bool {
         matches!(*self.mode(), Mode::Frozen(_))
     }
 }

@@ -25,7 +25,7 @@ pub struct CustomerState {
 
 /// An operator action on one customer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConsoleAction {
+pub(crate) enum ConsoleAction {
     /// Locks for `lockout_minutes` from now, with the counter at `lockout_failures`, as if the
     /// customer had just failed too often.
     Lock,
@@ -56,7 +56,7 @@ impl CustomerState {
 
 /// One page of the customer listing (`GET /__mock/customers?q=&page=&size=`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CustomerPage {
+pub(crate) struct CustomerPage {
     /// Customers that match, on every page.
     pub total: usize,
     /// This page's customers, by id.
@@ -100,7 +100,7 @@ impl Domain {
     /// 100 000. With `q` every customer is tested, without copying any but the page's, so the
     /// total is exact (a substring test of three short fields: about a millisecond per
     /// 100 000 customers).
-    pub fn customer_page(&self, q: &str, page: usize, size: usize) -> CustomerPage {
+    pub(crate) fn customer_page(&self, q: &str, page: usize, size: usize) -> CustomerPage {
         let now = self.clock.now();
         let skip = page.saturating_sub(1).saturating_mul(size);
         let st = self.state();
@@ -134,6 +134,7 @@ impl Domain {
     }
 
     /// Every customer's state, by id.
+    #[cfg(test)]
     pub fn customer_states(&self) -> Vec<CustomerState> {
         let now = self.clock.now();
         let st = self.state();
@@ -149,7 +150,7 @@ impl Domain {
 
     /// Applies an operator action; `None` when there is no such customer. Every action is
     /// idempotent and answers the customer's state afterwards.
-    pub fn console_action(&self, id: u64, action: ConsoleAction) -> Option<CustomerState> {
+    pub(crate) fn console_action(&self, id: u64, action: ConsoleAction) -> Option<CustomerState> {
         let now = self.clock.now();
         let mut st = self.state();
         let (max, minutes) = (st.settings.lockout_failures, st.settings.lockout_minutes);

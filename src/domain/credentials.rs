@@ -64,7 +64,7 @@ enum Matched {
 
 impl Customer {
     /// True while the lockout lasts.
-    pub fn is_locked(&self, now: i64) -> bool {
+    pub(crate) fn is_locked(&self, now: i64) -> bool {
         self.lock_expires.is_some_and(|t| t > now)
     }
 
@@ -305,11 +305,13 @@ impl Credentials {
     }
 
     /// Throttle keys held, and one-time code expiries waiting to be purged.
+    #[cfg(any(test, feature = "test-support"))]
     pub(super) fn sizes(&self) -> (usize, usize) {
         (self.throttle.len(), self.otc_expiries.len())
     }
 
     /// Live throttle failures of a submitted email string.
+    #[cfg(test)]
     pub(super) fn throttle_failures(&self, throttle_key: &str, now: i64) -> u32 {
         self.throttle.failures(throttle_key, now)
     }

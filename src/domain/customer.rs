@@ -124,7 +124,7 @@ impl Customer {
     }
 
     /// The record as a fixture file would write it (its live secrets aside).
-    pub fn to_fixture(&self) -> CustomerFixture {
+    pub(crate) fn to_fixture(&self) -> CustomerFixture {
         let opt = |s: &Option<CompactString>| s.as_ref().map(|s| s.to_string());
         CustomerFixture {
             id: Some(self.id),
@@ -190,17 +190,17 @@ impl Customer {
     }
 
     /// True when the account has a password (else: reset token or OTC only).
-    pub fn has_password(&self) -> bool {
+    pub(crate) fn has_password(&self) -> bool {
         self.password.is_some()
     }
 
     /// True when sign-in must wait for `confirmEmail`.
-    pub fn awaits_confirmation(&self, confirmation_required: bool) -> bool {
+    pub(crate) fn awaits_confirmation(&self, confirmation_required: bool) -> bool {
         confirmation_required && !self.confirmed
     }
 
     /// The key `confirmEmail` accepts, while the account is unconfirmed.
-    pub fn confirmation_key(&self) -> Option<&str> {
+    pub(crate) fn confirmation_key(&self) -> Option<&str> {
         self.confirmation_key.as_deref()
     }
 
@@ -251,7 +251,7 @@ impl Customer {
 
 /// Fields `updateCustomerV2` (and the admin REST update) may change; `None` leaves a field alone.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CustomerUpdate {
+pub(crate) struct CustomerUpdate {
     pub prefix: Option<String>,
     pub firstname: Option<String>,
     pub middlename: Option<String>,
@@ -268,7 +268,7 @@ pub struct CustomerUpdate {
 
 /// A new account (`createCustomerV2`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NewCustomer {
+pub(crate) struct NewCustomer {
     pub email: String,
     pub firstname: String,
     pub lastname: String,

@@ -31,18 +31,20 @@ pub(crate) mod tokens;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-pub use admins::{AdminLoginError, AdminUser};
+pub(crate) use admins::{AdminLoginError, AdminUser};
 pub use clock::Clock;
-pub use console::{ConsoleAction, CustomerPage, CustomerState};
+pub(crate) use console::{ConsoleAction, CustomerState};
 pub use credentials::{AcceptedSecrets, SignInError};
-pub use customer::{Customer, CustomerUpdate, NewCustomer};
+pub(crate) use customer::{Customer, CustomerUpdate, NewCustomer};
 pub use fixtures::{CustomerFixture, FixtureError, Fixtures, Settings, StoreConfig};
-pub use outbox::{Email, EmailKind, OUTBOX_CAPACITY};
+pub(crate) use outbox::Email;
+#[cfg(feature = "test-support")]
+pub use outbox::EmailKind;
 pub use tokens::{Auth, BearerError};
 
 use accounts::Accounts;
 use admins::Admins;
-use credentials::{Credentials, Secret};
+use credentials::Credentials;
 use messages as msg;
 use outbox::{Letterhead, Outbox};
 use token::{Signer, UTYPID_ADMIN, UTYPID_CUSTOMER};
@@ -69,19 +71,19 @@ pub struct Refusal {
 }
 
 impl Refusal {
-    pub fn new(kind: RefusalKind, message: impl Into<String>) -> Refusal {
+    pub(crate) fn new(kind: RefusalKind, message: impl Into<String>) -> Refusal {
         Refusal {
             kind,
             message: message.into(),
         }
     }
-    pub fn input(message: impl Into<String>) -> Refusal {
+    pub(crate) fn input(message: impl Into<String>) -> Refusal {
         Refusal::new(RefusalKind::Input, message)
     }
-    pub fn authentication(message: impl Into<String>) -> Refusal {
+    pub(crate) fn authentication(message: impl Into<String>) -> Refusal {
         Refusal::new(RefusalKind::Authentication, message)
     }
-    pub fn authorization(message: impl Into<String>) -> Refusal {
+    pub(crate) fn authorization(message: impl Into<String>) -> Refusal {
         Refusal::new(RefusalKind::Authorization, message)
     }
 
@@ -97,6 +99,7 @@ impl Refusal {
 /// How much a store holds of each thing that requests make grow: what the bounds of the mock
 /// are about (README, "Performance and robustness"). For tests and diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg(any(test, feature = "test-support"))]
 pub struct Footprint {
     pub customers: usize,
     /// Live customers created at run time (at most `max_created_customers`).
@@ -204,7 +207,7 @@ fn letterhead<'a>(settings: &'a Settings, fixtures: &'a Fixtures, served: &'a st
 
 /// What tells one store from another: its tokens' key and its address.
 #[derive(Debug, Clone)]
-pub struct StoreIdentity {
+pub(crate) struct StoreIdentity {
     /// Mixed into the signing key of every token, so a store's tokens are refused by every
     /// other store (empty for the default store, whose key is the fixtures' secret).
     pub key_salt: String,
@@ -254,12 +257,13 @@ pub struct Domain {
 
 impl Domain {
     /// A store on `fixtures`, with the default identity.
+    #[cfg(any(test, feature = "test-support"))]
     pub fn new(fixtures: Fixtures, clock: Clock) -> Domain {
         Domain::on(Arc::new(fixtures), clock, StoreIdentity::default())
     }
 
     /// A store on shared fixtures.
-    pub fn on(fixtures: Arc<Fixtures>, clock: Clock, identity: StoreIdentity) -> Domain {
+    pub(crate) fn on(fixtures: Arc<Fixtures>, clock: Clock, identity: StoreIdentity) -> Domain {
         memory::keep_large_blocks_unpooled();
         let signer = Self::signer(&fixtures.settings, &identity.key_salt);
         let domain = Domain {
@@ -289,12 +293,12 @@ impl Domain {
     }
 
     /// The settings in force.
-    pub fn settings(&self) -> Arc<Settings> {
+    pub(crate) fn settings(&self) -> Arc<Settings> {
         self.state().settings.clone()
     }
 
     /// New settings in force until the next reset (`PATCH /__mock/settings`).
-    pub fn set_settings(&self, settings: Settings) {
+    pub(crate) fn set_settings(&self, settings: Settings) {
         let mut st = self.state();
         if settings.token_signing_secret != st.settings.token_signing_secret {
             st.signer = Self::signer(&settings, &self.identity.key_salt);
@@ -303,17 +307,17 @@ impl Domain {
     }
 
     /// The fixtures in force.
-    pub fn fixtures(&self) -> Arc<Fixtures> {
+    pub(crate) fn fixtures(&self) -> Arc<Fixtures> {
         self.state().fixtures.clone()
     }
 
     /// The store configuration values of the fixtures (spec 8).
-    pub fn store_config(&self) -> StoreConfig {
+    pub(crate) fn store_config(&self) -> StoreConfig {
         self.fixtures().store_config.clone()
     }
 
     /// The attributes of an `attributesForm` form, `None` for a form the fixtures do not have.
-    pub fn attribute_form(&self, form_code: &str) -> Option<Vec<attributes::AttributeMetadata>> {
+    pub(crate) fn attribute_form(&self, form_code: &str) -> Option<Vec<attributes::AttributeMetadata>> {
         self.fixtures().attribute_forms.get(form_code).cloned()
     }
 
@@ -334,7 +338,7 @@ impl Domain {
 
     /// New fixtures in force (`serve --watch`), and the state reset to them, under the one lock:
     /// a request sees the old fixtures and state or the new ones.
-    pub fn replace_fixtures(&self, fixtures: Arc<Fixtures>) {
+    pub(crate) fn replace_fixtures(&self, fixtures: Arc<Fixtures>) {
         let signer = Self::signer(&fixtures.settings, &self.identity.key_salt);
         let old = std::mem::replace(&mut *self.state(), State::new(fixtures, signer));
         drop(old);
@@ -371,7 +375,7 @@ impl Domain {
     }
 
     /// Revokes every token of the customer issued up to and including this second (spec 4.3).
-    pub fn revoke_customer_tokens(&self, customer_id: u64) {
+    pub(crate) fn revoke_customer_tokens(&self, customer_id: u64) {
         let now = self.clock.now();
         self.state().tokens.revoke(customer_id, now);
     }
@@ -408,6 +412,7 @@ impl Domain {
     }
 
     /// A copy of the customer with this email (ignoring ASCII case).
+    #[cfg(any(test, feature = "test-support"))]
     pub fn customer_by_email(&self, email: &str) -> Option<Customer> {
         let st = self.state();
         st.accounts
@@ -416,17 +421,18 @@ impl Domain {
     }
 
     /// How many customers the store has.
-    pub fn customer_count(&self) -> usize {
+    pub(crate) fn customer_count(&self) -> usize {
         self.state().accounts.len()
     }
 
     /// Every customer, by id.
+    #[cfg(test)]
     pub fn customers(&self) -> Vec<Customer> {
         self.state().accounts.iter().cloned().collect()
     }
 
     /// The signed-in customer, refused when locked or awaiting confirmation (spec 5.4).
-    pub fn current_customer(&self, id: u64) -> Result<Customer, Refusal> {
+    pub(crate) fn current_customer(&self, id: u64) -> Result<Customer, Refusal> {
         let now = self.clock.now();
         let st = self.state();
         let c = st.accounts.get(id).ok_or_else(|| Refusal::no_such_customer(id))?;
@@ -436,7 +442,7 @@ impl Domain {
 
     /// `updateCustomerV2` for the signed-in customer: account check, then field checks
     /// (first name, last name, gender, date of birth — **mock decision** on this order).
-    pub fn update_customer(&self, id: u64, u: &CustomerUpdate) -> Result<Customer, Refusal> {
+    pub(crate) fn update_customer(&self, id: u64, u: &CustomerUpdate) -> Result<Customer, Refusal> {
         let now = self.clock.now();
         let mut st = self.state();
         let c = st.accounts.get(id).ok_or_else(|| Refusal::no_such_customer(id))?;
@@ -452,7 +458,7 @@ impl Domain {
 
     /// `changeCustomerPassword`: the password changes first, then a locked or unconfirmed
     /// account is refused (Magento's order, spec 5.4).
-    pub fn change_password(&self, id: u64, current: &str, new: &str) -> Result<Customer, Refusal> {
+    pub(crate) fn change_password(&self, id: u64, current: &str, new: &str) -> Result<Customer, Refusal> {
         let now = self.clock.now();
         let mut st = self.state();
         let st = &mut *st;
@@ -485,7 +491,7 @@ impl Domain {
     }
 
     /// `resetPassword` after the argument checks: spec 5.6 from "unknown customer" on.
-    pub fn reset_password(&self, email: &str, reset_token: &str, new_password: &str) -> Result<(), Refusal> {
+    pub(crate) fn reset_password(&self, email: &str, reset_token: &str, new_password: &str) -> Result<(), Refusal> {
         let now = self.clock.now();
         let throttle_key = throttle::key(email);
         let mut st = self.state();
@@ -505,7 +511,7 @@ impl Domain {
     /// The customer whose current reset token is `token` and still live: whom the
     /// `createPassword` page sets a password for. `None` for an unknown, replaced, used or
     /// expired token. Reads only: opening the page changes nothing (`resetPassword` does).
-    pub fn customer_by_live_reset_token(&self, token: &str) -> Option<Customer> {
+    pub(crate) fn customer_by_live_reset_token(&self, token: &str) -> Option<Customer> {
         if token.is_empty() {
             return None;
         }
@@ -530,7 +536,7 @@ impl Domain {
     /// uniqueness (**mock decision** on the order after the email), then room under
     /// `max_created_customers`. When confirmation is required the account starts unconfirmed
     /// and a confirmation email lands in the outbox. Text fields are cut to Magento's columns.
-    pub fn create_customer(&self, n: &NewCustomer) -> Result<Customer, Refusal> {
+    pub(crate) fn create_customer(&self, n: &NewCustomer) -> Result<Customer, Refusal> {
         n.check()?;
         let now = self.clock.now();
         let key = rules::random_hex32(); // drawn before locking, used when confirmation is on
@@ -560,7 +566,7 @@ impl Domain {
     }
 
     /// `confirmEmail` after the email format check.
-    pub fn confirm_email(&self, email: &str, key: &str) -> Result<Customer, Refusal> {
+    pub(crate) fn confirm_email(&self, email: &str, key: &str) -> Result<Customer, Refusal> {
         let now = self.clock.now();
         let mut st = self.state();
         let id = st
@@ -583,7 +589,7 @@ impl Domain {
     }
 
     /// `resendConfirmationEmail` after the email format check: sends the same key again.
-    pub fn resend_confirmation(&self, email: &str) -> Result<(), Refusal> {
+    pub(crate) fn resend_confirmation(&self, email: &str) -> Result<(), Refusal> {
         let now = self.clock.now();
         let mut st = self.state();
         let st = &mut *st;
@@ -616,20 +622,20 @@ impl Domain {
         self.state().outbox.list(Some(recipient))
     }
 
-    pub fn clear_outbox(&self) {
+    pub(crate) fn clear_outbox(&self) {
         self.state().outbox.clear();
     }
 
     // ----- admin side (spec 5.9, 6) ---------------------------------------------------------
 
     /// A copy of the admin user with this id.
-    pub fn admin_by_id(&self, id: u64) -> Option<AdminUser> {
+    pub(crate) fn admin_by_id(&self, id: u64) -> Option<AdminUser> {
         admins::by_id(&self.state().fixtures, id).cloned()
     }
 
     /// `POST /V1/integration/admin/token`: an admin JWT (utypid 2), throttled by username as
     /// submitted with the customer throttle's numbers.
-    pub fn admin_token(&self, username: &str, password: &str) -> Result<String, AdminLoginError> {
+    pub(crate) fn admin_token(&self, username: &str, password: &str) -> Result<String, AdminLoginError> {
         let now = self.clock.now();
         let throttle_key = throttle::key(username);
         let (claims, signer) = {
@@ -655,7 +661,7 @@ impl Domain {
     }
 
     /// The admin behind a bearer token (static or JWT) when it grants `resource`.
-    pub fn authorize_admin(&self, bearer: &str, resource: &str) -> Option<AdminUser> {
+    pub(crate) fn authorize_admin(&self, bearer: &str, resource: &str) -> Option<AdminUser> {
         match self.authenticate_bearer(bearer) {
             Ok(Auth::Admin { admin_id }) => self.admin_by_id(admin_id).filter(|a| a.grants(resource)),
             _ => None,
@@ -676,7 +682,7 @@ impl Domain {
     }
 
     /// `POST /V1/customers/{id}/token`: an admin-issued customer token carrying `admin_id`.
-    pub fn admin_issued_customer_token(&self, customer_id: u64, admin_id: u64) -> Option<String> {
+    pub(crate) fn admin_issued_customer_token(&self, customer_id: u64, admin_id: u64) -> Option<String> {
         let now = self.clock.now();
         let (claims, signer) = {
             let st = self.state();
@@ -690,7 +696,7 @@ impl Domain {
     }
 
     /// `generateCustomerTokenAsAdmin` after the emptiness check (spec 5.9).
-    pub fn customer_token_as_admin(&self, auth: Auth, customer_email: &str) -> Result<String, Refusal> {
+    pub(crate) fn customer_token_as_admin(&self, auth: Auth, customer_email: &str) -> Result<String, Refusal> {
         let Auth::Admin { admin_id } = auth else {
             return Err(Refusal::authorization(msg::NOT_AUTHORIZED));
         };
@@ -721,7 +727,7 @@ impl Domain {
     }
 
     /// Admin REST update of any customer (no lock or confirmation check), same field rules.
-    pub fn admin_update_customer(&self, id: u64, u: &CustomerUpdate) -> Result<Customer, Refusal> {
+    pub(crate) fn admin_update_customer(&self, id: u64, u: &CustomerUpdate) -> Result<Customer, Refusal> {
         let now = self.clock.now();
         u.check()?;
         let mut st = self.state();
@@ -749,7 +755,7 @@ impl Domain {
     /// the next id when it has none; its fields checked as Magento's save checks them
     /// ([`customer::check_fixture`]) and cut to Magento's columns; a taken email is refused as
     /// `createCustomerV2` refuses it; it counts towards `max_created_customers`.
-    pub fn add_customer(&self, f: &CustomerFixture) -> Result<Customer, Refusal> {
+    pub(crate) fn add_customer(&self, f: &CustomerFixture) -> Result<Customer, Refusal> {
         customer::check_fixture(f)?;
         let mut st = self.state();
         if st.accounts.find_by_email(&f.email).is_some() {
@@ -775,7 +781,7 @@ impl Domain {
 
     /// Replaces a customer's fields with `f`'s (`PATCH /__mock/customers/{id}`), keeping its
     /// live reset token and one-time code; `None` when there is no such customer.
-    pub fn replace_customer(&self, id: u64, f: &CustomerFixture) -> Result<Option<Customer>, Refusal> {
+    pub(crate) fn replace_customer(&self, id: u64, f: &CustomerFixture) -> Result<Option<Customer>, Refusal> {
         customer::check_fixture(f)?;
         let now = self.clock.now();
         let mut st = self.state();
@@ -799,6 +805,7 @@ impl Domain {
     }
 
     /// Sets a customer's `allow_remote_shopping_assistance`; false when there is no such customer.
+    #[cfg(test)]
     pub fn set_assistance_allowed(&self, id: u64, allowed: bool) -> bool {
         let now = self.clock.now();
         let mut st = self.state();
@@ -813,7 +820,7 @@ impl Domain {
     /// Deletes a customer; their tokens then read as revoked. False when there is no such customer.
     /// What the store kept for that id goes with it (its revocation, its cart, its place under
     /// `max_created_customers`), so create-and-delete loops keep memory flat.
-    pub fn delete_customer(&self, id: u64) -> bool {
+    pub(crate) fn delete_customer(&self, id: u64) -> bool {
         let mut st = self.state();
         if st.accounts.remove(id).is_none() {
             return false;
@@ -827,7 +834,7 @@ impl Domain {
     /// The customers `keep` selects, by id, in one pass under the lock. The records are shared
     /// with the store (no copy): what a search over 100 000 customers returns costs a pointer
     /// each. `keep` must be quick; it runs with the store locked.
-    pub fn find_customers(&self, mut keep: impl FnMut(&Customer) -> bool) -> Vec<Arc<Customer>> {
+    pub(crate) fn find_customers(&self, mut keep: impl FnMut(&Customer) -> bool) -> Vec<Arc<Customer>> {
         self.state()
             .accounts
             .shared()
@@ -837,6 +844,7 @@ impl Domain {
     }
 
     /// Customers whose email equals `email` ignoring ASCII case (REST search, `eq`).
+    #[cfg(test)]
     pub fn search_customers_by_email(&self, email: &str) -> Vec<Customer> {
         self.customer_by_email(email).into_iter().collect()
     }
@@ -844,19 +852,19 @@ impl Domain {
     // ----- carts ----------------------------------------------------------------------------
 
     /// A new guest cart (`createEmptyCart` without a customer token).
-    pub fn create_guest_cart(&self) -> cart::Cart {
+    pub(crate) fn create_guest_cart(&self) -> cart::Cart {
         let id = rules::random_alnum32();
         self.state().carts.create_guest(id)
     }
 
     /// The customer's active cart, created when the customer has none.
-    pub fn customer_cart(&self, customer_id: u64) -> cart::Cart {
+    pub(crate) fn customer_cart(&self, customer_id: u64) -> cart::Cart {
         let id = rules::random_alnum32();
         self.state().carts.customer_cart(customer_id, id)
     }
 
     /// Merges the guest cart `source` into the customer's cart `destination`.
-    pub fn merge_carts(
+    pub(crate) fn merge_carts(
         &self,
         source: &str,
         destination: &str,
@@ -868,6 +876,7 @@ impl Domain {
     // ----- introspection for tests ------------------------------------------------------------
 
     /// What the store holds now.
+    #[cfg(any(test, feature = "test-support"))]
     pub fn footprint(&self) -> Footprint {
         let st = self.state();
         let (throttle_keys, otc_expiries) = st.credentials.sizes();
@@ -884,6 +893,7 @@ impl Domain {
     }
 
     /// Live throttle failures of a submitted email string.
+    #[cfg(test)]
     pub fn throttle_failures(&self, email_as_submitted: &str) -> u32 {
         let now = self.clock.now();
         self.state()
@@ -892,16 +902,19 @@ impl Domain {
     }
 
     /// The live reset token of a customer (what the outbox link carries).
+    #[cfg(any(test, feature = "test-support"))]
     pub fn live_reset_token(&self, customer_id: u64) -> Option<String> {
         self.live_secret(customer_id, Customer::reset_token)
     }
 
     /// The live one-time code of a customer.
+    #[cfg(any(test, feature = "test-support"))]
     pub fn live_otc(&self, customer_id: u64) -> Option<String> {
         self.live_secret(customer_id, Customer::otc)
     }
 
-    fn live_secret(&self, customer_id: u64, which: impl Fn(&Customer) -> Option<&Secret>) -> Option<String> {
+    #[cfg(any(test, feature = "test-support"))]
+    fn live_secret(&self, customer_id: u64, which: impl Fn(&Customer) -> Option<&credentials::Secret>) -> Option<String> {
         let now = self.clock.now();
         let st = self.state();
         which(st.accounts.get(customer_id)?)
@@ -910,12 +923,14 @@ impl Domain {
     }
 
     /// When the customer's current reset token was issued.
+    #[cfg(test)]
     pub fn reset_token_issued_at(&self, customer_id: u64) -> Option<i64> {
         let st = self.state();
         st.accounts.get(customer_id)?.reset_token().map(|t| t.issued_at)
     }
 
     /// When the customer's current one-time code was issued.
+    #[cfg(test)]
     pub fn otc_issued_at(&self, customer_id: u64) -> Option<i64> {
         let st = self.state();
         st.accounts.get(customer_id)?.otc().map(|t| t.issued_at)

@@ -9,7 +9,7 @@ use super::customer::Customer;
 
 /// How many emails the outbox keeps (**mock decision**: older ones are dropped first, as the
 /// journal does; ids keep counting up).
-pub const OUTBOX_CAPACITY: usize = 1000;
+pub(crate) const OUTBOX_CAPACITY: usize = 1000;
 
 /// What kind of email the outbox holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -21,7 +21,7 @@ pub enum EmailKind {
 
 impl EmailKind {
     /// The name the control API shows (`kind` of `GET /__mock/outbox`).
-    pub fn wire_name(self) -> &'static str {
+    pub(crate) fn wire_name(self) -> &'static str {
         match self {
             EmailKind::PasswordReset => "reset_password",
             EmailKind::Confirmation => "confirmation",
@@ -133,6 +133,7 @@ impl Outbox {
             .collect()
     }
 
+    #[cfg(any(test, feature = "test-support"))]
     pub(crate) fn len(&self) -> usize {
         self.emails.len()
     }

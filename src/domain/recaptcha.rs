@@ -15,7 +15,7 @@ use super::fixtures::Settings;
 /// A storefront form that can be protected, by its Magento key
 /// (`recaptcha_frontend/type_for/<key>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Form {
+pub(crate) enum Form {
     CustomerForgotPassword,
     CustomerEdit,
     CustomerLogin,
@@ -27,7 +27,7 @@ impl Form {
     /// Every form the mock can switch on, in the order `recaptchaV3Config.forms` lists them:
     /// the `formTypes` order of `ReCaptchaVersion3Invisible/etc/di.xml` (which has no
     /// `resend_confirmation_email`; the mock lists it last).
-    pub const ALL: [Form; 5] = [
+    pub(crate) const ALL: [Form; 5] = [
         Form::CustomerForgotPassword,
         Form::CustomerEdit,
         Form::CustomerLogin,
@@ -36,7 +36,7 @@ impl Form {
     ];
 
     /// Magento's form key, e.g. `customer_login`.
-    pub fn key(self) -> &'static str {
+    pub(crate) fn key(self) -> &'static str {
         match self {
             Form::CustomerForgotPassword => "customer_forgot_password",
             Form::CustomerEdit => "customer_edit",
@@ -47,7 +47,7 @@ impl Form {
     }
 
     /// Whether the settings switch this form on.
-    pub fn is_on(self, s: &Settings) -> bool {
+    pub(crate) fn is_on(self, s: &Settings) -> bool {
         match self {
             Form::CustomerForgotPassword => s.recaptcha_customer_forgot_password,
             Form::CustomerEdit => s.recaptcha_customer_edit,
@@ -60,31 +60,31 @@ impl Form {
 
 /// The error of a protected operation whose check fails, GraphQL and REST alike
 /// (`ReCaptchaWebapiGraphQl\Plugin\GraphQlValidator`, `ReCaptchaWebapiRest\Plugin\RestValidationPlugin`).
-pub const VALIDATION_FAILED: &str = "ReCaptcha validation failed, please try again";
+pub(crate) const VALIDATION_FAILED: &str = "ReCaptcha validation failed, please try again";
 
 /// `recaptcha_frontend/type_recaptcha_v3/score_threshold`.
-pub const MINIMUM_SCORE: f64 = 0.5;
+pub(crate) const MINIMUM_SCORE: f64 = 0.5;
 /// `recaptcha_frontend/type_recaptcha_v3/position`.
-pub const BADGE_POSITION: &str = "inline";
+pub(crate) const BADGE_POSITION: &str = "inline";
 /// `recaptcha_frontend/type_recaptcha_v3/theme`.
-pub const THEME: &str = "light";
+pub(crate) const THEME: &str = "light";
 /// `recaptcha_frontend/type_recaptcha_v3/lang` is empty; the resolvers read it as a string.
-pub const LANGUAGE_CODE: &str = "";
+pub(crate) const LANGUAGE_CODE: &str = "";
 /// `recaptcha_frontend/failure_messages/validation_failure_message`: what the storefront shows
 /// its user, not the API's error text.
-pub const VALIDATION_FAILURE_MESSAGE: &str = "reCAPTCHA verification failed.";
+pub(crate) const VALIDATION_FAILURE_MESSAGE: &str = "reCAPTCHA verification failed.";
 /// `recaptcha_frontend/failure_messages/technical_failure_message`.
-pub const TECHNICAL_FAILURE_MESSAGE: &str =
+pub(crate) const TECHNICAL_FAILURE_MESSAGE: &str =
     "Something went wrong with reCAPTCHA. Please contact the store owner.";
 
 /// Whether a request for `form` may proceed: the form is off, or `token` (the `X-ReCaptcha`
 /// header, `None` when absent) is the test token.
-pub fn passes(settings: &Settings, form: Form, token: Option<&str>) -> bool {
+pub(crate) fn passes(settings: &Settings, form: Form, token: Option<&str>) -> bool {
     !form.is_on(settings) || token == Some(settings.recaptcha_test_token.as_str())
 }
 
 /// The forms switched on, in [`Form::ALL`] order.
-pub fn forms_on(settings: &Settings) -> Vec<Form> {
+pub(crate) fn forms_on(settings: &Settings) -> Vec<Form> {
     Form::ALL.into_iter().filter(|f| f.is_on(settings)).collect()
 }
 

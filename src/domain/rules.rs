@@ -5,7 +5,7 @@ use rand::distributions::Alphanumeric;
 use rand::Rng;
 
 /// 32 lowercase hex digits: one-time codes and confirmation keys.
-pub fn random_hex32() -> compact_str::CompactString {
+pub(crate) fn random_hex32() -> compact_str::CompactString {
     let bytes: [u8; 16] = rand::thread_rng().gen();
     let mut s = compact_str::CompactString::with_capacity(32);
     for b in bytes {
@@ -15,7 +15,7 @@ pub fn random_hex32() -> compact_str::CompactString {
 }
 
 /// 32 characters `[A-Za-z0-9]`: reset-password tokens and masked cart ids, as Magento's.
-pub fn random_alnum32() -> String {
+pub(crate) fn random_alnum32() -> String {
     rand::thread_rng()
         .sample_iter(&Alphanumeric)
         .take(32)
@@ -24,17 +24,17 @@ pub fn random_alnum32() -> String {
 }
 
 /// PHP's `empty()` for a string: `""` and `"0"` are empty; whitespace is not (spec 5.1).
-pub fn php_empty(s: &str) -> bool {
+pub(crate) fn php_empty(s: &str) -> bool {
     s.is_empty() || s == "0"
 }
 
 /// True when `s` is empty after PHP's `trim()` (space, tab, newline, CR, NUL, vertical tab).
-pub fn blank_after_php_trim(s: &str) -> bool {
+pub(crate) fn blank_after_php_trim(s: &str) -> bool {
     php_trim(s).is_empty()
 }
 
 /// PHP's default `trim()` character set.
-pub fn php_trim(s: &str) -> &str {
+pub(crate) fn php_trim(s: &str) -> &str {
     s.trim_matches([' ', '\t', '\n', '\r', '\0', '\u{0B}'])
 }
 
@@ -44,7 +44,7 @@ pub fn php_trim(s: &str) -> &str {
 /// `atext` plus any non-ASCII character, or a quoted string (straight or typographic quotes);
 /// a host name of at least two dot-separated labels (letters, digits, hyphens, non-ASCII letters;
 /// no leading or trailing hyphen) whose last label is at least two letters.
-pub fn is_valid_email(email: &str) -> bool {
+pub(crate) fn is_valid_email(email: &str) -> bool {
     let mut parts = email.split('@');
     let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
         return false;
@@ -102,7 +102,7 @@ fn valid_domain(domain: &str) -> bool {
 
 /// Why a new password is refused (spec 5.7), in the order the checks run.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PasswordPolicyError {
+pub(crate) enum PasswordPolicyError {
     SameAsEmail,
     TooLong,
     TooShort { min: usize },
@@ -112,7 +112,7 @@ pub enum PasswordPolicyError {
 
 impl PasswordPolicyError {
     /// The wire message.
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         match self {
             PasswordPolicyError::SameAsEmail => {
                 "The password can't be the same as the email address. Create a new password and try again."
@@ -134,10 +134,10 @@ impl PasswordPolicyError {
 }
 
 /// Maximum password length (Magento's constant, not a setting).
-pub const MAX_PASSWORD_LENGTH: usize = 256;
+pub(crate) const MAX_PASSWORD_LENGTH: usize = 256;
 
 /// Checks a new password against the policy of spec 5.7; first failure wins.
-pub fn check_password_policy(
+pub(crate) fn check_password_policy(
     password: &str,
     email: &str,
     min_length: usize,
@@ -177,21 +177,21 @@ pub fn check_password_policy(
 /// MySQL is not in strict mode and a longer value is cut to the column's length instead of
 /// failing the save. The mock stores what such a column would hold: this is what keeps a record
 /// small however long the submitted strings are.
-pub mod columns {
+pub(crate) mod columns {
     /// `firstname`, `middlename`, `lastname` (`varchar(255)`).
-    pub const NAME: usize = 255;
+    pub(crate) const NAME: usize = 255;
     /// `prefix` (`varchar(40)`).
-    pub const PREFIX: usize = 40;
+    pub(crate) const PREFIX: usize = 40;
     /// `suffix` (`varchar(40)`).
-    pub const SUFFIX: usize = 40;
+    pub(crate) const SUFFIX: usize = 40;
     /// `taxvat` (`varchar(50)`).
-    pub const TAXVAT: usize = 50;
+    pub(crate) const TAXVAT: usize = 50;
     /// `confirmation` (`varchar(64)`), the confirmation key.
-    pub const CONFIRMATION: usize = 64;
+    pub(crate) const CONFIRMATION: usize = 64;
 }
 
 /// The first `max` characters of `s` (MySQL counts `varchar` lengths in characters).
-pub fn truncate_chars(s: &str, max: usize) -> &str {
+pub(crate) fn truncate_chars(s: &str, max: usize) -> &str {
     match s.char_indices().nth(max) {
         Some((at, _)) => &s[..at],
         None => s,
@@ -220,7 +220,7 @@ fn name_patterns() -> &'static (regex::Regex, regex::Regex) {
 /// characters (code points). Its quirk is kept: PHP's `preg_match` finds no match at all in a
 /// value without a single allowed character (`"@@@"`), and such a value passes. An empty value
 /// passes (the required-value check is elsewhere). Linear in the length of `value`.
-pub fn is_valid_name(value: &str) -> bool {
+pub(crate) fn is_valid_name(value: &str) -> bool {
     let trimmed = php_trim(value);
     if trimmed.is_empty() {
         return true;
@@ -231,17 +231,17 @@ pub fn is_valid_name(value: &str) -> bool {
 
 /// The longest date of birth the mock keeps (**mock decision**): `YYYY-MM-DDTHH:MM:SS+HH:MM`.
 /// Magento stores a `date` column; the mock echoes the string it was given, so it bounds it.
-pub const MAX_DATE_OF_BIRTH_CHARS: usize = 25;
+pub(crate) const MAX_DATE_OF_BIRTH_CHARS: usize = 25;
 
 /// Gender codes Magento accepts: 1 male, 2 female, 3 not specified.
-pub fn is_valid_gender(g: i64) -> bool {
+pub(crate) fn is_valid_gender(g: i64) -> bool {
     (1..=3).contains(&g)
 }
 
 /// A date of birth as `YYYY-MM-DD` (month and day may have one digit), checked against the
 /// calendar, at most [`MAX_DATE_OF_BIRTH_CHARS`] long. **Mock decision**: Magento also accepts
 /// locale formats; the mock accepts ISO only.
-pub fn is_valid_date(s: &str) -> bool {
+pub(crate) fn is_valid_date(s: &str) -> bool {
     if s.chars().count() > MAX_DATE_OF_BIRTH_CHARS {
         return false;
     }
@@ -284,7 +284,7 @@ pub fn is_valid_date(s: &str) -> bool {
 }
 
 /// Formats unix seconds as Magento's `created_at` (`YYYY-MM-DD HH:MM:SS`, UTC).
-pub fn format_datetime(unix: i64) -> String {
+pub(crate) fn format_datetime(unix: i64) -> String {
     let days = unix.div_euclid(86_400);
     let secs = unix.rem_euclid(86_400);
     // Civil-from-days (Howard Hinnant's algorithm).

@@ -2,6 +2,7 @@
 
 use super::*;
 use token::Claims;
+use outbox::OUTBOX_CAPACITY;
 
 const T0: i64 = 1_767_225_600; // 2026-01-01 00:00:00 UTC
 const RONI: &str = "roni_cost@example.com";

@@ -8,14 +8,14 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 /// Keys longer than this are stored as their SHA-256 digest.
-pub const MAX_PLAIN_KEY_BYTES: usize = 256;
+pub(crate) const MAX_PLAIN_KEY_BYTES: usize = 256;
 
 /// The key under which `submitted` (an email or username as submitted) is counted: the string
 /// itself, or for a longer string its SHA-256 digest, so a flood of failed sign-ins with huge
 /// garbage emails keeps at most a few dozen bytes per key until the window expires (memory
 /// stays flat under load tests). Compute it before taking the domain lock: hashing a long
 /// string is the only costly step.
-pub fn key(submitted: &str) -> Cow<'_, str> {
+pub(crate) fn key(submitted: &str) -> Cow<'_, str> {
     if submitted.len() <= MAX_PLAIN_KEY_BYTES {
         return Cow::Borrowed(submitted);
     }
@@ -28,7 +28,7 @@ pub fn key(submitted: &str) -> Cow<'_, str> {
 /// first is dropped, so a flood of failed sign-ins with ever new emails keeps memory flat (at
 /// most about 4 MB: keys are at most [`MAX_PLAIN_KEY_BYTES`] long) while every key a test
 /// actually repeats keeps counting.
-pub const MAX_KEYS: usize = 10_000;
+pub(crate) const MAX_KEYS: usize = 10_000;
 
 /// One key's failures and when they stop counting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +43,7 @@ struct Entry {
 /// window (then by the order of their last failure): purging expired windows and making room
 /// both take the soonest first, without walking every key.
 #[derive(Debug, Clone, Default)]
-pub struct Throttle {
+pub(crate) struct Throttle {
     entries: HashMap<Arc<str>, Entry>,
     by_expiry: BTreeMap<(i64, u64), Arc<str>>,
     next_seq: u64,
@@ -51,7 +51,7 @@ pub struct Throttle {
 
 impl Throttle {
     /// Live failures of `key` at `now` (0 once the window has passed: `expires_at <= now`).
-    pub fn failures(&self, key: &str, now: i64) -> u32 {
+    pub(crate) fn failures(&self, key: &str, now: i64) -> u32 {
         match self.entries.get(key) {
             Some(e) if e.expires_at > now => e.failures,
             _ => 0,
@@ -59,12 +59,12 @@ impl Throttle {
     }
 
     /// True while `key` has at least `max` live failures: every attempt fails, even a correct one.
-    pub fn is_throttled(&self, key: &str, now: i64, max: u32) -> bool {
+    pub(crate) fn is_throttled(&self, key: &str, now: i64, max: u32) -> bool {
         self.failures(key, now) >= max
     }
 
     /// Counts a failure and slides the window to `now + window`.
-    pub fn record_failure(&mut self, key: &str, now: i64, window: i64) {
+    pub(crate) fn record_failure(&mut self, key: &str, now: i64, window: i64) {
         let live = self.failures(key, now);
         let key: Arc<str> = match self.entries.get_key_value(key) {
             Some((k, e)) => {
@@ -97,14 +97,14 @@ impl Throttle {
     }
 
     /// A success forgets the key.
-    pub fn reset(&mut self, key: &str) {
+    pub(crate) fn reset(&mut self, key: &str) {
         if let Some(e) = self.entries.remove(key) {
             self.by_expiry.remove(&(e.expires_at, e.seq));
         }
     }
 
     /// Drops windows that have passed.
-    pub fn purge_expired(&mut self, now: i64) {
+    pub(crate) fn purge_expired(&mut self, now: i64) {
         while let Some((&(expires_at, _), _)) = self.by_expiry.first_key_value() {
             if expires_at > now {
                 break;
@@ -116,6 +116,7 @@ impl Throttle {
     }
 
     /// Keys held (live or not yet purged).
+    #[cfg(any(test, feature = "test-support"))]
     pub fn len(&self) -> usize {
         self.entries.len()
     }

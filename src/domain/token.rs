@@ -10,12 +10,12 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 /// The protected header, byte for byte.
-pub const HEADER: &str = r#"{"kid":"1","alg":"HS256"}"#;
+pub(crate) const HEADER: &str = r#"{"kid":"1","alg":"HS256"}"#;
 
 /// Magento's user type of an admin (integration) token.
-pub const UTYPID_ADMIN: u8 = 2;
+pub(crate) const UTYPID_ADMIN: u8 = 2;
 /// Magento's user type of a customer token.
-pub const UTYPID_CUSTOMER: u8 = 3;
+pub(crate) const UTYPID_CUSTOMER: u8 = 3;
 
 /// The claims of an access token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +32,7 @@ pub struct Claims {
 
 impl Claims {
     /// The payload JSON, claims in the spec's order.
-    pub fn payload_json(&self) -> String {
+    pub(crate) fn payload_json(&self) -> String {
         let mut s = format!(
             r#"{{"uid":{},"utypid":{},"iat":{},"exp":{}"#,
             self.uid, self.utypid, self.iat, self.exp
@@ -48,7 +48,7 @@ impl Claims {
 /// A signing key made ready once: HMAC's padded inner and outer keys are computed when the
 /// store is created, not on every sign-in and every bearer check.
 #[derive(Clone)]
-pub struct Signer {
+pub(crate) struct Signer {
     mac: Hmac<Sha256>,
 }
 
@@ -59,7 +59,7 @@ impl std::fmt::Debug for Signer {
 }
 
 impl Signer {
-    pub fn new(secret: &str) -> Signer {
+    pub(crate) fn new(secret: &str) -> Signer {
         Signer {
             // HMAC accepts keys of any length; this cannot fail.
             mac: Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length"),
@@ -67,7 +67,7 @@ impl Signer {
     }
 
     /// Signs `claims` into a compact JWS.
-    pub fn sign(&self, claims: &Claims) -> String {
+    pub(crate) fn sign(&self, claims: &Claims) -> String {
         let signing_input = format!(
             "{}.{}",
             URL_SAFE_NO_PAD.encode(HEADER),
@@ -82,7 +82,7 @@ impl Signer {
     /// Reads a token signed with this key. `None` when it is not one of ours (bad shape,
     /// header, signature or claims): the "Composite reader could not read a token" case.
     /// Expiry and revocation are the caller's business.
-    pub fn read(&self, token: &str) -> Option<Claims> {
+    pub(crate) fn read(&self, token: &str) -> Option<Claims> {
         let mut parts = token.split('.');
         let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
         else {
@@ -115,11 +115,13 @@ impl Signer {
 }
 
 /// Signs `claims` with `secret` (see [`Signer::sign`]).
+#[cfg(any(test, feature = "test-support"))]
 pub fn sign(claims: &Claims, secret: &str) -> String {
     Signer::new(secret).sign(claims)
 }
 
 /// Reads a token signed with `secret` (see [`Signer::read`]).
+#[cfg(any(test, feature = "test-support"))]
 pub fn read(token: &str, secret: &str) -> Option<Claims> {
     Signer::new(secret).read(token)
 }

@@ -31,7 +31,7 @@ pub enum BearerError {
 }
 
 impl BearerError {
-    pub fn message(&self) -> &'static str {
+    pub(crate) fn message(&self) -> &'static str {
         match self {
             BearerError::Unreadable => "Composite reader could not read a token",
             BearerError::Revoked => "User token has been revoked",
@@ -53,6 +53,7 @@ impl Tokens {
     }
 
     /// Customers with a recorded revocation.
+    #[cfg(any(test, feature = "test-support"))]
     pub(super) fn revocations(&self) -> usize {
         self.revoked_at.len()
     }

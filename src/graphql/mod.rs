@@ -34,7 +34,7 @@ use serde_json::{Map, Value};
 
 /// A 1-based position in the submitted document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Location {
+pub(crate) struct Location {
     pub line: usize,
     pub column: usize,
 }
@@ -105,7 +105,7 @@ impl std::fmt::Display for Category {
 
 /// One entry of a response's `errors` list.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GraphqlError {
+pub(crate) struct GraphqlError {
     pub message: String,
     pub locations: Vec<Location>,
     /// Response path (field names or aliases, list indices), for execution errors.
@@ -117,7 +117,7 @@ pub struct GraphqlError {
 impl GraphqlError {
     /// An error raised before execution (reading the request, its content type, its bearer
     /// token): a message and a category, no location or path.
-    pub fn request(category: Category, message: impl Into<String>) -> GraphqlError {
+    pub(crate) fn request(category: Category, message: impl Into<String>) -> GraphqlError {
         GraphqlError {
             message: message.into(),
             locations: Vec::new(),
@@ -127,7 +127,7 @@ impl GraphqlError {
     }
 
     /// An error of the field at `location`, reported under the response key `path`.
-    pub fn field(
+    pub(crate) fn field(
         category: Category,
         message: impl Into<String>,
         location: Location,
@@ -142,7 +142,7 @@ impl GraphqlError {
     }
 
     /// The error as JSON, keys in Magento's order: message, locations, path, extensions.
-    pub fn to_json(&self) -> Value {
+    pub(crate) fn to_json(&self) -> Value {
         let mut m = Map::new();
         m.insert("message".into(), Value::String(self.message.clone()));
         if !self.locations.is_empty() {
@@ -168,13 +168,13 @@ impl GraphqlError {
 
 /// What a resolver returns when the field fails.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FieldError {
+pub(crate) struct FieldError {
     pub message: String,
     pub category: Category,
 }
 
 impl FieldError {
-    pub fn new(category: impl Into<Category>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(category: impl Into<Category>, message: impl Into<String>) -> Self {
         FieldError {
             message: message.into(),
             category: category.into(),
@@ -186,15 +186,15 @@ impl FieldError {
 /// and the field's arguments, already validated and coerced (input objects as JSON objects,
 /// absent optional arguments absent). It returns the field's full value as JSON: for an object
 /// type, an object keyed by field name, which the engine projects onto the selection set.
-pub type Resolver<C> = Arc<dyn Fn(&C, &Map<String, Value>) -> Result<Value, FieldError> + Send + Sync>;
+pub(crate) type Resolver<C> = Arc<dyn Fn(&C, &Map<String, Value>) -> Result<Value, FieldError> + Send + Sync>;
 
-pub use schema::Schema;
-pub use syntax::Document;
+pub(crate) use schema::Schema;
+pub(crate) use syntax::Document;
 
 /// The first root field of a document's first operation, as the journal, the log and fault
 /// injection need it (they never see the syntax tree).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RootField {
+pub(crate) struct RootField {
     /// The field's name, e.g. `generateCustomerToken`.
     pub name: String,
     /// Its response key (the alias, when there is one).
@@ -204,14 +204,14 @@ pub struct RootField {
 
 impl Document {
     /// True when any operation of the document is a mutation.
-    pub fn has_mutation(&self) -> bool {
+    pub(crate) fn has_mutation(&self) -> bool {
         self.definitions
             .iter()
             .any(|d| matches!(d, syntax::Definition::Operation(o) if o.kind == syntax::OpKind::Mutation))
     }
 
     /// The first root field of the first operation.
-    pub fn root_field(&self) -> Option<RootField> {
+    pub(crate) fn root_field(&self) -> Option<RootField> {
         self.definitions.iter().find_map(|d| match d {
             syntax::Definition::Operation(o) => o.selection_set.items.iter().find_map(|s| match s {
                 syntax::Selection::Field(f) => Some(RootField {
@@ -227,13 +227,13 @@ impl Document {
 }
 
 /// Parses a query. Errors are graphql-php's `Syntax Error: …` with a location and no category.
-pub fn parse(query: &str) -> Result<Arc<Document>, GraphqlError> {
+pub(crate) fn parse(query: &str) -> Result<Arc<Document>, GraphqlError> {
     syntax::parse_document(query).map(Arc::new)
 }
 
 /// The result of executing a document.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ExecutionResult {
+pub(crate) struct ExecutionResult {
     pub errors: Vec<GraphqlError>,
     /// `None` when execution did not start (validation or variable errors): no `data` key.
     pub data: Option<Value>,
@@ -241,7 +241,7 @@ pub struct ExecutionResult {
 
 impl ExecutionResult {
     /// `{"errors":[…],"data":…}`; `errors` omitted when empty, `data` omitted when `None`.
-    pub fn to_json(&self) -> Value {
+    pub(crate) fn to_json(&self) -> Value {
         let mut m = Map::new();
         if !self.errors.is_empty() {
             m.insert(
@@ -263,7 +263,7 @@ pub struct Engine<C> {
 }
 
 impl<C> Engine<C> {
-    pub fn new(schema: Schema) -> Self {
+    pub(crate) fn new(schema: Schema) -> Self {
         Engine {
             schema,
             resolvers: HashMap::new(),
@@ -271,7 +271,7 @@ impl<C> Engine<C> {
     }
 
     /// Registers the resolver of `type_name.field` (a root type's field).
-    pub fn resolver(
+    pub(crate) fn resolver(
         &mut self,
         type_name: &str,
         field: &str,
@@ -282,13 +282,9 @@ impl<C> Engine<C> {
         self
     }
 
-    pub fn schema(&self) -> &Schema {
-        &self.schema
-    }
-
     /// Validates (first error only) and executes `doc` with `variables`. Fields without a
     /// resolver answer a "not implemented yet" error, never a panic.
-    pub fn execute(&self, ctx: &C, doc: &Document, variables: &Map<String, Value>) -> ExecutionResult {
+    pub(crate) fn execute(&self, ctx: &C, doc: &Document, variables: &Map<String, Value>) -> ExecutionResult {
         execute::execute(self, ctx, doc, variables)
     }
 }

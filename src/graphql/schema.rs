@@ -11,26 +11,26 @@ use serde_json::Value;
 
 /// A reference to a type: named, list or non-null.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TypeRef {
+pub(crate) enum TypeRef {
     Named(String),
     List(Box<TypeRef>),
     NonNull(Box<TypeRef>),
 }
 
 impl TypeRef {
-    pub fn named(&self) -> &str {
+    pub(crate) fn named(&self) -> &str {
         match self {
             TypeRef::Named(n) => n,
             TypeRef::List(t) | TypeRef::NonNull(t) => t.named(),
         }
     }
 
-    pub fn is_non_null(&self) -> bool {
+    pub(crate) fn is_non_null(&self) -> bool {
         matches!(self, TypeRef::NonNull(_))
     }
 
     /// The type without its outer non-null wrapper.
-    pub fn nullable(&self) -> &TypeRef {
+    pub(crate) fn nullable(&self) -> &TypeRef {
         match self {
             TypeRef::NonNull(t) => t,
             t => t,
@@ -57,7 +57,7 @@ impl fmt::Display for TypeRef {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TypeKind {
+pub(crate) enum TypeKind {
     Scalar,
     Object,
     InputObject,
@@ -65,7 +65,7 @@ pub enum TypeKind {
 }
 
 impl TypeKind {
-    pub fn introspection_name(self) -> &'static str {
+    pub(crate) fn introspection_name(self) -> &'static str {
         match self {
             TypeKind::Scalar => "SCALAR",
             TypeKind::Object => "OBJECT",
@@ -76,7 +76,7 @@ impl TypeKind {
 }
 
 #[derive(Debug, Clone)]
-pub struct InputValue {
+pub(crate) struct InputValue {
     pub name: String,
     pub description: Option<String>,
     pub ty: TypeRef,
@@ -87,7 +87,7 @@ pub struct InputValue {
 }
 
 #[derive(Debug, Clone)]
-pub struct FieldDef {
+pub(crate) struct FieldDef {
     pub name: String,
     pub description: Option<String>,
     pub args: Vec<InputValue>,
@@ -96,14 +96,14 @@ pub struct FieldDef {
 }
 
 #[derive(Debug, Clone)]
-pub struct EnumValueDef {
+pub(crate) struct EnumValueDef {
     pub name: String,
     pub description: Option<String>,
     pub deprecation: Option<String>,
 }
 
 #[derive(Debug, Clone)]
-pub struct TypeDef {
+pub(crate) struct TypeDef {
     pub name: String,
     pub description: Option<String>,
     pub kind: TypeKind,
@@ -113,23 +113,23 @@ pub struct TypeDef {
 }
 
 impl TypeDef {
-    pub fn field(&self, name: &str) -> Option<&FieldDef> {
+    pub(crate) fn field(&self, name: &str) -> Option<&FieldDef> {
         self.fields.iter().find(|f| f.name == name)
     }
 
-    pub fn input_field(&self, name: &str) -> Option<&InputValue> {
+    pub(crate) fn input_field(&self, name: &str) -> Option<&InputValue> {
         self.input_fields.iter().find(|f| f.name == name)
     }
 
-    pub fn is_composite(&self) -> bool {
+    pub(crate) fn is_composite(&self) -> bool {
         self.kind == TypeKind::Object
     }
 
-    pub fn is_leaf(&self) -> bool {
+    pub(crate) fn is_leaf(&self) -> bool {
         matches!(self.kind, TypeKind::Scalar | TypeKind::Enum)
     }
 
-    pub fn is_input(&self) -> bool {
+    pub(crate) fn is_input(&self) -> bool {
         matches!(
             self.kind,
             TypeKind::Scalar | TypeKind::Enum | TypeKind::InputObject
@@ -138,7 +138,7 @@ impl TypeDef {
 }
 
 #[derive(Debug, Clone)]
-pub struct DirectiveDef {
+pub(crate) struct DirectiveDef {
     pub name: String,
     pub description: Option<String>,
     pub locations: Vec<&'static str>,
@@ -147,7 +147,7 @@ pub struct DirectiveDef {
 
 /// The schema, built from SDL.
 #[derive(Debug, Clone)]
-pub struct Schema {
+pub(crate) struct Schema {
     pub(crate) types: BTreeMap<String, TypeDef>,
     pub(crate) query: String,
     pub(crate) mutation: Option<String>,
@@ -466,7 +466,7 @@ fn non_null(t: TypeRef) -> TypeRef {
 
 impl Schema {
     /// Builds a schema from SDL text.
-    pub fn from_sdl(text: &str) -> Result<Schema, String> {
+    pub(crate) fn from_sdl(text: &str) -> Result<Schema, String> {
         let mut types = BTreeMap::new();
         for (name, description) in BUILTIN_SCALARS {
             types.insert(
@@ -572,7 +572,7 @@ impl Schema {
     }
 
     /// Removes one field (used by profiles that lack it, e.g. `Mutation.exchangeOtpForCustomerToken`).
-    pub fn without_field(mut self, type_name: &str, field: &str) -> Self {
+    pub(crate) fn without_field(mut self, type_name: &str, field: &str) -> Self {
         if let Some(t) = self.types.get_mut(type_name) {
             t.fields.retain(|f| f.name != field);
             t.input_fields.retain(|f| f.name != field);
@@ -581,7 +581,7 @@ impl Schema {
     }
 
     /// Removes one value of an enum type (a profile whose enum is shorter).
-    pub fn without_enum_value(mut self, type_name: &str, value: &str) -> Self {
+    pub(crate) fn without_enum_value(mut self, type_name: &str, value: &str) -> Self {
         if let Some(t) = self.types.get_mut(type_name) {
             t.enum_values.retain(|v| v.name != value);
         }
@@ -593,7 +593,7 @@ impl Schema {
     ///
     /// # Panics
     /// When a field still refers to the type: the schema would be broken.
-    pub fn without_type(mut self, type_name: &str) -> Self {
+    pub(crate) fn without_type(mut self, type_name: &str) -> Self {
         let referred = self.types.values().any(|t| {
             t.fields
                 .iter()
@@ -609,12 +609,8 @@ impl Schema {
         self
     }
 
-    /// The names of all types, built-in and introspection types included, in byte order.
-    pub fn type_names(&self) -> Vec<String> {
-        self.types.keys().cloned().collect()
-    }
-
     /// The field names of a type in the order validation considers them (byte order).
+    #[cfg(test)]
     pub fn field_names(&self, type_name: &str) -> Vec<String> {
         self.types
             .get(type_name)

@@ -11,12 +11,12 @@ use super::{GraphqlError, Location};
 
 /// A parsed executable document.
 #[derive(Debug, Clone)]
-pub struct Document {
+pub(crate) struct Document {
     pub definitions: Vec<Definition>,
 }
 
 #[derive(Debug, Clone)]
-pub enum Definition {
+pub(crate) enum Definition {
     Operation(Operation),
     Fragment(FragmentDef),
     /// A type-system definition (SDL) in a query document: valid syntax, never executable.
@@ -27,20 +27,20 @@ pub enum Definition {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OpKind {
+pub(crate) enum OpKind {
     Query,
     Mutation,
     Subscription,
 }
 
 #[derive(Debug, Clone)]
-pub struct Name {
+pub(crate) struct Name {
     pub value: String,
     pub loc: Location,
 }
 
 #[derive(Debug, Clone)]
-pub struct Operation {
+pub(crate) struct Operation {
     pub kind: OpKind,
     pub name: Option<Name>,
     pub loc: Location,
@@ -50,7 +50,7 @@ pub struct Operation {
 }
 
 #[derive(Debug, Clone)]
-pub struct VarDef {
+pub(crate) struct VarDef {
     pub loc: Location,
     /// The variable name without `$`; its location is the `$`'s.
     pub name: Name,
@@ -59,14 +59,14 @@ pub struct VarDef {
 }
 
 #[derive(Debug, Clone)]
-pub enum TypeNode {
+pub(crate) enum TypeNode {
     Named(Name),
     List(Box<TypeNode>, Location),
     NonNull(Box<TypeNode>, Location),
 }
 
 impl TypeNode {
-    pub fn named(&self) -> &Name {
+    pub(crate) fn named(&self) -> &Name {
         match self {
             TypeNode::Named(n) => n,
             TypeNode::List(t, _) | TypeNode::NonNull(t, _) => t.named(),
@@ -85,7 +85,7 @@ impl std::fmt::Display for TypeNode {
 }
 
 #[derive(Debug, Clone)]
-pub struct FragmentDef {
+pub(crate) struct FragmentDef {
     pub loc: Location,
     pub name: Name,
     pub type_condition: Name,
@@ -94,20 +94,20 @@ pub struct FragmentDef {
 }
 
 #[derive(Debug, Clone)]
-pub struct SelectionSet {
+pub(crate) struct SelectionSet {
     pub loc: Location,
     pub items: Vec<Selection>,
 }
 
 #[derive(Debug, Clone)]
-pub enum Selection {
+pub(crate) enum Selection {
     Field(Field),
     Spread(FragmentSpread),
     Inline(InlineFragment),
 }
 
 #[derive(Debug, Clone)]
-pub struct Field {
+pub(crate) struct Field {
     pub loc: Location,
     pub alias: Option<Name>,
     pub name: Name,
@@ -117,20 +117,20 @@ pub struct Field {
 }
 
 impl Field {
-    pub fn response_key(&self) -> &str {
+    pub(crate) fn response_key(&self) -> &str {
         self.alias.as_ref().unwrap_or(&self.name).value.as_str()
     }
 }
 
 #[derive(Debug, Clone)]
-pub struct FragmentSpread {
+pub(crate) struct FragmentSpread {
     pub loc: Location,
     pub name: Name,
     pub directives: Vec<Directive>,
 }
 
 #[derive(Debug, Clone)]
-pub struct InlineFragment {
+pub(crate) struct InlineFragment {
     pub loc: Location,
     pub type_condition: Option<Name>,
     pub directives: Vec<Directive>,
@@ -138,27 +138,27 @@ pub struct InlineFragment {
 }
 
 #[derive(Debug, Clone)]
-pub struct Argument {
+pub(crate) struct Argument {
     pub loc: Location,
     pub name: Name,
     pub value: ValueNode,
 }
 
 #[derive(Debug, Clone)]
-pub struct Directive {
+pub(crate) struct Directive {
     pub loc: Location,
     pub name: Name,
     pub args: Vec<Argument>,
 }
 
 #[derive(Debug, Clone)]
-pub struct ValueNode {
+pub(crate) struct ValueNode {
     pub loc: Location,
     pub kind: ValueKind,
 }
 
 #[derive(Debug, Clone)]
-pub enum ValueKind {
+pub(crate) enum ValueKind {
     Variable(String),
     Int(String),
     Float(String),
@@ -171,7 +171,7 @@ pub enum ValueKind {
 }
 
 #[derive(Debug, Clone)]
-pub struct ObjectField {
+pub(crate) struct ObjectField {
     pub loc: Location,
     pub name: Name,
     pub value: ValueNode,
@@ -179,7 +179,7 @@ pub struct ObjectField {
 
 impl ValueNode {
     /// graphql-php's `Printer::doPrint` of a value literal.
-    pub fn print(&self) -> String {
+    pub(crate) fn print(&self) -> String {
         match &self.kind {
             ValueKind::Variable(n) => format!("${n}"),
             ValueKind::Int(s) | ValueKind::Float(s) | ValueKind::Enum(s) => s.clone(),

@@ -123,7 +123,7 @@ impl Table {
 
 /// Faults a store holds at most (added through the control API; the fixtures' are counted too):
 /// every request is matched against each, and the list must not grow without end.
-pub const MAX_FAULTS: usize = 1000;
+pub(crate) const MAX_FAULTS: usize = 1000;
 
 /// The faults in force, shared by all connections. A std mutex: each critical section decides
 /// or edits, never awaits (the latency is slept after unlocking).
@@ -175,7 +175,7 @@ impl FaultMatch {
 
 impl Faults {
     /// The faults of `fixtures` (checked when they were loaded).
-    pub fn from_fixtures(fixtures: &Fixtures) -> Faults {
+    pub(crate) fn from_fixtures(fixtures: &Fixtures) -> Faults {
         let faults = Faults::default();
         faults.replace_fixture_faults(fixtures);
         faults
@@ -187,14 +187,14 @@ impl Faults {
     }
 
     /// New fixture faults (a reloaded file), and back to them.
-    pub fn replace_fixture_faults(&self, fixtures: &Fixtures) {
+    pub(crate) fn replace_fixture_faults(&self, fixtures: &Fixtures) {
         let mut table = self.lock();
         table.fixture_specs = fixtures.faults.clone();
         table.restore();
     }
 
     /// Back to the fixture faults, with fresh counts and re-seeded RNGs (`POST /__mock/reset`).
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         self.lock().restore();
     }
 
@@ -214,17 +214,17 @@ impl Faults {
     }
 
     /// All faults in force, oldest first.
-    pub fn list(&self) -> Vec<Value> {
+    pub(crate) fn list(&self) -> Vec<Value> {
         self.lock().active.iter().map(ActiveFault::to_json).collect()
     }
 
     /// Removes every fault (fixture faults come back on reset).
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         self.lock().active.clear();
     }
 
     /// Removes one fault; false when no fault has this id.
-    pub fn remove(&self, id: u64) -> bool {
+    pub(crate) fn remove(&self, id: u64) -> bool {
         let mut table = self.lock();
         let before = table.active.len();
         table.active.retain(|f| f.id != id);
@@ -289,7 +289,7 @@ impl HttpBody for DroppedBody {
 
 /// Middleware: applies the faults in force to GraphQL and REST requests (never to `/__mock`).
 /// A GraphQL request is matched on the first root field of its one reading (see `request.rs`).
-pub async fn inject(State(app): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+pub(crate) async fn inject(State(app): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let Some(store) = request.extensions().get::<Arc<Store>>().cloned() else {
         return next.run(request).await;
@@ -370,12 +370,12 @@ pub async fn inject(State(app): State<Arc<AppState>>, request: Request, next: Ne
 // ----- control API: /__mock/faults -----------------------------------------------------------
 
 /// `GET /__mock/faults`.
-pub async fn list(Extension(store): Extension<Arc<Store>>) -> Response {
+pub(crate) async fn list(Extension(store): Extension<Arc<Store>>) -> Response {
     json_response(200, &json!({ "faults": store.faults.list() }))
 }
 
 /// `POST /__mock/faults`: one fault object → the created fault with its id.
-pub async fn add(Extension(store): Extension<Arc<Store>>, body: Bytes) -> Response {
+pub(crate) async fn add(Extension(store): Extension<Arc<Store>>, body: Bytes) -> Response {
     let value: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => {
@@ -417,13 +417,13 @@ pub async fn add(Extension(store): Extension<Arc<Store>>, body: Bytes) -> Respon
 }
 
 /// `DELETE /__mock/faults`.
-pub async fn clear(Extension(store): Extension<Arc<Store>>) -> Response {
+pub(crate) async fn clear(Extension(store): Extension<Arc<Store>>) -> Response {
     store.faults.clear();
     json_response(200, &json!({ "faults": [] }))
 }
 
 /// `DELETE /__mock/faults/{id}`.
-pub async fn remove(Extension(store): Extension<Arc<Store>>, Path(id): Path<String>) -> Response {
+pub(crate) async fn remove(Extension(store): Extension<Arc<Store>>, Path(id): Path<String>) -> Response {
     match id.parse::<u64>() {
         Ok(n) if store.faults.remove(n) => json_response(200, &json!({ "deleted": n })),
         _ => json_response(

@@ -25,12 +25,12 @@ use super::request::is_graphql_path;
 use super::AppState;
 
 /// The largest request body the mock reads (1 MiB), by default.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+pub(crate) const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 /// How long a client may take to send a request body, by default.
-pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// **Mock decision**: the 500 message of a handler that panicked.
-pub const PANIC_MESSAGE: &str = "Internal server error";
+pub(crate) const PANIC_MESSAGE: &str = "Internal server error";
 
 /// An error answer in the shape of the route `path` belongs to.
 pub(crate) fn refusal(path: &str, status: u16, category: Category, message: &str) -> Response {
@@ -42,12 +42,12 @@ pub(crate) fn refusal(path: &str, status: u16, category: Category, message: &str
 }
 
 /// The message of a body over the limit (**mock decision**).
-pub fn too_large_message(limit: usize) -> String {
+pub(crate) fn too_large_message(limit: usize) -> String {
     format!("Request body is too large: the limit is {limit} bytes.")
 }
 
 /// The message of a body that did not arrive in time (**mock decision**).
-pub fn too_slow_message(timeout: Duration) -> String {
+pub(crate) fn too_slow_message(timeout: Duration) -> String {
     format!("Request body was not received within {} ms.", timeout.as_millis())
 }
 
@@ -56,7 +56,7 @@ pub fn too_slow_message(timeout: Duration) -> String {
 struct Panicked;
 
 /// For `CatchPanicLayer::custom`: logs the panic and answers 500 (reshaped by [`guard`]).
-pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+pub(crate) fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
     let detail = panic
         .downcast_ref::<String>()
         .map(String::as_str)
@@ -70,7 +70,7 @@ pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
 
 /// Middleware: reads the body with the configured limit and deadline, then runs the request with
 /// the buffered body; turns a caught panic into the route's error shape.
-pub async fn guard(State(app): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+pub(crate) async fn guard(State(app): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let limit = app.config.max_body_bytes;
     let timeout = app.config.body_read_timeout;
     let path = request.uri().path().to_string();

@@ -26,8 +26,8 @@ pub const JOURNAL_CAPACITY: usize = 1000;
 /// cut and end with `…` (**mock decision**: a path may be 64 KiB long, and 1000 of those would
 /// be 64 MB; a bounded entry keeps the journal's memory bounded too).
 pub const MAX_PATH_CHARS: usize = 1024;
-pub const MAX_METHOD_CHARS: usize = 32;
-pub const MAX_OPERATION_CHARS: usize = 256;
+pub(crate) const MAX_METHOD_CHARS: usize = 32;
+pub(crate) const MAX_OPERATION_CHARS: usize = 256;
 
 /// `text` cut to `max` characters, marked with `…` when cut.
 fn bounded(text: &str, max: usize) -> String {
@@ -68,7 +68,7 @@ impl Journal {
     }
 
     /// Adds an entry, dropping the oldest beyond [`JOURNAL_CAPACITY`].
-    pub fn record(&self, entry: JournalEntry) {
+    pub(crate) fn record(&self, entry: JournalEntry) {
         let mut entries = self.lock();
         if entries.len() >= JOURNAL_CAPACITY {
             entries.pop_front();
@@ -83,7 +83,7 @@ impl Journal {
         entries.iter().skip(skip).cloned().collect()
     }
 
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         self.lock().clear();
     }
 
@@ -91,20 +91,21 @@ impl Journal {
         self.lock().len()
     }
 
+    #[cfg(any(test, feature = "test-support"))]
     pub fn is_empty(&self) -> bool {
         self.lock().is_empty()
     }
 }
 
 /// True for the control API's own paths, which are not journaled.
-pub fn is_control_path(path: &str) -> bool {
+pub(crate) fn is_control_path(path: &str) -> bool {
     path == "/__mock" || path.starts_with("/__mock/")
 }
 
 /// Middleware, outermost: logs one line per request (method, path as sent, GraphQL operation,
 /// status, milliseconds, and the fault that shaped the answer) — the only place requests are
 /// logged — and journals every request outside `/__mock` in the store that served it.
-pub async fn record(request: Request, next: Next) -> Response {
+pub(crate) async fn record(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let method = request.method().clone();
     let started = Instant::now();

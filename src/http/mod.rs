@@ -10,24 +10,23 @@ mod control_access;
 mod control_customers;
 mod control_sandboxes;
 mod control_settings;
-pub mod faults;
+pub(crate) mod faults;
 mod front_door;
 mod gate;
-pub mod guard;
+pub(crate) mod guard;
 pub mod journal;
 mod options;
-pub mod protocol;
+pub(crate) mod protocol;
 mod request;
-pub mod rest;
+pub(crate) mod rest;
 mod server;
-pub mod startup;
-pub mod store;
+pub(crate) mod startup;
+pub(crate) mod store;
 mod storefront_pages;
 pub mod stores;
 pub mod watch;
 
-pub use request::DocumentCache;
-pub use server::{
-    router, serve, AppState, PurgeTask, ServeConfig, TestServer, DEFAULT_HEADER_READ_TIMEOUT,
-    DEFAULT_SHUTDOWN_GRACE, PURGE_INTERVAL, TEST_CLOCK_START,
-};
+pub use server::{serve, AppState, ServeConfig, TestServer, TEST_CLOCK_START};
+/// The mock's routes without a listener (the fuzz target drives them with `tower::ServiceExt`).
+#[cfg(feature = "test-support")]
+pub use server::router;

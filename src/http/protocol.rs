@@ -34,9 +34,9 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use super::request::is_graphql_path;
 
 /// hyper's limits behind its automatic 414 and 431 (its defaults, which the mock keeps).
-pub const MAX_URI_BYTES: usize = 65_534;
-pub const MAX_HEADERS: usize = 100;
-pub const MAX_HEAD_BYTES: usize = 8192 + 4096 * 100;
+pub(crate) const MAX_URI_BYTES: usize = 65_534;
+pub(crate) const MAX_HEADERS: usize = 100;
+pub(crate) const MAX_HEAD_BYTES: usize = 8192 + 4096 * 100;
 
 /// How much of the connection's first bytes is kept to read the first request line.
 const FIRST_BYTES: usize = 2048;
@@ -69,21 +69,21 @@ fn message(status: u16) -> Option<(&'static str, String)> {
 
 /// What a wrapped connection knows about itself; shared with the service that serves it.
 #[derive(Debug, Default)]
-pub struct ConnectionMarks {
+pub(crate) struct ConnectionMarks {
     /// A request of this connection reached the router.
     served: AtomicBool,
 }
 
 impl ConnectionMarks {
     /// Called for every request the router gets.
-    pub fn served(&self) {
+    pub(crate) fn served(&self) {
         self.served.store(true, Ordering::Relaxed);
     }
 }
 
 /// A connection's I/O, passing everything through but hyper's automatic refusals, which it
 /// writes as JSON answers.
-pub struct Shaped<IO> {
+pub(crate) struct Shaped<IO> {
     inner: IO,
     marks: Arc<ConnectionMarks>,
     /// The first bytes read, up to [`FIRST_BYTES`].
@@ -94,7 +94,7 @@ pub struct Shaped<IO> {
 }
 
 impl<IO> Shaped<IO> {
-    pub fn new(inner: IO) -> Self {
+    pub(crate) fn new(inner: IO) -> Self {
         Shaped {
             inner,
             marks: Arc::default(),
@@ -105,7 +105,7 @@ impl<IO> Shaped<IO> {
     }
 
     /// The marks the service of this connection sets.
-    pub fn marks(&self) -> Arc<ConnectionMarks> {
+    pub(crate) fn marks(&self) -> Arc<ConnectionMarks> {
         self.marks.clone()
     }
 

@@ -44,7 +44,7 @@ pub const MAX_CACHED_QUERY_BYTES: usize = 64 * 1024;
 pub const MAX_CACHED_TEXT_BYTES: usize = 2 * 1024 * 1024;
 
 impl DocumentCache {
-    pub fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize) -> Self {
         DocumentCache {
             capacity,
             map: Mutex::new(Cached::default()),
@@ -54,7 +54,7 @@ impl DocumentCache {
     /// Parses `query`, or returns the cached parse. Syntax errors are not cached. The cache is
     /// emptied when it would hold more than `capacity` documents or
     /// [`MAX_CACHED_TEXT_BYTES`] of text.
-    pub fn parse(&self, query: &str) -> Result<Arc<Document>, GraphqlError> {
+    pub(crate) fn parse(&self, query: &str) -> Result<Arc<Document>, GraphqlError> {
         if let Some(doc) = self.lock().documents.get(query) {
             return Ok(doc.clone());
         }
@@ -72,12 +72,6 @@ impl DocumentCache {
             cached.text_bytes += query.len();
         }
         Ok(doc)
-    }
-
-    /// Documents cached and the length of their texts.
-    pub fn size(&self) -> (usize, usize) {
-        let cached = self.lock();
-        (cached.documents.len(), cached.text_bytes)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Cached> {

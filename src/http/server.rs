@@ -38,7 +38,29 @@ use super::stores::{ClockStart, SandboxLimits, Stores, DEFAULT_MAX_SANDBOXES, DE
 use super::watch::{self, FixtureStatus, WatchTask, WATCH_INTERVAL};
 use super::{control, gate, options, protocol, rest, storefront_pages};
 
-/// How `serve` was asked to run.
+/// How `serve` was asked to run: one field per `serve` option, defaults as `serve` has them.
+///
+/// [`TestServer::start_config`] takes one too (with host and port forced to `127.0.0.1:0`):
+///
+/// ```
+/// use commerce_auth_mock::{Fixtures, Profile, ServeConfig, TestServer};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let config = ServeConfig {
+///     profile: Profile::Paas247,
+///     control_token: Some("s3cret".into()),
+///     ..ServeConfig::default()
+/// };
+/// let server = TestServer::start_config(config, Fixtures::embedded_default()).await;
+/// let access = format!("{}/__mock/access", server.base_url());
+/// let client = reqwest::Client::new();
+/// let refused = client.get(&access).send().await.unwrap();
+/// assert_eq!(refused.status(), 401);
+/// let allowed = client.get(&access).bearer_auth("s3cret").send().await.unwrap();
+/// assert_eq!(allowed.status(), 200);
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     pub host: String,
@@ -152,7 +174,7 @@ impl ServeConfig {
 
 impl AppState {
     /// The state of a mock bound to `bound`; new sandboxes' clocks start as `clocks` says.
-    pub fn new(config: ServeConfig, mut fixtures: Fixtures, clocks: ClockStart, bound: SocketAddr) -> Self {
+    pub(crate) fn new(config: ServeConfig, mut fixtures: Fixtures, clocks: ClockStart, bound: SocketAddr) -> Self {
         config.adjust(&mut fixtures);
         let address = config.address(bound);
         let identity = StoreIdentity {
@@ -175,7 +197,7 @@ impl AppState {
     }
 
     /// The default store's domain.
-    pub fn domain(&self) -> &Arc<Domain> {
+    pub(crate) fn domain(&self) -> &Arc<Domain> {
         &self.stores.default.domain
     }
 }
@@ -292,6 +314,16 @@ impl Drop for PurgeTask {
 }
 
 /// Runs the mock until Ctrl-C or SIGTERM; in-flight requests finish before it returns.
+///
+/// ```no_run
+/// use commerce_auth_mock::{serve, Profile, ServeConfig};
+///
+/// #[tokio::main]
+/// async fn main() -> anyhow::Result<()> {
+///     // `commerce-auth-mock serve --port 4000 --profile paas-2.4.8`
+///     serve(ServeConfig { port: 4000, profile: Profile::Paas248, ..ServeConfig::default() }).await
+/// }
+/// ```
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let fixtures = match &config.fixtures {
         Some(path) => watch::load_fixtures(path)?,
@@ -469,9 +501,44 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
 }
 
 /// A mock on `127.0.0.1:0` with a virtual clock, for tests. Dropping it stops the server.
+///
+/// ```
+/// use commerce_auth_mock::{Fixtures, Profile, TestServer};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // The mock's own fixtures format; sections left out keep the embedded defaults.
+/// let fixtures = Fixtures::from_json_str(
+///     "inline",
+///     r#"{"customers": [{"id": 1, "email": "ada@example.com", "password": "Analytical-1843",
+///                        "firstname": "Ada", "lastname": "Lovelace"}]}"#,
+/// )
+/// .unwrap();
+/// let server = TestServer::start_with(Profile::Saas, fixtures).await;
+/// assert!(server.graphql_url().starts_with("http://127.0.0.1:"));
+///
+/// let sign_in = |password: &str| {
+///     let query = format!(
+///         r#"mutation {{ generateCustomerToken(email: "ada@example.com", password: "{password}") {{ token }} }}"#
+///     );
+///     reqwest::Client::new()
+///         .post(server.graphql_url())
+///         .json(&serde_json::json!({ "query": query }))
+///         .send()
+/// };
+/// assert_eq!(sign_in("Analytical-1843").await.unwrap().status(), 200);
+/// // The embedded defaults' customers are replaced: their passwords sign no one in.
+/// let wrong = sign_in("Roni-Cost-2024").await.unwrap();
+/// assert_eq!(wrong.status(), 401, "Magento's graphql-authentication status");
+/// # }
+/// ```
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The server's state (test support: the stores, the default store's domain).
+    #[cfg(feature = "test-support")]
     pub app: Arc<AppState>,
+    /// The default store's domain (test support: its clock, outbox and customers).
+    #[cfg(feature = "test-support")]
     pub domain: Arc<Domain>,
     shutdown: Option<oneshot::Sender<()>>,
     _purge: PurgeTask,
@@ -520,9 +587,11 @@ impl TestServer {
         });
         TestServer {
             addr,
+            #[cfg(feature = "test-support")]
             domain: app.domain().clone(),
             _purge: PurgeTask::start(app.clone()),
             _watch: start_watch(&app),
+            #[cfg(feature = "test-support")]
             app,
             shutdown: Some(tx),
         }
@@ -539,6 +608,7 @@ impl TestServer {
     }
 
     /// The sandbox `name`, created when new (as a first request under `/<name>/…` would).
+    #[cfg(feature = "test-support")]
     pub fn sandbox(&self, name: &str) -> Arc<Store> {
         self.app
             .stores

@@ -50,7 +50,7 @@ fn colours_wanted() -> bool {
 }
 
 /// A request's duration in milliseconds for the log: two decimals (`ms=0.42`), not f64's 17 digits.
-pub struct LogMs(pub Duration);
+pub(crate) struct LogMs(pub Duration);
 
 impl std::fmt::Display for LogMs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -64,7 +64,7 @@ impl std::fmt::Display for LogMs {
 /// An IP address (`::1` or `[::1]` too) is used as it is; `localhost` and `*.localhost` are the
 /// loopback address (RFC 6761, the same answer every resolver gives); any other name goes to
 /// hickory's resolver, which reads /etc/hosts and /etc/resolv.conf itself.
-pub async fn listen_addrs(host: &str, port: u16) -> anyhow::Result<Vec<SocketAddr>> {
+pub(crate) async fn listen_addrs(host: &str, port: u16) -> anyhow::Result<Vec<SocketAddr>> {
     let bare = host
         .strip_prefix('[')
         .and_then(|h| h.strip_suffix(']'))
@@ -99,7 +99,7 @@ fn is_localhost(name: &str) -> bool {
 
 /// Where a started mock answers, as `--ready-file` writes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ServedUrls {
+pub(crate) struct ServedUrls {
     pub graphql: String,
     pub rest: String,
     /// `None` with `--no-control`.
@@ -112,7 +112,7 @@ pub struct ServedUrls {
 impl ServedUrls {
     /// The URLs of a server bound to `local`. A wildcard bind (0.0.0.0, ::) is reached through
     /// the loopback address, which always works from the same machine (or container).
-    pub fn new(local: SocketAddr, control: bool) -> ServedUrls {
+    pub(crate) fn new(local: SocketAddr, control: bool) -> ServedUrls {
         let ip = match local.ip() {
             IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
             IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
@@ -130,7 +130,7 @@ impl ServedUrls {
 }
 
 /// Called once the listener is bound: writes `--ready-file` (if asked), then the start line.
-pub fn announce(config: &ServeConfig, local: SocketAddr) -> anyhow::Result<()> {
+pub(crate) fn announce(config: &ServeConfig, local: SocketAddr) -> anyhow::Result<()> {
     let urls = ServedUrls::new(local, !config.no_control);
     if let Some(path) = &config.ready_file {
         write_ready_file(path, &urls)?;

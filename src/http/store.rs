@@ -35,7 +35,7 @@ pub(crate) fn real_now() -> i64 {
 
 impl Store {
     /// A store on `fixtures`.
-    pub fn new(
+    pub(crate) fn new(
         name: Option<String>,
         fixtures: Arc<Fixtures>,
         clock: Clock,
@@ -53,14 +53,14 @@ impl Store {
     }
 
     /// Back to the fixtures: state, faults and journal.
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         self.domain.reset();
         self.faults.reset();
         self.journal.clear();
     }
 
     /// New fixtures in force (`serve --watch`), and the store reset to them.
-    pub fn replace_fixtures(&self, fixtures: Arc<Fixtures>) {
+    pub(crate) fn replace_fixtures(&self, fixtures: Arc<Fixtures>) {
         self.faults.replace_fixture_faults(&fixtures);
         self.domain.replace_fixtures(fixtures);
     }
@@ -70,17 +70,18 @@ impl Store {
         self.last_used.store(real_now(), Ordering::Relaxed);
     }
 
-    pub fn created_at(&self) -> i64 {
+    pub(crate) fn created_at(&self) -> i64 {
         self.created_at
     }
 
-    pub fn last_used(&self) -> i64 {
+    pub(crate) fn last_used(&self) -> i64 {
         self.last_used.load(Ordering::Relaxed)
     }
 
     /// Makes the store look unused for `secs` (eviction and the idle lifetime go by real time;
     /// tests age a store this way instead of waiting).
     #[doc(hidden)]
+    #[cfg(any(test, feature = "test-support"))]
     pub fn backdate_last_use(&self, secs: i64) {
         self.last_used.store(real_now() - secs, Ordering::Relaxed);
     }

@@ -14,10 +14,10 @@ use crate::domain::{Clock, Fixtures, StoreIdentity};
 use super::store::{real_now, Store};
 
 /// The longest tenant name.
-pub const MAX_TENANT_LEN: usize = 63;
+pub(crate) const MAX_TENANT_LEN: usize = 63;
 
 /// A sandbox used within this many seconds is never evicted to make room for another.
-pub const MIN_IDLE_BEFORE_EVICTION_SECS: i64 = 60;
+pub(crate) const MIN_IDLE_BEFORE_EVICTION_SECS: i64 = 60;
 
 /// Default of `serve --max-sandboxes`.
 pub const DEFAULT_MAX_SANDBOXES: usize = 256;
@@ -27,7 +27,7 @@ pub const DEFAULT_SANDBOX_IDLE_SECS: i64 = 3600;
 /// A tenant name: 1 to 63 ASCII letters, digits, `-` and `_`, starting with a letter or digit.
 /// (Names equal to a route root — `graphql`, `rest`, `V1`, `customer` — never reach here: such a
 /// path is that route.)
-pub fn is_tenant_name(name: &str) -> bool {
+pub(crate) fn is_tenant_name(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphanumeric())
         && name.len() <= MAX_TENANT_LEN
@@ -36,7 +36,7 @@ pub fn is_tenant_name(name: &str) -> bool {
 
 /// How the clock of a new sandbox starts.
 #[derive(Debug, Clone, Copy)]
-pub enum ClockStart {
+pub(crate) enum ClockStart {
     /// The system clock (a sandbox can still freeze and move its own).
     System,
     /// A virtual clock frozen at this unix second (tests).
@@ -63,7 +63,7 @@ pub struct SandboxLimits {
 
 /// Why a request's sandbox cannot be had.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SandboxError {
+pub(crate) enum SandboxError {
     #[error(
         "All {max} sandboxes are in use (each served a request within the last \
          {MIN_IDLE_BEFORE_EVICTION_SECS} s), so none can be evicted for `{name}`. End one with \
@@ -95,7 +95,7 @@ pub struct Stores {
 }
 
 impl Stores {
-    pub fn new(default: Arc<Store>, limits: SandboxLimits, clock: ClockStart, address: String) -> Stores {
+    pub(crate) fn new(default: Arc<Store>, limits: SandboxLimits, clock: ClockStart, address: String) -> Stores {
         Stores {
             default,
             sandboxes: Mutex::new(HashMap::new()),
@@ -110,13 +110,13 @@ impl Stores {
         self.sandboxes.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn limits(&self) -> SandboxLimits {
+    pub(crate) fn limits(&self) -> SandboxLimits {
         self.limits
     }
 
     /// The sandbox `name` (a valid tenant name), created from the fixtures in force when new.
     /// At the bound, the least recently used sandbox gives way if it has been idle a while.
-    pub fn sandbox(&self, name: &str) -> Result<Arc<Store>, SandboxError> {
+    pub(crate) fn sandbox(&self, name: &str) -> Result<Arc<Store>, SandboxError> {
         let mut map = self.lock();
         if let Some(store) = map.get(name) {
             store.touch();
@@ -158,11 +158,12 @@ impl Stores {
     }
 
     /// Ends a sandbox; false when there is none by that name.
-    pub fn remove(&self, name: &str) -> bool {
+    pub(crate) fn remove(&self, name: &str) -> bool {
         self.lock().remove(name).is_some()
     }
 
     /// An existing sandbox, without creating it.
+    #[cfg(any(test, feature = "test-support"))]
     pub fn existing(&self, name: &str) -> Option<Arc<Store>> {
         self.lock().get(name).cloned()
     }
@@ -186,7 +187,7 @@ impl Stores {
     }
 
     /// Every store, the default first.
-    pub fn all(&self) -> Vec<Arc<Store>> {
+    pub(crate) fn all(&self) -> Vec<Arc<Store>> {
         let mut all = vec![self.default.clone()];
         all.extend(self.lock().values().cloned());
         all
@@ -209,7 +210,7 @@ impl Stores {
     }
 
     /// New fixtures (`serve --watch`) for the default store and every sandbox.
-    pub fn replace_fixtures(&self, fixtures: Arc<Fixtures>) {
+    pub(crate) fn replace_fixtures(&self, fixtures: Arc<Fixtures>) {
         for store in self.all() {
             store.replace_fixtures(fixtures.clone());
         }

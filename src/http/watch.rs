@@ -19,7 +19,7 @@ use crate::domain::{FixtureError, Fixtures};
 use super::AppState;
 
 /// How often `--watch` looks at the fixtures file.
-pub const WATCH_INTERVAL: Duration = Duration::from_millis(500);
+pub(crate) const WATCH_INTERVAL: Duration = Duration::from_millis(500);
 
 /// Loads a fixtures file with every check the server makes.
 pub fn load_fixtures(path: &Path) -> Result<Fixtures, FixtureError> {
@@ -43,7 +43,7 @@ struct StatusInner {
 }
 
 impl FixtureStatus {
-    pub fn new(path: Option<&Path>, loaded_at: i64) -> Self {
+    pub(crate) fn new(path: Option<&Path>, loaded_at: i64) -> Self {
         FixtureStatus {
             inner: Mutex::new(StatusInner {
                 path: path.map(|p| p.display().to_string()),
@@ -58,7 +58,7 @@ impl FixtureStatus {
     }
 
     /// `{"path":…,"loaded_at":…,"error":null|"…"}`.
-    pub fn to_json(&self) -> Value {
+    pub(crate) fn to_json(&self) -> Value {
         let s = self.lock().clone();
         json!({ "path": s.path, "loaded_at": s.loaded_at, "error": s.error })
     }
@@ -83,7 +83,7 @@ fn stamp(path: &Path) -> Stamp {
 }
 
 /// Loads `path` into `app`, or records why it could not.
-pub fn reload(app: &AppState, path: &Path) {
+pub(crate) fn reload(app: &AppState, path: &Path) {
     match load_fixtures(path) {
         Ok(mut fixtures) => {
             app.config.adjust(&mut fixtures);
@@ -99,14 +99,14 @@ pub fn reload(app: &AppState, path: &Path) {
 }
 
 /// The `--watch` task. Dropping the handle stops it.
-pub struct WatchTask {
+pub(crate) struct WatchTask {
     stop: Option<oneshot::Sender<()>>,
 }
 
 impl WatchTask {
     /// Starts watching `path` on the current Tokio runtime; the current version of the file is
     /// taken as loaded.
-    pub fn start(app: Arc<AppState>, path: PathBuf, interval: Duration) -> WatchTask {
+    pub(crate) fn start(app: Arc<AppState>, path: PathBuf, interval: Duration) -> WatchTask {
         let (tx, mut rx) = oneshot::channel::<()>();
         // Taken now, not when the task first runs, so a save right after start is not missed.
         let mut seen = stamp(&path);

@@ -13,7 +13,7 @@ use super::{input_error, str_arg, RequestCtx};
 use crate::domain::attributes::AttributeMetadata;
 use crate::graphql::FieldError;
 
-pub fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
     let form_code = str_arg(args, "formCode");
     if form_code.is_empty() {
         return Err(input_error("Required parameter \"formCode\" of type string."));

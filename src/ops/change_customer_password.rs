@@ -14,7 +14,7 @@ use crate::domain::messages as msg;
 use crate::domain::rules::blank_after_php_trim;
 use crate::graphql::FieldError;
 
-pub fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
     let customer_id = require_customer(ctx)?;
     let (current, new) = (str_arg(args, "currentPassword"), str_arg(args, "newPassword"));
     if blank_after_php_trim(current) {

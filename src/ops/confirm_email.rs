@@ -12,7 +12,7 @@ use crate::domain::messages as msg;
 use crate::domain::rules::{is_valid_email, php_empty};
 use crate::graphql::FieldError;
 
-pub fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
     let input = object_arg(args, "input");
     let email = opt_str(&input, "email").unwrap_or_default();
     let key = opt_str(&input, "confirmation_key").unwrap_or_default();

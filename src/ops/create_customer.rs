@@ -12,7 +12,7 @@ use super::create_customer_v2::new_customer;
 use super::{customer_output, object_arg, refusal, RequestCtx};
 use crate::graphql::FieldError;
 
-pub fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
     let input = object_arg(args, "input");
     let c = ctx
         .domain

@@ -13,7 +13,7 @@ use super::{customer_output, object_arg, opt_str, refusal, RequestCtx};
 use crate::domain::NewCustomer;
 use crate::graphql::FieldError;
 
-pub fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
     let input = object_arg(args, "input");
     let c = ctx
         .domain
@@ -25,7 +25,7 @@ pub fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, Fie
 /// The domain's [`NewCustomer`] from a `CustomerCreateInput` (or a `CustomerInput`, whose
 /// fields are the same but optional: an absent one reads as empty). `custom_attributes` are
 /// accepted and not kept.
-pub fn new_customer(input: &Map<String, Value>) -> NewCustomer {
+pub(crate) fn new_customer(input: &Map<String, Value>) -> NewCustomer {
     NewCustomer {
         email: opt_str(input, "email").unwrap_or_default(),
         firstname: opt_str(input, "firstname").unwrap_or_default(),

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::{customer_or_guest, RequestCtx};
 use crate::graphql::FieldError;
 
-pub fn resolve(ctx: &RequestCtx, _args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, _args: &Map<String, Value>) -> Result<Value, FieldError> {
     let cart = match customer_or_guest(ctx)? {
         Some(customer_id) => ctx.domain.customer_cart(customer_id),
         None => ctx.domain.create_guest_cart(),

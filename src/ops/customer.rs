@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use super::{customer_json, refusal, require_customer, RequestCtx};
 use crate::graphql::FieldError;
 
-pub fn resolve(ctx: &RequestCtx, _args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, _args: &Map<String, Value>) -> Result<Value, FieldError> {
     let customer_id = require_customer(ctx)?;
     let c = ctx.domain.current_customer(customer_id).map_err(refusal)?;
     Ok(customer_json(&ctx.domain, &c))

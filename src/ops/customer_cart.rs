@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use super::{cart_json, require_customer, RequestCtx};
 use crate::graphql::FieldError;
 
-pub fn resolve(ctx: &RequestCtx, _args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, _args: &Map<String, Value>) -> Result<Value, FieldError> {
     let customer_id = require_customer(ctx)?;
     let cart = ctx.domain.customer_cart(customer_id);
     Ok(cart_json(&ctx.domain, &cart))

@@ -13,7 +13,7 @@ use crate::domain::rules::php_empty;
 use crate::domain::AcceptedSecrets;
 use crate::graphql::FieldError;
 
-pub fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
     let (email, otp) = (str_arg(args, "email"), str_arg(args, "otp"));
     if php_empty(email) {
         return Err(input_error(msg::SPECIFY_EMAIL));

@@ -14,7 +14,7 @@ use crate::domain::{AcceptedSecrets, SignInError};
 use crate::graphql::FieldError;
 use crate::profile::Capabilities;
 
-pub fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
     let (email, password) = (str_arg(args, "email"), str_arg(args, "password"));
     if php_empty(email) {
         return Err(input_error(msg::SPECIFY_EMAIL));
@@ -37,7 +37,7 @@ pub fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, Fie
 
 /// The wire error of a failed sign-in: the generic message, except an unconfirmed account on a
 /// profile that says so.
-pub fn sign_in_error(e: SignInError, caps: &Capabilities) -> FieldError {
+pub(crate) fn sign_in_error(e: SignInError, caps: &Capabilities) -> FieldError {
     match e {
         SignInError::NotConfirmed if caps.unconfirmed_message => authentication_error(msg::NOT_CONFIRMED),
         _ => authentication_error(msg::GENERIC_SIGN_IN),

@@ -15,7 +15,7 @@ use super::{input_error, object_arg, opt_str, refusal, RequestCtx};
 use crate::domain::messages as msg;
 use crate::graphql::FieldError;
 
-pub fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
     let input = object_arg(args, "input");
     let email = opt_str(&input, "customer_email").unwrap_or_default();
     if email.trim_matches(' ').is_empty() {

@@ -15,7 +15,7 @@ use super::{cart_json, input_error, require_customer, str_arg, RequestCtx};
 use crate::domain::cart::CartError;
 use crate::graphql::{Category, FieldError};
 
-pub fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
     let customer_id = require_customer(ctx)?;
     let source = str_arg(args, "source_cart_id");
     if source.is_empty() {

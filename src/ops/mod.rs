@@ -15,29 +15,29 @@ use crate::graphql::{Category, Engine, FieldError, Schema};
 use crate::profile::Profile;
 use recaptcha::guarded;
 
-pub mod attributes_form;
-pub mod change_customer_password;
-pub mod confirm_email;
-pub mod create_customer;
-pub mod create_customer_v2;
-pub mod create_empty_cart;
-pub mod customer;
-pub mod customer_cart;
-pub mod exchange_otp_for_customer_token;
-pub mod generate_customer_token;
-pub mod generate_customer_token_as_admin;
-pub mod is_email_available;
-pub mod merge_carts;
-pub mod recaptcha;
-pub mod recaptcha_form_config;
-pub mod recaptcha_form_configs;
-pub mod recaptcha_v3_config;
-pub mod request_password_reset_email;
-pub mod resend_confirmation_email;
-pub mod reset_password;
-pub mod revoke_customer_token;
-pub mod store_config;
-pub mod update_customer_v2;
+pub(crate) mod attributes_form;
+pub(crate) mod change_customer_password;
+pub(crate) mod confirm_email;
+pub(crate) mod create_customer;
+pub(crate) mod create_customer_v2;
+pub(crate) mod create_empty_cart;
+pub(crate) mod customer;
+pub(crate) mod customer_cart;
+pub(crate) mod exchange_otp_for_customer_token;
+pub(crate) mod generate_customer_token;
+pub(crate) mod generate_customer_token_as_admin;
+pub(crate) mod is_email_available;
+pub(crate) mod merge_carts;
+pub(crate) mod recaptcha;
+pub(crate) mod recaptcha_form_config;
+pub(crate) mod recaptcha_form_configs;
+pub(crate) mod recaptcha_v3_config;
+pub(crate) mod request_password_reset_email;
+pub(crate) mod resend_confirmation_email;
+pub(crate) mod reset_password;
+pub(crate) mod revoke_customer_token;
+pub(crate) mod store_config;
+pub(crate) mod update_customer_v2;
 
 /// What every resolver gets: the shared domain, the profile served, who is asking, and the
 /// request's `X-ReCaptcha` header (for the protected mutations, see [`recaptcha`]).
@@ -50,11 +50,11 @@ pub struct RequestCtx {
 }
 
 /// The storefront schema subset of spec section 3.
-pub const SCHEMA_SDL: &str = include_str!("../../schema/schema.graphql");
+pub(crate) const SCHEMA_SDL: &str = include_str!("../../schema/schema.graphql");
 
 /// Builds the engine for a profile: the schema minus the fields the profile lacks, and every
 /// operation's resolver; the mutations a reCAPTCHA form protects are wrapped in its check.
-pub fn build_engine(profile: Profile) -> Engine<RequestCtx> {
+pub(crate) fn build_engine(profile: Profile) -> Engine<RequestCtx> {
     let caps = profile.caps();
     let mut schema = Schema::from_sdl(SCHEMA_SDL).expect("schema/schema.graphql is valid SDL");
     if !caps.exchange_otp_mutation {
@@ -148,7 +148,7 @@ pub fn build_engine(profile: Profile) -> Engine<RequestCtx> {
 }
 
 /// A domain refusal as a field error of its category.
-pub fn refusal(r: Refusal) -> FieldError {
+pub(crate) fn refusal(r: Refusal) -> FieldError {
     let category = match r.kind {
         // A bound of the mock is a field error the client can read and act on, like bad input.
         RefusalKind::Input | RefusalKind::LimitReached => Category::Input,
@@ -160,30 +160,30 @@ pub fn refusal(r: Refusal) -> FieldError {
     FieldError::new(category, r.message)
 }
 
-pub fn input_error(message: impl Into<String>) -> FieldError {
+pub(crate) fn input_error(message: impl Into<String>) -> FieldError {
     FieldError::new(Category::Input, message)
 }
 
-pub fn authentication_error(message: impl Into<String>) -> FieldError {
+pub(crate) fn authentication_error(message: impl Into<String>) -> FieldError {
     FieldError::new(Category::Authentication, message)
 }
 
-pub fn authorization_error(message: impl Into<String>) -> FieldError {
+pub(crate) fn authorization_error(message: impl Into<String>) -> FieldError {
     FieldError::new(Category::Authorization, message)
 }
 
 /// A string argument; absent or null reads as `""` (the engine has already enforced `String!`).
-pub fn str_arg<'a>(args: &'a Map<String, Value>, name: &str) -> &'a str {
+pub(crate) fn str_arg<'a>(args: &'a Map<String, Value>, name: &str) -> &'a str {
     args.get(name).and_then(Value::as_str).unwrap_or("")
 }
 
 /// An optional string field of an input object (`null` counts as absent).
-pub fn opt_str(input: &Map<String, Value>, name: &str) -> Option<String> {
+pub(crate) fn opt_str(input: &Map<String, Value>, name: &str) -> Option<String> {
     input.get(name).and_then(Value::as_str).map(str::to_string)
 }
 
 /// An input-object argument (empty when absent).
-pub fn object_arg(args: &Map<String, Value>, name: &str) -> Map<String, Value> {
+pub(crate) fn object_arg(args: &Map<String, Value>, name: &str) -> Map<String, Value> {
     args.get(name)
         .and_then(Value::as_object)
         .cloned()
@@ -191,7 +191,7 @@ pub fn object_arg(args: &Map<String, Value>, name: &str) -> Map<String, Value> {
 }
 
 /// The signed-in customer's id; guests and admins get `The current customer isn't authorized.`
-pub fn require_customer(ctx: &RequestCtx) -> Result<u64, FieldError> {
+pub(crate) fn require_customer(ctx: &RequestCtx) -> Result<u64, FieldError> {
     match ctx.auth {
         Auth::Customer { customer_id, .. } => Ok(customer_id),
         Auth::Guest | Auth::Admin { .. } => Err(authorization_error(msg::NOT_AUTHORIZED)),
@@ -204,7 +204,7 @@ pub fn require_customer(ctx: &RequestCtx) -> Result<u64, FieldError> {
 /// and done; otherwise `ACCOUNT_CONFIRMATION_NOT_REQUIRED` — including a new account still
 /// waiting for confirmation, since the enum has no "required" value (Magento would fail there).
 /// `group.uid` is the base64 of the group id, as Magento encodes uids.
-pub fn customer_json(domain: &Domain, c: &Customer) -> Value {
+pub(crate) fn customer_json(domain: &Domain, c: &Customer) -> Value {
     use base64::Engine as _;
     let status = if domain.settings().confirmation_required && c.confirmed {
         "ACCOUNT_CONFIRMED"
@@ -237,7 +237,7 @@ pub fn customer_json(domain: &Domain, c: &Customer) -> Value {
 
 /// The signed-in customer's id, `None` for a guest; an admin token is refused like a guest
 /// would be on a customer-only operation.
-pub fn customer_or_guest(ctx: &RequestCtx) -> Result<Option<u64>, FieldError> {
+pub(crate) fn customer_or_guest(ctx: &RequestCtx) -> Result<Option<u64>, FieldError> {
     match ctx.auth {
         Auth::Customer { customer_id, .. } => Ok(Some(customer_id)),
         Auth::Guest => Ok(None),
@@ -246,7 +246,7 @@ pub fn customer_or_guest(ctx: &RequestCtx) -> Result<Option<u64>, FieldError> {
 }
 
 /// The `Cart` object: the mock's carts are always empty.
-pub fn cart_json(domain: &Domain, cart: &crate::domain::cart::Cart) -> Value {
+pub(crate) fn cart_json(domain: &Domain, cart: &crate::domain::cart::Cart) -> Value {
     let email = cart
         .customer_id
         .and_then(|id| domain.current_customer(id).ok())
@@ -262,7 +262,7 @@ pub fn cart_json(domain: &Domain, cart: &crate::domain::cart::Cart) -> Value {
 }
 
 /// `{ "customer": … }` (`CustomerOutput`).
-pub fn customer_output(domain: &Domain, c: &Customer) -> Value {
+pub(crate) fn customer_output(domain: &Domain, c: &Customer) -> Value {
     json!({ "customer": customer_json(domain, c) })
 }
 

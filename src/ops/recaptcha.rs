@@ -19,7 +19,7 @@ use crate::graphql::FieldError;
 /// [`super::build_engine`]): Magento's `WebapiConfigProvider`s map resolver classes to forms
 /// (`ReCaptchaCustomer`, `ReCaptchaResendConfirmationEmail`), and Adobe's "protected
 /// mutations" page adds `exchangeOtpForCustomerToken` (SaaS) to customer login.
-pub fn guarded(
+pub(crate) fn guarded(
     form: Form,
     op: fn(&RequestCtx, &Map<String, Value>) -> Result<Value, FieldError>,
 ) -> impl Fn(&RequestCtx, &Map<String, Value>) -> Result<Value, FieldError> + Send + Sync + 'static {
@@ -31,7 +31,7 @@ pub fn guarded(
 
 /// The check of a protected mutation: `ReCaptcha validation failed, please try again`
 /// (`graphql-input`) unless the form is off or `X-ReCaptcha` carries the test token.
-pub fn check(ctx: &RequestCtx, form: Form) -> Result<(), FieldError> {
+pub(crate) fn check(ctx: &RequestCtx, form: Form) -> Result<(), FieldError> {
     if recaptcha::passes(&ctx.domain.settings(), form, ctx.recaptcha.as_deref()) {
         Ok(())
     } else {
@@ -40,19 +40,19 @@ pub fn check(ctx: &RequestCtx, form: Form) -> Result<(), FieldError> {
 }
 
 /// `ReCaptchaFormEnum` value of a form (Magento upper-cases the form key).
-pub fn enum_name(form: Form) -> String {
+pub(crate) fn enum_name(form: Form) -> String {
     form.key().to_ascii_uppercase()
 }
 
 /// The form a `ReCaptchaFormEnum` value names, `None` for the forms the mock has no switch for
 /// (they are never protected).
-pub fn form_named(value: &str) -> Option<Form> {
+pub(crate) fn form_named(value: &str) -> Option<Form> {
     Form::ALL.into_iter().find(|f| enum_name(*f) == value)
 }
 
 /// `ReCaptchaConfigOutput` of a form (`ReCaptchaFormConfig` resolver): not protected →
 /// `{"is_enabled": false, "configurations": null}`; protected → its v3 configuration.
-pub fn form_config(settings: &Settings, form_type: &str) -> Map<String, Value> {
+pub(crate) fn form_config(settings: &Settings, form_type: &str) -> Map<String, Value> {
     let on = form_named(form_type).is_some_and(|f| f.is_on(settings));
     let configurations = if on {
         json!({

@@ -7,7 +7,7 @@ use super::recaptcha::form_config;
 use super::{str_arg, RequestCtx};
 use crate::graphql::FieldError;
 
-pub fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
     let settings = ctx.domain.settings();
     Ok(Value::Object(form_config(&settings, str_arg(args, "formType"))))
 }

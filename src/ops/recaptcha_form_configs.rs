@@ -7,7 +7,7 @@ use super::recaptcha::form_config;
 use super::RequestCtx;
 use crate::graphql::FieldError;
 
-pub fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
     let settings = ctx.domain.settings();
     let asked = args
         .get("formTypes")

@@ -12,7 +12,7 @@ use super::RequestCtx;
 use crate::domain::recaptcha::{self, Form};
 use crate::graphql::FieldError;
 
-pub fn resolve(ctx: &RequestCtx, _args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, _args: &Map<String, Value>) -> Result<Value, FieldError> {
     let s = ctx.domain.settings();
     let listed = |f: &Form| *f != Form::ResendConfirmationEmail || ctx.profile.caps().recaptcha_form_config;
     let forms: Vec<String> = recaptcha::forms_on(&s)

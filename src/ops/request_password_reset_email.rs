@@ -13,7 +13,7 @@ use crate::domain::messages as msg;
 use crate::domain::rules::{is_valid_email, php_empty};
 use crate::graphql::FieldError;
 
-pub fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
     let email = str_arg(args, "email");
     if php_empty(email) {
         return Err(input_error(msg::MUST_SPECIFY_EMAIL));

@@ -10,7 +10,7 @@ use crate::domain::messages as msg;
 use crate::domain::rules::is_valid_email;
 use crate::graphql::FieldError;
 
-pub fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
     let email = str_arg(args, "email");
     if !is_valid_email(email) {
         return Err(input_error(msg::EMAIL_ADDRESS_NOT_VALID));

@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 use super::{require_customer, RequestCtx};
 use crate::graphql::FieldError;
 
-pub fn resolve(ctx: &RequestCtx, _args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, _args: &Map<String, Value>) -> Result<Value, FieldError> {
     let customer_id = require_customer(ctx)?;
     ctx.domain.revoke_customer_tokens(customer_id);
     Ok(json!({ "result": true }))

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 use super::RequestCtx;
 use crate::graphql::FieldError;
 
-pub fn resolve(ctx: &RequestCtx, _args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, _args: &Map<String, Value>) -> Result<Value, FieldError> {
     let s = ctx.domain.settings();
     let sc = ctx.domain.store_config();
     Ok(json!({

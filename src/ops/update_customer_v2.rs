@@ -12,7 +12,7 @@ use crate::domain::messages as msg;
 use crate::domain::CustomerUpdate;
 use crate::graphql::FieldError;
 
-pub fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
     let customer_id = require_customer(ctx)?;
     let input = object_arg(args, "input");
     if input.is_empty() {

@@ -16,7 +16,7 @@ pub struct Human {
 
 impl Human {
     /// Report to stdout; a progress bar when stderr is a terminal and `progress` allows.
-    pub fn stdout(progress: bool) -> Self {
+    pub(crate) fn stdout(progress: bool) -> Self {
         Human {
             out: Box::new(std::io::stdout()),
             bar: None,
@@ -25,6 +25,7 @@ impl Human {
     }
 
     /// Report into any writer, plain lines.
+    #[cfg(any(test, feature = "test-support"))]
     pub fn to_writer(out: Box<dyn Write + Send>) -> Self {
         Human {
             out,
@@ -44,7 +45,7 @@ impl Human {
 }
 
 /// A unified diff of expected versus actual.
-pub fn diff(expected: &str, actual: &str) -> String {
+pub(crate) fn diff(expected: &str, actual: &str) -> String {
     let d = similar::TextDiff::from_lines(expected, actual);
     d.unified_diff()
         .context_radius(3)

@@ -6,18 +6,18 @@ use serde_json::{json, Value};
 
 use crate::conform::event::{Event, Record, ReportError, Reporter, RunInfo, Status, Summary};
 
-pub struct JsonReport {
+pub(crate) struct JsonReport {
     path: PathBuf,
     info: Option<RunInfo>,
 }
 
 impl JsonReport {
-    pub fn new(path: PathBuf) -> Self {
+    pub(crate) fn new(path: PathBuf) -> Self {
         JsonReport { path, info: None }
     }
 }
 
-pub fn record_json(r: &Record) -> Value {
+pub(crate) fn record_json(r: &Record) -> Value {
     let mut v = json!({
         "kind": r.kind.name(),
         "name": r.name,

@@ -6,13 +6,13 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::conform::event::{Event, ReportError, Reporter, Status, Summary};
 
-pub struct Junit {
+pub(crate) struct Junit {
     path: PathBuf,
     profile: String,
 }
 
 impl Junit {
-    pub fn new(path: PathBuf, profile: String) -> Self {
+    pub(crate) fn new(path: PathBuf, profile: String) -> Self {
         Junit { path, profile }
     }
 }

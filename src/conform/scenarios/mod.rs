@@ -373,23 +373,23 @@ pub struct Account {
 
 /// GraphQL documents used by the scenarios (and the properties).
 pub mod q {
-    pub const SIGN_IN: &str =
+    pub(crate) const SIGN_IN: &str =
         "mutation($email: String!, $password: String!) { generateCustomerToken(email: $email, password: $password) { token } }";
-    pub const EXCHANGE: &str =
+    pub(crate) const EXCHANGE: &str =
         "mutation($email: String!, $otp: String!) { exchangeOtpForCustomerToken(email: $email, otp: $otp) { token } }";
-    pub const CUSTOMER: &str =
+    pub(crate) const CUSTOMER: &str =
         "{ customer { id email firstname lastname allow_remote_shopping_assistance confirmation_status } }";
-    pub const REVOKE: &str = "mutation { revokeCustomerToken { result } }";
-    pub const REQUEST_RESET: &str = "mutation($email: String!) { requestPasswordResetEmail(email: $email) }";
-    pub const RESET: &str = "mutation($email: String!, $token: String!, $new: String!) { resetPassword(email: $email, resetPasswordToken: $token, newPassword: $new) }";
-    pub const CREATE: &str = "mutation($input: CustomerCreateInput!) { createCustomerV2(input: $input) { customer { id email firstname lastname allow_remote_shopping_assistance } } }";
-    pub const UPDATE: &str = "mutation($input: CustomerUpdateInput!) { updateCustomerV2(input: $input) { customer { firstname lastname gender date_of_birth allow_remote_shopping_assistance } } }";
-    pub const CHANGE_PASSWORD: &str = "mutation($current: String!, $new: String!) { changeCustomerPassword(currentPassword: $current, newPassword: $new) { email } }";
-    pub const IS_EMAIL_AVAILABLE: &str =
+    pub(crate) const REVOKE: &str = "mutation { revokeCustomerToken { result } }";
+    pub(crate) const REQUEST_RESET: &str = "mutation($email: String!) { requestPasswordResetEmail(email: $email) }";
+    pub(crate) const RESET: &str = "mutation($email: String!, $token: String!, $new: String!) { resetPassword(email: $email, resetPasswordToken: $token, newPassword: $new) }";
+    pub(crate) const CREATE: &str = "mutation($input: CustomerCreateInput!) { createCustomerV2(input: $input) { customer { id email firstname lastname allow_remote_shopping_assistance } } }";
+    pub(crate) const UPDATE: &str = "mutation($input: CustomerUpdateInput!) { updateCustomerV2(input: $input) { customer { firstname lastname gender date_of_birth allow_remote_shopping_assistance } } }";
+    pub(crate) const CHANGE_PASSWORD: &str = "mutation($current: String!, $new: String!) { changeCustomerPassword(currentPassword: $current, newPassword: $new) { email } }";
+    pub(crate) const IS_EMAIL_AVAILABLE: &str =
         "query($email: String!) { isEmailAvailable(email: $email) { is_email_available } }";
-    pub const AS_ADMIN: &str = "mutation($email: String!) { generateCustomerTokenAsAdmin(input: { customer_email: $email }) { customer_token } }";
-    pub const CONFIRM: &str = "mutation($email: String!, $key: String!) { confirmEmail(input: { email: $email, confirmation_key: $key }) { customer { email } } }";
-    pub const STORE_CONFIG: &str = "{ storeConfig { create_account_confirmation customer_access_token_lifetime minimum_password_length required_character_classes_number } }";
+    pub(crate) const AS_ADMIN: &str = "mutation($email: String!) { generateCustomerTokenAsAdmin(input: { customer_email: $email }) { customer_token } }";
+    pub(crate) const CONFIRM: &str = "mutation($email: String!, $key: String!) { confirmEmail(input: { email: $email, confirmation_key: $key }) { customer { email } } }";
+    pub(crate) const STORE_CONFIG: &str = "{ storeConfig { create_account_confirmation customer_access_token_lifetime minimum_password_length required_character_classes_number } }";
 }
 
 /// What a scenario works with: the target, the run, and its own transcript.
@@ -831,19 +831,6 @@ impl<'a> Ctx<'a> {
             .admin
             .customer_id(&self.t.client, email)
             .map_err(|e| self.fail(format!("setup: customer id: {e}")))
-    }
-
-    /// Enable remote shopping assistance quietly.
-    pub fn set_assistance(&mut self, token: &str, on: bool) -> StepResult<()> {
-        let resp = self.quiet(self.t.gql_req(
-            q::UPDATE,
-            Some(json!({"input": {"allow_remote_shopping_assistance": on}})),
-            Some(token),
-        ))?;
-        if resp.at("/data/updateCustomerV2/customer/allow_remote_shopping_assistance") != Some(&json!(on)) {
-            return Err(self.setup_failed("updateCustomerV2", &resp));
-        }
-        Ok(())
     }
 
     /// Issue an admin OTC for customer `id` as a recorded step, returning the code.

@@ -27,9 +27,9 @@ use super::store::Store;
 use super::AppState;
 
 /// Magento's answer for a path (or method) that no REST route matches.
-pub const NO_ROUTE: &str = "Request does not match any route.";
+pub(crate) const NO_ROUTE: &str = "Request does not match any route.";
 /// **Mock decision**: Magento's production-mode text for a body that is not JSON.
-pub const DECODING_ERROR: &str = "Decoding error.";
+pub(crate) const DECODING_ERROR: &str = "Decoding error.";
 const NOT_AUTHORIZED: &str = "The consumer isn't authorized to access %resources.";
 const NO_SUCH_ENTITY: &str = "No such entity with %fieldName = %fieldValue";
 const FIELD_REQUIRED: &str = "\"%fieldName\" is required. Enter and try again.";
@@ -37,11 +37,11 @@ const INPUT_EXCEPTIONS: &str = "One or more input exceptions have occurred.";
 const INVALID_TYPE: &str =
     "The \"%value\" value's type is invalid. The \"%type\" type was expected. Verify and try again.";
 
-pub use crate::domain::admins::acl;
+pub(crate) use crate::domain::admins::acl;
 
 /// A REST error: its status and its JSON body.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RestError {
+pub(crate) struct RestError {
     pub status: u16,
     pub body: Value,
 }
@@ -53,10 +53,10 @@ impl IntoResponse for RestError {
 }
 
 /// A REST answer: a success response, or an error.
-pub type RestResult = Result<Response, RestError>;
+pub(crate) type RestResult = Result<Response, RestError>;
 
 /// `{"message": M}` with `status`.
-pub fn error(status: u16, message: &str) -> RestError {
+pub(crate) fn error(status: u16, message: &str) -> RestError {
     RestError {
         status,
         body: json!({ "message": message }),
@@ -64,7 +64,7 @@ pub fn error(status: u16, message: &str) -> RestError {
 }
 
 /// `{"message": M, "parameters": P}` with `status`.
-pub fn error_with(status: u16, message: &str, parameters: Value) -> RestError {
+pub(crate) fn error_with(status: u16, message: &str, parameters: Value) -> RestError {
     RestError {
         status,
         body: json!({ "message": message, "parameters": parameters }),
@@ -72,17 +72,17 @@ pub fn error_with(status: u16, message: &str, parameters: Value) -> RestError {
 }
 
 /// 404 `Request does not match any route.`
-pub fn no_route() -> RestError {
+pub(crate) fn no_route() -> RestError {
     error(404, NO_ROUTE)
 }
 
 /// 401 for a missing or invalid admin token, or one without `resource`.
-pub fn not_authorized(resource: &str) -> RestError {
+pub(crate) fn not_authorized(resource: &str) -> RestError {
     error_with(401, NOT_AUTHORIZED, json!({ "resources": resource }))
 }
 
 /// 404 for an unknown customer id, echoing the id as written in the path.
-pub fn no_such_customer(id: &str) -> RestError {
+pub(crate) fn no_such_customer(id: &str) -> RestError {
     error_with(
         404,
         NO_SUCH_ENTITY,
@@ -91,19 +91,19 @@ pub fn no_such_customer(id: &str) -> RestError {
 }
 
 /// 400 for invalid JSON bodies.
-pub fn decoding_error() -> RestError {
+pub(crate) fn decoding_error() -> RestError {
     error(400, DECODING_ERROR)
 }
 
 /// 400 for a value of the wrong type (`"abc"` where an `int` is expected).
-pub fn invalid_type(value: &str, ty: &str) -> RestError {
+pub(crate) fn invalid_type(value: &str, ty: &str) -> RestError {
     error_with(400, INVALID_TYPE, json!({ "value": value, "type": ty }))
 }
 
 /// 400 for missing or empty required fields, worded as Magento's `InputException` does: one
 /// field gives its own message; several give `One or more input exceptions have occurred.`
 /// with one item per field under `errors`.
-pub fn fields_required(fields: &[&str]) -> RestError {
+pub(crate) fn fields_required(fields: &[&str]) -> RestError {
     match fields {
         [one] => error_with(400, FIELD_REQUIRED, json!({ "fieldName": one })),
         many => {
@@ -121,7 +121,7 @@ pub fn fields_required(fields: &[&str]) -> RestError {
 
 /// A domain refusal as a REST error: input and already-exists 400, no-such-entity 404,
 /// authentication and authorization 401.
-pub fn refusal(r: Refusal) -> RestError {
+pub(crate) fn refusal(r: Refusal) -> RestError {
     let status = match r.kind {
         RefusalKind::Input | RefusalKind::AlreadyExists => 400,
         RefusalKind::LimitReached => 409,
@@ -132,13 +132,13 @@ pub fn refusal(r: Refusal) -> RestError {
 }
 
 /// A JSON success body.
-pub fn ok(body: &Value) -> Response {
+pub(crate) fn ok(body: &Value) -> Response {
     json_response(200, body)
 }
 
 /// The request body as JSON fields. An empty body, or JSON that is not an object, has no
 /// fields (Magento then reports the missing ones); a body that is not JSON is a decoding error.
-pub fn body_fields(body: &[u8]) -> Result<Map<String, Value>, RestError> {
+pub(crate) fn body_fields(body: &[u8]) -> Result<Map<String, Value>, RestError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
@@ -151,7 +151,7 @@ pub fn body_fields(body: &[u8]) -> Result<Map<String, Value>, RestError> {
 
 /// A scalar body field as PHP would read it into a string parameter: strings as they are,
 /// numbers and booleans as their JSON text, null or absent as `""`.
-pub fn string_field(fields: &Map<String, Value>, name: &str) -> String {
+pub(crate) fn string_field(fields: &Map<String, Value>, name: &str) -> String {
     match fields.get(name) {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Null) | None => String::new(),
@@ -163,7 +163,7 @@ pub fn string_field(fields: &Map<String, Value>, name: &str) -> String {
 /// `{"username","password"}` of the token endpoints, as Magento's `CredentialsValidator` reads
 /// them: the length is tested only, so `"0"` is a value here (unlike GraphQL's `empty()`); every
 /// missing field is reported.
-pub fn credentials(body: &[u8]) -> Result<(String, String), RestError> {
+pub(crate) fn credentials(body: &[u8]) -> Result<(String, String), RestError> {
     let fields = body_fields(body)?;
     let username = string_field(&fields, "username");
     let password = string_field(&fields, "password");
@@ -179,13 +179,13 @@ pub fn credentials(body: &[u8]) -> Result<(String, String), RestError> {
 }
 
 /// A customer id from the path; anything but a non-negative integer is a type error.
-pub fn customer_id(segment: &str) -> Result<u64, RestError> {
+pub(crate) fn customer_id(segment: &str) -> Result<u64, RestError> {
     segment.parse::<u64>().map_err(|_| invalid_type(segment, "int"))
 }
 
 /// The admin behind the request's bearer token (static or JWT) when it grants `resource`,
 /// else the 401 of spec 6.
-pub fn require_admin(req: &RestRequest, resource: &str) -> Result<AdminUser, RestError> {
+pub(crate) fn require_admin(req: &RestRequest, resource: &str) -> Result<AdminUser, RestError> {
     let token = bearer_token(req.headers).ok_or_else(|| not_authorized(resource))?;
     req.domain
         .authorize_admin(token, resource)
@@ -211,7 +211,7 @@ pub(crate) fn v1_tail<'p>(app: &AppState, path: &'p str) -> Option<&'p str> {
 }
 
 /// One REST request, as the endpoint files see it.
-pub struct RestRequest<'a> {
+pub(crate) struct RestRequest<'a> {
     pub app: &'a AppState,
     /// The domain of the store the request belongs to.
     pub domain: &'a Domain,
@@ -221,7 +221,7 @@ pub struct RestRequest<'a> {
 }
 
 /// The entry point of every REST prefix.
-pub async fn endpoint(
+pub(crate) async fn endpoint(
     State(app): State<Arc<AppState>>,
     Extension(store): Extension<Arc<Store>>,
     method: Method,
@@ -260,6 +260,6 @@ pub async fn endpoint(
 }
 
 /// Any other path of the mock: the REST 404 (**mock decision**: JSON, not Magento's HTML page).
-pub async fn fallback() -> Response {
+pub(crate) async fn fallback() -> Response {
     no_route().into_response()
 }
