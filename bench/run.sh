@@ -19,6 +19,9 @@ SOAK="${BENCH_SOAK:-$((DURATION * 6))}"     # seconds of the OTC/token soak (60 
 CONNECTIONS="${BENCH_CONNECTIONS:-64}"
 THREADS="${BENCH_THREADS:-2}"
 BIG="${BENCH_CUSTOMERS:-100000}"            # customers of the large fixture
+MILLION="${BENCH_MILLION:-1000000}"         # customers of the flatness fixture (0: skip)
+PAIRS="${BENCH_PAIRS:-2}"                   # bare hyper / mock alternations with wrk -t1
+CALLGRIND_N="${BENCH_CALLGRIND_N:-1000}"    # N of the callgrind runs (N and 6N requests)
 MOCK_LOG="${BENCH_MOCK_LOG:-warn}"          # RUST_LOG of the mock in the throughput runs
 PORT_MOCK="${BENCH_PORT_BASE:-4100}"
 PORT_BARE=$((PORT_MOCK + 1))
@@ -39,8 +42,15 @@ STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 WORK="$OUT/$STAMP"
 mkdir -p "$WORK"
 ROWS="$WORK/rows.tsv"
+INSTR="$WORK/instructions.tsv"
+MILLION_JSON="$WORK/million.json"
 LOAD_AT_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 : >"$ROWS"
+: >"$INSTR"
+echo '{}' >"$MILLION_JSON"
+# The 1 000 000-customer fixture file is big (about 150 MB): it lives in a temp dir of its own,
+# removed on exit.
+MILLION_DIR=""
 
 say() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -58,7 +68,11 @@ stop_server() {
     fi
     SERVER_PID=""
 }
-trap stop_server EXIT INT TERM
+cleanup() {
+    stop_server
+    if [[ -n "$MILLION_DIR" ]]; then rm -rf "$MILLION_DIR"; fi
+}
+trap cleanup EXIT INT TERM
 
 # start_server NAME PORT CMD... : starts CMD in the background, waits until PORT answers HTTP.
 start_server() {
@@ -132,21 +146,21 @@ measure() {
     local server="$1" scenario="$2" url="$3" lua="$4" expect="$5"
     shift 5
     local answer
-    answer="$(post "$url" "$(lua_body "$lua")" "$@" || true)"
+    answer="$(post "$url" "${PREFLIGHT_BODY:-$(lua_body "$lua")}" "$@" || true)"
     if [[ "$answer" != *"$expect"* ]]; then
         say "$server / $scenario: preflight answer lacks '$expect': ${answer:0:200}"
         row "$server" "$scenario" - - - - "$(peak_rss_kb "$SERVER_PID")" "preflight failed: ${answer:0:60}"
         return 0
     fi
     if ((WARMUP > 0)); then
-        wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$lua" "$url" >/dev/null 2>&1 || true
+        wrk -t"${MEASURE_THREADS:-$THREADS}" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$lua" "$url" >/dev/null 2>&1 || true
     fi
     local out line raw="$WORK/wrk-${server// /_}-${scenario// /_}.txt"
     local cpu0 srv0 cpu1 srv1 wrk_cpu
     cpu0="$(cpu_jiffies)"
     srv0="$(proc_jiffies "$SERVER_PID")"
     TIMEFORMAT='%U %S'
-    { time wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$lua" "$url" >"$raw" 2>&1; } 2>"$raw.time" || true
+    { time wrk -t"${MEASURE_THREADS:-$THREADS}" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$lua" "$url" >"$raw" 2>&1; } 2>"$raw.time" || true
     cpu1="$(cpu_jiffies)"
     srv1="$(proc_jiffies "$SERVER_PID")"
     wrk_cpu="$(awk '{print $1 + $2}' "$raw.time" 2>/dev/null || echo 0)"
@@ -289,6 +303,57 @@ if start_server bare-hyper-again "$PORT_BARE" "$BARE" "$PORT_BARE"; then
     stop_server
 fi
 
+# ---- 4b. the ceiling target: bare hyper and the mock alternated, one wrk thread ------------------
+# wrk on one core and the server on the other; each pair is bare hyper then the mock, so a drift
+# of the machine during the run moves both.
+for pair in $(seq "$PAIRS"); do
+    say "pair $pair of $PAIRS (wrk -t1): bare hyper"
+    if start_server "bare-hyper-t1-$pair" "$PORT_BARE" "$BARE" "$PORT_BARE"; then
+        MEASURE_THREADS=1 measure "bare hyper" "fixed JSON, wrk -t1, pair $pair" \
+            "http://127.0.0.1:$PORT_BARE/graphql" "$OK" '"token":"'
+        stop_server
+    fi
+    say "pair $pair of $PAIRS (wrk -t1): mock, generateCustomerToken ok"
+    if RUST_LOG="$MOCK_LOG" start_server "mock-ok-t1-$pair" "$PORT_MOCK" "${mock_cmd[@]}"; then
+        MEASURE_THREADS=1 measure mock "generateCustomerToken ok, wrk -t1, pair $pair" "$MOCK_URL" "$OK" '"token":"'
+        stop_server
+    fi
+    say "pair $pair of $PAIRS (wrk -t1): mock, generateCustomerToken ok, RUST_LOG=info"
+    if RUST_LOG=info start_server "mock-ok-info-t1-$pair" "$PORT_MOCK" "${mock_cmd[@]}"; then
+        MEASURE_THREADS=1 measure mock "generateCustomerToken ok, RUST_LOG=info, wrk -t1, pair $pair" "$MOCK_URL" "$OK" '"token":"'
+        stop_server
+    fi
+done
+
+# ---- 4c. instructions per request (callgrind) ----------------------------------------------------
+# User-space instructions, which other work on the machine cannot move: each server under
+# callgrind with N and 6N requests on one keep-alive connection, (I(6N) - I(N)) / 5N.
+if command -v valgrind >/dev/null; then
+    say "instructions per request under callgrind (N=$CALLGRIND_N and 6N): bare hyper"
+    if out="$(python3 "$BENCH/tools.py" callgrind --port "$PORT_BARE" --lua "$OK" --requests "$CALLGRIND_N" \
+        --out-prefix "$WORK/callgrind-bare" -- "$BARE" "$PORT_BARE" 2>&1 | tail -1)"; then
+        printf 'bare hyper\tfixed JSON\t%s\n' "$out" >>"$INSTR"
+    else
+        printf 'bare hyper\tfixed JSON\t{"error": "%s"}\n' "${out//\"/\'}" >>"$INSTR"
+    fi
+    for scenario in ok wrong; do
+        lua="$OK" expect='"token":"' label="generateCustomerToken ok"
+        if [[ $scenario == wrong ]]; then
+            lua="$WRONG" expect='The account sign-in was incorrect' label="generateCustomerToken wrong password"
+        fi
+        say "instructions per request under callgrind: mock, $label"
+        if out="$(RUST_LOG="$MOCK_LOG" python3 "$BENCH/tools.py" callgrind --port "$PORT_MOCK" --lua "$lua" \
+            --expect "$expect" --requests "$CALLGRIND_N" --out-prefix "$WORK/callgrind-mock-$scenario" -- \
+            "${mock_cmd[@]}" 2>&1 | tail -1)"; then
+            printf 'mock\t%s\t%s\n' "$label" "$out" >>"$INSTR"
+        else
+            printf 'mock\t%s\t{"error": "%s"}\n' "$label" "${out//\"/\'}" >>"$INSTR"
+        fi
+    done
+else
+    printf 'bare hyper\tfixed JSON\t{"error": "valgrind is missing"}\n' >>"$INSTR"
+fi
+
 # ---- 5. start-up time and memory with many customers ---------------------------------------------
 say "time to first answer (default fixtures, 5 starts)"
 START_DEFAULT="$(python3 "$BENCH/tools.py" startup --port "$PORT_MOCK" --runs 5 -- \
@@ -313,6 +378,45 @@ else
     BIG_NOTE="no large fixture: $(tail -1 "$WORK/gen-big.err" 2>/dev/null)"
 fi
 
+# ---- 5b. flat in the number of customers: 1 000 000 of them --------------------------------------
+if ((MILLION > 0)); then
+    MILLION_DIR="$(mktemp -d /tmp/bench-million.XXXXXX)"
+    MILLION_FIXTURES="$MILLION_DIR/fixtures-$MILLION.json"
+    say "generating $MILLION customers in $MILLION_DIR"
+    if python3 "$BENCH/tools.py" gen-fixtures --base "$ROOT/fixtures/default.json" --customers "$MILLION" \
+        --out "$MILLION_FIXTURES" >"$WORK/gen-million.json" 2>"$WORK/gen-million.err"; then
+        say "time to first answer ($MILLION customers, 3 starts)"
+        start_million="$(python3 "$BENCH/tools.py" startup --port "$PORT_MOCK" --runs 3 -- \
+            "$MOCK" serve --port "$PORT_MOCK" --fixtures "$MILLION_FIXTURES" 2>&1 | tail -1)"
+        first_email="customer-000001@bench.example.com"
+        last_email="$(sed -n 's/.*"last_email": *"\([^"]*\)".*/\1/p' "$WORK/gen-million.json")"
+        password="$(sed -n 's/.*"password": *"\([^"]*\)".*/\1/p' "$WORK/gen-million.json")"
+        million_rows=""
+        if RUST_LOG="$MOCK_LOG" start_server mock-million "$PORT_MOCK" "$MOCK" serve --port "$PORT_MOCK" --fixtures "$MILLION_FIXTURES"; then
+            rss_loaded="$(peak_rss_kb "$SERVER_PID")"
+            for who in first last unknown; do
+                case $who in
+                    first) email="$first_email" expect='"token":"' ;;
+                    last) email="$last_email" expect='"token":"' ;;
+                    unknown) email="nobody-%d@bench.example.com" expect='The account sign-in was incorrect' ;;
+                esac
+                preflight_email="${email//%d/preflight}"
+                PREFLIGHT_BODY="{\"query\":\"mutation SignIn(\$email: String!, \$password: String!) { generateCustomerToken(email: \$email, password: \$password) { token } }\",\"variables\":{\"email\":\"$preflight_email\",\"password\":\"$password\"}}" \
+                BENCH_EMAIL="$email" BENCH_PASSWORD="$password" MEASURE_THREADS=1 \
+                    measure mock "$MILLION customers: sign-in as the $who e-mail" "$MOCK_URL" "$WRK_DIR/sign-in-as.lua" "$expect"
+            done
+            rss_peak="$(peak_rss_kb "$SERVER_PID")"
+            stop_server
+            printf '{"start": %s, "rss_loaded_kb": %s, "rss_peak_kb": %s}\n' \
+                "${start_million:-null}" "${rss_loaded:-null}" "${rss_peak:-null}" >"$MILLION_JSON"
+        fi
+    else
+        printf '{"error": "cannot generate the fixture: %s"}\n' "$(tail -1 "$WORK/gen-million.err")" >"$MILLION_JSON"
+    fi
+    rm -rf "$MILLION_DIR"
+    MILLION_DIR=""
+fi
+
 # ---- 6. soak -------------------------------------------------------------------------------------
 SOAK_RESULT=""
 if ((${#FIXTURE_ARGS[@]} > 0)); then
@@ -328,6 +432,7 @@ fi
 REPORT="$WORK/report.txt"
 python3 "$BENCH/report.py" --rows "$ROWS" --start-default "$START_DEFAULT" --start-big "$START_BIG" \
     --big "$BIG" --big-rss-kb "${BIG_RSS_KB:-}" --big-rss-now-kb "${BIG_RSS_NOW_KB:-}" --big-note "$BIG_NOTE" --soak "$SOAK_RESULT" \
+    --instructions "$INSTR" --million "$MILLION" --million-json "$MILLION_JSON" \
     --header "commerce-auth-mock benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $COMMIT, $(nproc) cores, load average at start: $LOAD_AT_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg)" \
     --params "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency after ${WARMUP}s of warm-up; mock RUST_LOG=$MOCK_LOG unless said; soak ${SOAK}s" \
     | tee "$REPORT"

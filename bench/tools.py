@@ -6,6 +6,8 @@ answered request, the OTC/token soak, fixture generation and RSS reading. Standa
     python3 bench/tools.py soak --url URL --pid PID --fixtures FILE --seconds S [--warmup S]
     python3 bench/tools.py gen-fixtures --base fixtures/default.json --customers N --out FILE
     python3 bench/tools.py rss PID
+    python3 bench/tools.py callgrind --port P --lua FILE [--requests N] -- CMD...
+    python3 bench/tools.py latency --port P --body JSON [--requests N]
 
 Each prints one JSON object per line on stdout; run.sh reads them.
 """
@@ -13,6 +15,7 @@ import argparse
 import http.client
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -298,6 +301,112 @@ def cmd_gen_fixtures(args):
     return 0
 
 
+# ----- instructions per request (callgrind) -----------------------------------------------------
+
+def lua_body(path):
+    """The request body of a wrk script (its `wrk.body = [[...]]` line)."""
+    with open(path) as f:
+        for line in f:
+            if line.startswith("wrk.body = [[") and line.rstrip().endswith("]]"):
+                return line.rstrip()[len("wrk.body = [["):-2]
+    raise SystemExit(f"{path} has no wrk.body = [[...]] line")
+
+
+def callgrind_total(path):
+    """The total instruction count (Ir) of a callgrind output file."""
+    with open(path) as f:
+        for line in f:
+            if line.startswith("totals:") or line.startswith("summary:"):
+                return int(line.split()[1])
+    raise SystemExit(f"{path} has no totals line")
+
+
+def _closed():
+    raise SystemExit("the server closed the connection")
+
+
+def callgrind_run(args, requests, out_file):
+    """Starts CMD under callgrind, sends `requests` copies of the body on one keep-alive
+    connection (after one first answer on its own connection), has callgrind dump its counts
+    and returns the instructions the server executed until then."""
+    body = lua_body(args.lua)
+    cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}"] + args.cmd
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        if not first_answer(args.port, proc, 120):
+            raise SystemExit(f"{args.cmd[0]} did not answer under callgrind")
+        # Each request in one write, as wrk sends it (http.client writes the head and the body
+        # apart, and a server that answers before reading the body may then close).
+        raw = (f"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:{args.port}\r\n"
+               f"Content-Type: application/json\r\nContent-Length: {len(body.encode())}\r\n\r\n"
+               ).encode() + body.encode()
+        sock = socket.create_connection(("127.0.0.1", args.port), timeout=60)
+        buf = b""
+        for _ in range(requests):
+            sock.sendall(raw)
+            while b"\r\n\r\n" not in buf:
+                buf += sock.recv(65536) or _closed()
+            head, _, buf = buf.partition(b"\r\n\r\n")
+            length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                          if line.lower().startswith(b"content-length:"))
+            while len(buf) < length:
+                buf += sock.recv(65536) or _closed()
+            answer, buf = buf[:length], buf[length:]
+            if args.expect.encode() not in answer:
+                raise SystemExit(f"unexpected answer: {head[:40]!r} {answer[:200]!r}")
+        sock.close()
+        # A dump on request rather than at exit: a server without a SIGTERM handler (bare
+        # hyper) does not always die of the signal under valgrind, and its exit adds nothing.
+        subprocess.run(["callgrind_control", "--dump", str(proc.pid)], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+        dump = f"{out_file}.1"
+        end = time.perf_counter() + 60
+        while time.perf_counter() < end:
+            try:
+                return callgrind_total(dump)
+            except (OSError, SystemExit):
+                time.sleep(0.2)
+        raise SystemExit(f"callgrind wrote no dump to {dump}")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        time.sleep(0.2)
+
+
+def cmd_callgrind(args):
+    """User-space instructions per request: the server under callgrind with N and then 6N
+    requests on one keep-alive connection; (I(6N) - I(N)) / 5N, so start-up, the first
+    request and shutdown cancel out."""
+    n = args.requests
+    small = callgrind_run(args, n, f"{args.out_prefix}.n.out")
+    large = callgrind_run(args, 6 * n, f"{args.out_prefix}.6n.out")
+    print(json.dumps({"per_request": (large - small) / (5 * n), "n": n,
+                      "total_n": small, "total_6n": large}))
+    return 0
+
+
+def cmd_latency(args):
+    """Mean and median latency of one request repeated on one keep-alive connection (after a
+    warm-up of the same), in microseconds: a figure for one e-mail at a time, without load."""
+    conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
+    for _ in range(args.warmup):
+        post(conn, "/graphql", args.body)
+    times = []
+    status = None
+    for _ in range(args.requests):
+        t0 = time.perf_counter()
+        status, answer = post(conn, "/graphql", args.body)
+        times.append((time.perf_counter() - t0) * 1e6)
+    conn.close()
+    print(json.dumps({"mean_us": statistics.mean(times), "median_us": statistics.median(times),
+                      "status": status, "answer": answer[:80].decode(errors="replace")}))
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
@@ -327,6 +436,22 @@ def main():
     s.add_argument("--customers", type=int, default=0)
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_gen_fixtures)
+
+    s = sub.add_parser("callgrind", help="user-space instructions per request under callgrind")
+    s.add_argument("--port", type=int, required=True)
+    s.add_argument("--lua", required=True, help="wrk script whose body is sent")
+    s.add_argument("--expect", default='"token":"', help="a substring every answer must contain")
+    s.add_argument("--requests", type=int, default=1000, help="N (the second run sends 6N)")
+    s.add_argument("--out-prefix", default="/tmp/callgrind")
+    s.add_argument("cmd", nargs=argparse.REMAINDER)
+    s.set_defaults(func=cmd_callgrind)
+
+    s = sub.add_parser("latency", help="latency of one request repeated on one connection")
+    s.add_argument("--port", type=int, required=True)
+    s.add_argument("--body", required=True)
+    s.add_argument("--requests", type=int, default=2000)
+    s.add_argument("--warmup", type=int, default=200)
+    s.set_defaults(func=cmd_latency)
 
     args = p.parse_args()
     if getattr(args, "cmd", None) and args.cmd[0] == "--":

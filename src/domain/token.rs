@@ -68,15 +68,17 @@ impl Signer {
 
     /// Signs `claims` into a compact JWS.
     pub(crate) fn sign(&self, claims: &Claims) -> String {
-        let signing_input = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(HEADER),
-            URL_SAFE_NO_PAD.encode(claims.payload_json())
-        );
+        // One buffer for the whole token: header, payload, then the signature of both.
+        let mut token = String::with_capacity(256);
+        URL_SAFE_NO_PAD.encode_string(HEADER, &mut token);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(claims.payload_json(), &mut token);
         let mut m = self.mac.clone();
-        m.update(signing_input.as_bytes());
+        m.update(token.as_bytes());
         let sig = m.finalize().into_bytes();
-        format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig))
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(sig, &mut token);
+        token
     }
 
     /// Reads a token signed with this key. `None` when it is not one of ours (bad shape,

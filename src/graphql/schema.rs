@@ -145,9 +145,17 @@ pub(crate) struct DirectiveDef {
     pub args: Vec<InputValue>,
 }
 
+fn next_schema_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// The schema, built from SDL.
 #[derive(Debug, Clone)]
 pub(crate) struct Schema {
+    /// Names this schema's content among all schemas of the process (a changed schema gets a
+    /// new one), so a document can keep its validation against the schema it was validated by.
+    pub(crate) id: u64,
     pub(crate) types: BTreeMap<String, TypeDef>,
     pub(crate) query: String,
     pub(crate) mutation: Option<String>,
@@ -546,6 +554,7 @@ impl Schema {
             deprecation: None,
         };
         Ok(Schema {
+            id: next_schema_id(),
             types,
             query,
             mutation,
@@ -573,6 +582,7 @@ impl Schema {
 
     /// Removes one field (used by profiles that lack it, e.g. `Mutation.exchangeOtpForCustomerToken`).
     pub(crate) fn without_field(mut self, type_name: &str, field: &str) -> Self {
+        self.id = next_schema_id();
         if let Some(t) = self.types.get_mut(type_name) {
             t.fields.retain(|f| f.name != field);
             t.input_fields.retain(|f| f.name != field);
@@ -582,6 +592,7 @@ impl Schema {
 
     /// Removes one value of an enum type (a profile whose enum is shorter).
     pub(crate) fn without_enum_value(mut self, type_name: &str, value: &str) -> Self {
+        self.id = next_schema_id();
         if let Some(t) = self.types.get_mut(type_name) {
             t.enum_values.retain(|v| v.name != value);
         }
@@ -594,6 +605,7 @@ impl Schema {
     /// # Panics
     /// When a field still refers to the type: the schema would be broken.
     pub(crate) fn without_type(mut self, type_name: &str) -> Self {
+        self.id = next_schema_id();
         let referred = self.types.values().any(|t| {
             t.fields
                 .iter()

@@ -13,6 +13,9 @@ use super::{GraphqlError, Location};
 #[derive(Debug, Clone)]
 pub(crate) struct Document {
     pub definitions: Vec<Definition>,
+    /// The validation result against one schema (its id), when it did not depend on the
+    /// request's variables: a cached document repeated by a frontend is validated once.
+    pub(crate) validated: std::sync::OnceLock<(u64, Option<GraphqlError>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -842,7 +845,10 @@ impl Parser {
                 break;
             }
         }
-        Ok(Document { definitions })
+        Ok(Document {
+            definitions,
+            validated: std::sync::OnceLock::new(),
+        })
     }
 
     fn definition(&mut self) -> PResult<Definition> {

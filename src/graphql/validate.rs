@@ -55,12 +55,20 @@ struct Validator<'a> {
     doc: &'a Document,
     fragments: HashMap<&'a str, &'a FragmentDef>,
     variables: &'a Map<String, Value>,
+    /// Set when a variable's value decided something (an `@include(if: $v)`): the result
+    /// then holds for these variables only.
+    variables_read: std::cell::Cell<bool>,
     depth_memo: RefCell<HashMap<&'a str, i64>>,
     complexity_memo: RefCell<HashMap<&'a str, usize>>,
 }
 
 /// Validates `doc`; the first error in graphql-php's order, if any.
 pub fn validate(schema: &Schema, doc: &Document, variables: &Map<String, Value>) -> Option<GraphqlError> {
+    if let Some((id, result)) = doc.validated.get() {
+        if *id == schema.id {
+            return result.clone();
+        }
+    }
     let mut fragments = HashMap::new();
     for d in &doc.definitions {
         if let Definition::Fragment(f) = d {
@@ -72,10 +80,15 @@ pub fn validate(schema: &Schema, doc: &Document, variables: &Map<String, Value>)
         doc,
         fragments,
         variables,
+        variables_read: std::cell::Cell::new(false),
         depth_memo: RefCell::default(),
         complexity_memo: RefCell::default(),
     };
-    v.document().err()
+    let result = v.document().err();
+    if !v.variables_read.get() {
+        let _ = doc.validated.set((schema.id, result.clone()));
+    }
+    result
 }
 
 /// Mock decision: graphql-php has no such limit. Walkers that follow fragment spreads recurse once
@@ -1119,6 +1132,7 @@ impl<'a> Validator<'a> {
                     .map(|a| match &a.value.kind {
                         ValueKind::Boolean(b) => *b,
                         ValueKind::Variable(n) => {
+                            self.variables_read.set(true);
                             self.variables.get(n).and_then(|v| v.as_bool()).unwrap_or(false)
                         }
                         _ => false,
@@ -1238,6 +1252,7 @@ pub fn introspection_figures(schema: &Schema, doc: &Document) -> (usize, usize) 
         doc,
         fragments,
         variables: &vars,
+        variables_read: std::cell::Cell::new(false),
         depth_memo: RefCell::default(),
         complexity_memo: RefCell::default(),
     };

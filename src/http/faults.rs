@@ -18,9 +18,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes, HttpBody};
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, Request};
 use axum::http::{Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::Response;
 use axum::Extension;
 use rand::rngs::StdRng;
@@ -289,13 +288,16 @@ impl HttpBody for DroppedBody {
 
 /// Middleware: applies the faults in force to GraphQL and REST requests (never to `/__mock`).
 /// A GraphQL request is matched on the first root field of its one reading (see `request.rs`).
-pub(crate) async fn inject(State(app): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+pub(crate) async fn inject<F>(app: &AppState, request: Request, next: impl FnOnce(Request) -> F) -> Response
+where
+    F: std::future::Future<Output = Response>,
+{
     let path = request.uri().path();
     let Some(store) = request.extensions().get::<Arc<Store>>().cloned() else {
-        return next.run(request).await;
+        return next(request).await;
     };
     if is_control_path(path) {
-        return next.run(request).await;
+        return next(request).await;
     }
     let method = request.method().clone();
     let root = request
@@ -307,7 +309,7 @@ pub(crate) async fn inject(State(app): State<Arc<AppState>>, request: Request, n
             .filter(|_| store.faults.has_operation_faults())
             .and_then(|r| store.faults.decide(&Target::Operation(&r.name)))
     } else if store.faults.has_route_faults() {
-        super::rest::v1_tail(&app, path).and_then(|tail| {
+        super::rest::v1_tail(app, path).and_then(|tail| {
             store.faults.decide(&Target::Route {
                 method: &method,
                 tail,
@@ -317,13 +319,13 @@ pub(crate) async fn inject(State(app): State<Arc<AppState>>, request: Request, n
         None
     };
     let Some(decision) = decision else {
-        return next.run(request).await;
+        return next(request).await;
     };
     if decision.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(decision.latency_ms)).await;
     }
     let Some((id, kind)) = decision.terminal else {
-        let mut response = next.run(request).await;
+        let mut response = next(request).await;
         let last = *decision.fired.last().unwrap_or(&0);
         response.extensions_mut().insert(FaultMark {
             id: last,

@@ -37,12 +37,9 @@ pub(crate) fn request_error(status: u16, category: Category, message: &str) -> R
 
 pub(crate) fn json_response(status: u16, body: &Value) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
+    // Serialized straight to bytes (`to_string` goes through `fmt::Write`, a call per piece).
+    let bytes = serde_json::to_vec(body).expect("a JSON value always serializes");
+    (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
 }
 
 /// Step 4: only `<scheme> <token>` with exactly one space and a case-insensitive `bearer`.
@@ -141,5 +138,5 @@ pub(crate) fn handle(
         }
         _ => 200,
     };
-    (json_response(status, &result.to_json()), summary)
+    (json_response(status, &result.into_json()), summary)
 }

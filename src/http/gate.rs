@@ -15,9 +15,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{header, HeaderMap, Uri};
-use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::graphql::Category;
@@ -102,10 +101,13 @@ fn host_of<'r>(headers: &'r HeaderMap, uri: &'r Uri) -> Option<&'r str> {
 }
 
 /// The middleware.
-pub(crate) async fn gate(State(app): State<Arc<AppState>>, mut request: Request, next: Next) -> Response {
+pub(crate) async fn gate<F>(app: &AppState, mut request: Request, next: impl FnOnce(Request) -> F) -> Response
+where
+    F: std::future::Future<Output = Response>,
+{
     let path = request.uri().path().to_string();
     if let Some(host) = host_of(request.headers(), request.uri()) {
-        if !host_allowed(&app, host) {
+        if !host_allowed(app, host) {
             let name = host_name(host);
             let message = format!(
                 "This mock does not serve the host `{name}` (the Host header): only IP addresses, \
@@ -133,7 +135,7 @@ pub(crate) async fn gate(State(app): State<Arc<AppState>>, mut request: Request,
     store.touch();
     let at = store.domain.clock().now();
     request.extensions_mut().insert(store.clone());
-    let mut response = next.run(request).await;
+    let mut response = next(request).await;
     if control && app.config.cors_origins.is_empty() {
         // No CORS for the control API unless an origin is named: a page on another origin can
         // neither read it nor pass a preflight to change it.

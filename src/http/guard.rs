@@ -7,13 +7,11 @@
 //! deadline here.
 
 use std::any::Any;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::header;
-use axum::middleware::Next;
 use axum::response::Response;
 use http_body_util::{BodyExt, Limited};
 use serde_json::json;
@@ -70,7 +68,10 @@ pub(crate) fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
 
 /// Middleware: reads the body with the configured limit and deadline, then runs the request with
 /// the buffered body; turns a caught panic into the route's error shape.
-pub(crate) async fn guard(State(app): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+pub(crate) async fn guard<F>(app: &AppState, request: Request, next: impl FnOnce(Request) -> F) -> Response
+where
+    F: std::future::Future<Output = Response>,
+{
     let limit = app.config.max_body_bytes;
     let timeout = app.config.body_read_timeout;
     let path = request.uri().path().to_string();
@@ -94,7 +95,7 @@ pub(crate) async fn guard(State(app): State<Arc<AppState>>, request: Request, ne
         }
         Err(_) => return refusal(&path, 408, Category::Input, &too_slow_message(timeout)),
     };
-    let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let response = next(Request::from_parts(parts, Body::from(bytes))).await;
     if response.extensions().get::<Panicked>().is_some() {
         return refusal(&path, 500, Category::Internal, PANIC_MESSAGE);
     }

@@ -10,7 +10,6 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
 use axum::extract::Request;
-use axum::middleware::Next;
 use axum::response::Response;
 use serde::Serialize;
 
@@ -105,11 +104,14 @@ pub(crate) fn is_control_path(path: &str) -> bool {
 /// Middleware, outermost: logs one line per request (method, path as sent, GraphQL operation,
 /// status, milliseconds, and the fault that shaped the answer) — the only place requests are
 /// logged — and journals every request outside `/__mock` in the store that served it.
-pub(crate) async fn record(request: Request, next: Next) -> Response {
+pub(crate) async fn record<F>(request: Request, next: impl FnOnce(Request) -> F) -> Response
+where
+    F: std::future::Future<Output = Response>,
+{
     let path = request.uri().path().to_string();
     let method = request.method().clone();
     let started = Instant::now();
-    let response = next.run(request).await;
+    let response = next(request).await;
     let elapsed = started.elapsed();
     let operation = response
         .extensions()

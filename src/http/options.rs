@@ -8,21 +8,26 @@
 
 use axum::extract::Request;
 use axum::http::{Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 /// Inside the CORS layer: an `OPTIONS` request is answered here.
-pub(crate) async fn answer(request: Request, next: Next) -> Response {
+pub(crate) async fn answer<F>(request: Request, next: impl FnOnce(Request) -> F) -> Response
+where
+    F: std::future::Future<Output = Response>,
+{
     if request.method() == Method::OPTIONS {
         return StatusCode::NO_CONTENT.into_response();
     }
-    next.run(request).await
+    next(request).await
 }
 
 /// Outside the CORS layer: its preflight answer becomes `204`.
-pub(crate) async fn preflight_status(request: Request, next: Next) -> Response {
+pub(crate) async fn preflight_status<F>(request: Request, next: impl FnOnce(Request) -> F) -> Response
+where
+    F: std::future::Future<Output = Response>,
+{
     let is_options = request.method() == Method::OPTIONS;
-    let mut response = next.run(request).await;
+    let mut response = next(request).await;
     if is_options && response.status() == StatusCode::OK {
         *response.status_mut() = StatusCode::NO_CONTENT;
     }

@@ -8,9 +8,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::Method;
-use axum::middleware::Next;
 use axum::response::Response;
 use serde_json::{Map, Value};
 
@@ -174,18 +173,24 @@ pub(crate) fn is_graphql_path(path: &str) -> bool {
 
 /// Middleware (inside the body guard, which has buffered the body): reads GET and POST
 /// requests to a GraphQL path into an `Arc<GraphqlRequest>` extension.
-pub(crate) async fn read_graphql(State(app): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+pub(crate) async fn read_graphql<F>(
+    app: &AppState,
+    request: Request,
+    next: impl FnOnce(Request) -> F,
+) -> Response
+where
+    F: std::future::Future<Output = Response>,
+{
     let method = request.method();
     if !(method == Method::GET || method == Method::POST) || !is_graphql_path(request.uri().path()) {
-        return next.run(request).await;
+        return next(request).await;
     }
     let (mut parts, body) = request.into_parts();
     // The guard has already read the body with its limit and deadline: this cannot wait.
     let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
     let read = GraphqlRequest::read(&app.documents, &parts.method, parts.uri.query(), &bytes);
     parts.extensions.insert(Arc::new(read));
-    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
-        .await
+    next(Request::from_parts(parts, axum::body::Body::from(bytes))).await
 }
 
 #[cfg(test)]

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::Request;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method};
-use axum::middleware;
 use axum::response::Response;
 use axum::routing::{any, get};
 use axum::Extension;
@@ -15,12 +15,11 @@ use axum::Router;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+use tower::Layer;
 use tower::ServiceExt;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, Any, CorsLayer};
+use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, Any, Cors, CorsLayer};
 
 use crate::domain::{Clock, Domain, Fixtures, StoreIdentity};
 use crate::graphql::Engine;
@@ -234,9 +233,8 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
     layer.allow_origin(AllowOrigin::list(list))
 }
 
-/// The routes of the mock over `app`.
-pub fn router(app: Arc<AppState>) -> Router {
-    let cors = cors_layer(&app.config.cors_origins);
+/// The routes of the mock, without the layers every request goes through (see [`Mock`]).
+fn routes(app: &Arc<AppState>) -> Router {
     let mut routes = Router::new()
         .route("/graphql", any(graphql_endpoint))
         .route("/rest/{*path}", any(rest::endpoint))
@@ -256,24 +254,155 @@ pub fn router(app: Arc<AppState>) -> Router {
     if !app.config.no_control {
         routes = routes.nest("/__mock", control::routes(app.clone()));
     }
-    // Outermost first: OPTIONS are answered around CORS; the guard reads the body once with its
-    // limits; a panic below it is caught (so the 500 is reshaped by the guard, carries CORS
-    // headers and is journaled); the GraphQL request is read once for faults and the front door.
-    let routes = routes
-        .layer(middleware::from_fn_with_state(app.clone(), faults::inject))
-        .layer(middleware::from_fn_with_state(app.clone(), request::read_graphql))
-        .layer(CatchPanicLayer::custom(guard::panic_response))
-        .layer(middleware::from_fn_with_state(app.clone(), guard::guard))
-        .layer(middleware::from_fn(options::answer))
-        .layer(cors)
-        .layer(middleware::from_fn(options::preflight_status))
-        .with_state(app.clone());
-    // Around the router, before routing: the gate picks the store (stripping a tenant prefix)
-    // and guards the control plane; the journal, outermost, logs every request, refusals too.
-    Router::new()
-        .fallback_service(routes)
-        .layer(middleware::from_fn_with_state(app, gate::gate))
-        .layer(middleware::from_fn(journal::record))
+    routes.with_state(app.clone())
+}
+
+/// The whole mock as one service: the layers every request goes through, written as one chain
+/// of calls rather than as tower layers, because a layered axum router clones and boxes every
+/// layer of a route on every request, which cost more than everything else a sign-in does.
+///
+/// Outermost first: the journal logs every request, refusals too; the gate picks the store
+/// (stripping a tenant prefix) and guards the control plane; OPTIONS are answered around CORS;
+/// the guard reads the body once with its limits; a panic below it is caught (so the 500 is
+/// reshaped by the guard, carries CORS headers and is journaled); the GraphQL request is read
+/// once for faults and the front door; then the route.
+pub(crate) struct Mock {
+    app: Arc<AppState>,
+    cors: Cors<Inner>,
+}
+
+/// What runs inside the CORS layer.
+#[derive(Clone)]
+pub(crate) struct Inner {
+    app: Arc<AppState>,
+    routes: Router,
+}
+
+impl Mock {
+    pub(crate) fn new(app: Arc<AppState>) -> Mock {
+        let inner = Inner {
+            routes: routes(&app),
+            app: app.clone(),
+        };
+        Mock {
+            cors: cors_layer(&app.config.cors_origins).layer(inner),
+            app,
+        }
+    }
+
+    /// Answers one request.
+    pub(crate) async fn handle(&self, request: Request) -> Response {
+        journal::record(request, |request| {
+            gate::gate(&self.app, request, |request| {
+                options::preflight_status(request, |request| {
+                    let cors = self.cors.clone();
+                    async move {
+                        match cors.oneshot(request).await {
+                            Ok(response) => response,
+                            Err(never) => match never {},
+                        }
+                    }
+                })
+            })
+        })
+        .await
+    }
+}
+
+impl tower::Service<Request> for Inner {
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let this = self.clone();
+        Box::pin(async move { Ok(this.handle(request).await) })
+    }
+}
+
+impl Inner {
+    async fn handle(&self, request: Request) -> Response {
+        let app = &self.app;
+        options::answer(request, |request| {
+            guard::guard(app, request, |request| {
+                CatchUnwind(Box::pin(request::read_graphql(app, request, |request| {
+                    faults::inject(app, request, |request| self.route(request))
+                })))
+            })
+        })
+        .await
+    }
+
+    /// The route: `GET` and `POST /graphql` straight to the front door (what the router's
+    /// `/graphql` route would run), everything else through the router.
+    async fn route(&self, request: Request) -> Response {
+        let method = request.method();
+        if (method == Method::GET || method == Method::POST) && request.uri().path() == "/graphql" {
+            if let Some(store) = request.extensions().get::<Arc<Store>>() {
+                let graphql = request.extensions().get::<Arc<GraphqlRequest>>();
+                let (mut response, summary) =
+                    front_door::handle(&self.app, store, method, request.headers(), graphql);
+                response.extensions_mut().insert(summary);
+                return response;
+            }
+        }
+        match self.routes.clone().oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        }
+    }
+}
+
+/// A future whose panic becomes the guard's 500 answer (what `CatchPanicLayer` did).
+struct CatchUnwind<F>(std::pin::Pin<Box<F>>);
+
+impl<F: std::future::Future<Output = Response>> std::future::Future for CatchUnwind<F> {
+    type Output = Response;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Response> {
+        let inner = self.0.as_mut();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(poll) => poll,
+            Err(panic) => std::task::Poll::Ready(guard::panic_response(panic)),
+        }
+    }
+}
+
+/// One connection's service: the shared [`Mock`], and the connection's marks (a request was
+/// served on it) for the protocol refusals.
+#[derive(Clone)]
+struct Connection {
+    mock: Arc<Mock>,
+    marks: Arc<protocol::ConnectionMarks>,
+}
+
+impl hyper::service::Service<hyper::Request<hyper::body::Incoming>> for Connection {
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response, Self::Error>> + Send>>;
+
+    fn call(&self, request: hyper::Request<hyper::body::Incoming>) -> Self::Future {
+        self.marks.served();
+        let mock = self.mock.clone();
+        Box::pin(async move { Ok(mock.handle(request.map(axum::body::Body::new)).await) })
+    }
+}
+
+/// The mock over `app` as an axum router (the fuzz target drives it as a `tower::Service`).
+#[cfg(any(test, feature = "test-support"))]
+pub fn router(app: Arc<AppState>) -> Router {
+    let mock = Arc::new(Mock::new(app));
+    Router::new().fallback_service(tower::service_fn(move |request: Request| {
+        let mock = mock.clone();
+        async move { Ok::<_, std::convert::Infallible>(mock.handle(request).await) }
+    }))
 }
 
 /// How often the purge task drops expired throttle windows and one-time codes.
@@ -353,7 +482,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let purge = PurgeTask::start(app.clone());
     let watch = start_watch(&app);
     let config = app.config.clone();
-    accept_loop(listener, router(app), &config, shutdown).await;
+    accept_loop(listener, Arc::new(Mock::new(app)), &config, shutdown).await;
     drop((purge, watch));
     Ok(())
 }
@@ -407,7 +536,7 @@ fn expose_openly(config: &ServeConfig, fixtures: &mut Fixtures, addr: SocketAddr
 /// Accept errors (e.g. out of file descriptors) are logged and retried, never fatal.
 async fn accept_loop(
     listener: TcpListener,
-    routes: Router,
+    mock: Arc<Mock>,
     config: &ServeConfig,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
@@ -434,11 +563,10 @@ async fn accept_loop(
         let _ = stream.set_nodelay(true);
         // hyper's own refusals (bad framing, 414, 431) leave as JSON (see `protocol.rs`).
         let stream = protocol::Shaped::new(stream);
-        let marks = stream.marks();
-        let service = TowerToHyperService::new(routes.clone().map_request(move |request| {
-            marks.served();
-            request
-        }));
+        let service = Connection {
+            mock: mock.clone(),
+            marks: stream.marks(),
+        };
         let connection = builder
             .serve_connection_with_upgrades(TokioIo::new(stream), service)
             .into_owned();
@@ -577,10 +705,10 @@ impl TestServer {
             addr,
         ));
         let (tx, rx) = oneshot::channel::<()>();
-        let routes = router(app.clone());
+        let mock = Arc::new(Mock::new(app.clone()));
         let serve_config = app.config.clone();
         tokio::spawn(async move {
-            accept_loop(listener, routes, &serve_config, async {
+            accept_loop(listener, mock, &serve_config, async {
                 let _ = rx.await;
             })
             .await;
