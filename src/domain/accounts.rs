@@ -114,6 +114,27 @@ impl Accounts {
         self.by_id.insert(id, Arc::new(customer));
     }
 
+    /// Adds an account under its own new id without indexing its address yet: the returned
+    /// entry goes, with the others of the load, to [`Accounts::index_all`].
+    ///
+    /// The e-mail index is keyed by a hash, so indexing accounts one by one inserts at random
+    /// places of its tree: with a million fixture customers most of the load went to cache
+    /// misses in those lookups. Sorted first, every insertion lands next to the previous one.
+    pub(crate) fn insert_unindexed(&mut self, customer: Customer) -> (u64, u64) {
+        let (id, hash) = (customer.id, self.email_hash(&customer.email));
+        self.next_id = self.next_id.max(id + 1);
+        self.by_id.insert(id, Arc::new(customer));
+        (hash, id)
+    }
+
+    /// Indexes the addresses of accounts added by [`Accounts::insert_unindexed`].
+    pub(crate) fn index_all(&mut self, mut entries: Vec<(u64, u64)>) {
+        entries.sort_unstable();
+        for (hash, id) in entries {
+            self.index(hash, id);
+        }
+    }
+
     /// Takes the next id (Magento's auto-increment).
     pub(crate) fn allocate_id(&mut self) -> u64 {
         let id = self.next_id;
@@ -193,6 +214,23 @@ mod tests {
         assert_eq!(a.find_by_email("jØrgen@EXAMPLE.com"), Some(2));
         assert_eq!(a.find_by_email("jøRGEN@example.com"), None);
         assert_eq!(a.find_by_email("nobody@example.com"), None);
+    }
+
+    #[test]
+    fn a_bulk_load_indexes_every_address_and_keeps_the_next_id_past_them() {
+        let mut a = Accounts::default();
+        let entries: Vec<_> = (1..=2000)
+            .rev()
+            .map(|id| a.insert_unindexed(customer(id, &format!("Customer-{id}@Example.com"))))
+            .collect();
+        assert_eq!(a.find_by_email("customer-7@example.com"), None, "not indexed yet");
+        a.index_all(entries);
+        assert_eq!(a.len(), 2000);
+        for id in [1, 7, 1999, 2000] {
+            assert_eq!(a.find_by_email(&format!("CUSTOMER-{id}@example.COM")), Some(id));
+        }
+        assert_eq!(a.find_by_email("customer-2001@example.com"), None);
+        assert_eq!(a.allocate_id(), 2001);
     }
 
     #[test]
