@@ -18,140 +18,35 @@
 //! - `CONSOLE_SCREENSHOT=1` also writes `docs/console.png`.
 //! - `CHROMEDRIVER` and `CHROME_BIN` override where the driver and the browser are looked for.
 
+#[path = "common/browser.rs"]
+mod browser;
 mod common;
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
+use browser::{click, eval, type_into, Browser, WAIT};
 use commerce_auth_mock::domain::Fixtures;
 use commerce_auth_mock::http::{ServeConfig, TestServer};
 use commerce_auth_mock::profile::Profile;
 use common::gql;
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
+use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 
 const SIGN_IN: &str =
     "mutation($email: String!, $password: String!) { generateCustomerToken(email: $email, password: $password) { token } }";
 const REQUEST_RESET: &str = "mutation($e: String!) { requestPasswordResetEmail(email: $e) }";
-/// How long any one wait on the page may take.
-const WAIT: Duration = Duration::from_secs(20);
 const ASSISTED_ROW: &str = r#"tr[data-email="assisted@example.com"]"#;
 
-/// Finds an executable: the override variable, else the first candidate on `PATH`.
-fn find_executable(env_var: &str, candidates: &[&str]) -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os(env_var) {
-        return Some(PathBuf::from(path));
-    }
-    let path = std::env::var_os("PATH")?;
-    candidates.iter().find_map(|name| {
-        std::env::split_paths(&path)
-            .map(|dir| dir.join(name))
-            .find(|p| p.is_file())
-    })
-}
-
-/// `chromedriver --port=N`, killed (and reaped) on drop, with its own browser profile folder.
-struct Driver {
-    child: Child,
-    port: u16,
-    profile_dir: PathBuf,
-    log: PathBuf,
-}
-
-impl Driver {
-    fn start(chromedriver: &Path) -> Driver {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port for chromedriver")
-            .port();
-        let stamp = format!(
-            "{}-{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-        );
-        let profile_dir = std::env::temp_dir().join(format!("console-browser-profile-{stamp}"));
-        std::fs::create_dir_all(&profile_dir).expect("browser profile folder");
-        let log = std::env::temp_dir().join(format!("console-browser-chromedriver-{stamp}.log"));
-        let child = Command::new(chromedriver)
-            .arg(format!("--port={port}"))
-            .arg(format!("--log-path={}", log.display()))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", chromedriver.display()));
-        let driver = Driver {
-            child,
-            port,
-            profile_dir,
-            log,
-        };
-        let deadline = Instant::now() + WAIT;
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "chromedriver did not listen on port {port} within {WAIT:?} (log: {})",
-                driver.log.display()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        driver
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.profile_dir);
-        if std::thread::panicking() {
-            eprintln!("chromedriver's log: {}", self.log.display());
-        } else {
-            let _ = std::fs::remove_file(&self.log);
-        }
-    }
-}
-
-/// Runs `script` (JavaScript returning `null` for "not yet") until it returns something else,
-/// for at most [`WAIT`].
+/// [`browser::wait_for`], saying what the console's status line reads on a timeout.
 async fn wait_for(client: &Client, what: &str, script: &str) -> Value {
-    let deadline = Instant::now() + WAIT;
-    let mut last = Value::Null;
-    loop {
-        match client.execute(script, vec![]).await {
-            Ok(Value::Null) => {}
-            Ok(v) => return v,
-            Err(e) => last = json!(e.to_string()),
-        }
-        if Instant::now() >= deadline {
-            let status = client
-                .execute("return document.querySelector('#status').textContent", vec![])
-                .await
-                .unwrap_or(Value::Null);
-            panic!("timed out after {WAIT:?} waiting for {what} (last error: {last}; page status: {status})");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn click(client: &Client, css: &str) {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no element {css}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+    browser::wait_for(
+        client,
+        what,
+        script,
+        "return document.querySelector('#status').textContent",
+    )
+    .await
 }
 
 /// The code shown in the assisted customer's row, when it differs from `previous`.
@@ -179,85 +74,25 @@ fn journal_script(op: &str, at_least: usize) -> String {
     )
 }
 
-/// The driver and the browser, or `None` (the test skipped, with the reason printed) when
-/// `SKIP_BROWSER_TESTS=1` or one is missing and `REQUIRE_BROWSER_TESTS` is not `1`.
-fn browser_tools() -> Option<(PathBuf, PathBuf)> {
-    if std::env::var("SKIP_BROWSER_TESTS").as_deref() == Ok("1") {
-        println!("skipped: SKIP_BROWSER_TESTS=1 (this test needs Debian's chromium and chromium-driver)");
-        return None;
-    }
-    // `.ci/run` installs the browser and sets REQUIRE_BROWSER_TESTS=1, so CI always runs this
-    // test; on a developer's machine without Chromium, `cargo test` skips it and says why.
-    let required = std::env::var("REQUIRE_BROWSER_TESTS").as_deref() == Ok("1");
-    let missing = |what: &str, var: &str| {
-        let advice = format!(
-            "{what} not found on PATH. Install Debian's chromium and chromium-driver \
-             (apt-get install chromium chromium-driver; .ci/run does this) or set {var}."
-        );
-        if required {
-            panic!("{advice}");
-        }
-        println!("skipped: {advice}");
-    };
-    let Some(chromedriver) = find_executable("CHROMEDRIVER", &["chromedriver"]) else {
-        missing("chromedriver", "CHROMEDRIVER");
-        return None;
-    };
-    let Some(chrome) = find_executable("CHROME_BIN", &["chromium", "chromium-browser", "google-chrome"])
-    else {
-        missing("chromium", "CHROME_BIN");
-        return None;
-    };
-    Some((chromedriver, chrome))
-}
-
-/// ChromeDriver and a headless Chromium session through it.
-async fn open_browser(chromedriver: &Path, chrome: &Path) -> (Client, Driver) {
-    let driver = Driver::start(chromedriver);
-    let caps = json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": {
-            "binary": chrome.display().to_string(),
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--window-size=1440,1400", "--hide-scrollbars",
-                format!("--user-data-dir={}", driver.profile_dir.display()),
-            ],
-        },
-    });
-    let caps = match caps {
-        Value::Object(map) => map,
-        _ => unreachable!(),
-    };
-    // ChromeDriver listens on plain HTTP on loopback: no TLS stack is needed to reach it.
-    let client = ClientBuilder::new(HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver.url())
-        .await
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot open a browser session through chromedriver (log: {}): {e}",
-                driver.log.display()
-            )
-        });
-    (client, driver)
+/// A headless Chromium big enough for the whole console (and for `docs/console.png`), or
+/// `None` when the test is to be skipped (see [`Browser::start`]).
+async fn console_browser() -> Option<Browser> {
+    Browser::start_with_window("console-browser", "1440,1400", &["--hide-scrollbars"]).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_generates_a_login_code_that_signs_in_and_shows_in_the_journal() {
-    let Some((chromedriver, chrome)) = browser_tools() else {
+    let Some(browser) = console_browser().await else {
         return;
     };
     let started = Instant::now();
     let server = TestServer::start(Profile::Saas).await;
-    let (client, driver) = open_browser(&chromedriver, &chrome).await;
-    let mut result = drive(&client, &server).await;
+    let client = &browser.client;
+    let mut result = drive(client, &server).await;
     if result.is_ok() {
-        result = drive_guarded_paas(&client).await;
+        result = drive_guarded_paas(client).await;
     }
-    let _ = client.close().await;
-    drop(driver);
+    browser.close().await;
     result.expect("the browser run");
     println!(
         "console browser test took {:.1} s",
@@ -535,29 +370,6 @@ async fn wait_text(client: &Client, css: &str, expected: &str) {
     }
 }
 
-/// Types `text` into the input `css`, replacing what it held (as a person would: key presses).
-async fn type_into(client: &Client, css: &str, text: &str) {
-    let input = client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no element {css}: {e}"));
-    input
-        .clear()
-        .await
-        .unwrap_or_else(|e| panic!("cannot clear {css}: {e}"));
-    input
-        .send_keys(text)
-        .await
-        .unwrap_or_else(|e| panic!("cannot type into {css}: {e}"));
-}
-
-async fn run(client: &Client, script: &str) -> Value {
-    client
-        .execute(script, vec![])
-        .await
-        .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
-}
-
 async fn control_get(url: &str) -> Value {
     let r = common::request("GET", url, "", &[]).await;
     assert_eq!(r.status, 200, "{url}: {}", r.body);
@@ -579,18 +391,17 @@ async fn load(client: &Client, url: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_changes_settings_adds_customers_and_switches_sandboxes() {
-    let Some((chromedriver, chrome)) = browser_tools() else {
+    let Some(browser) = console_browser().await else {
         return;
     };
     let started = Instant::now();
-    let (client, driver) = open_browser(&chromedriver, &chrome).await;
+    let client = &browser.client;
     let server = TestServer::start(Profile::Saas).await;
-    settings_panel_changes_a_setting_shows_refusals_and_resets(&client, &server).await;
-    add_customer_form_creates_a_customer_who_signs_in(&client, &server).await;
+    settings_panel_changes_a_setting_shows_refusals_and_resets(client, &server).await;
+    add_customer_form_creates_a_customer_who_signs_in(client, &server).await;
     let server = TestServer::start(Profile::Saas).await;
-    sandbox_picker_isolates_what_every_panel_does(&client, &server).await;
-    let _ = client.close().await;
-    drop(driver);
+    sandbox_picker_isolates_what_every_panel_does(client, &server).await;
+    browser.close().await;
     println!(
         "console settings/customers/sandboxes browser test took {:.1} s",
         started.elapsed().as_secs_f64()
@@ -609,14 +420,14 @@ async fn settings_panel_changes_a_setting_shows_refusals_and_resets(client: &Cli
     // Every setting of the API has a row, in the API's order.
     let api = control_get(&settings_url).await;
     let names: Vec<String> = api["settings"].as_object().unwrap().keys().cloned().collect();
-    let rows = run(
+    let rows = eval(
         client,
         "return [...document.querySelectorAll('#settings-table tbody tr')].map(r => r.dataset.setting)",
     )
     .await;
     assert_eq!(rows, json!(names));
     assert_eq!(
-        run(
+        eval(
             client,
             "return document.querySelector('#setting-otc_ttl_seconds').value"
         )
@@ -641,7 +452,7 @@ async fn settings_panel_changes_a_setting_shows_refusals_and_resets(client: &Cli
     .await;
 
     // A boolean is a choice.
-    run(
+    eval(
         client,
         "const s = document.querySelector('#setting-confirmation_required'); s.value = 'true'; \
          s.dispatchEvent(new Event('change', {bubbles: true})); return true;",
@@ -677,7 +488,7 @@ async fn settings_panel_changes_a_setting_shows_refusals_and_resets(client: &Cli
     )
     .await;
     assert_eq!(
-        run(
+        eval(
             client,
             "return document.querySelector('#settings-message').className"
         )
@@ -690,7 +501,7 @@ async fn settings_panel_changes_a_setting_shows_refusals_and_resets(client: &Cli
     );
     // What was typed stays while the poll goes on (the field is being edited).
     assert_eq!(
-        run(
+        eval(
             client,
             "return document.querySelector('#setting-otc_ttl_seconds').value"
         )
@@ -769,7 +580,7 @@ async fn add_customer_form_creates_a_customer_who_signs_in(client: &Client, serv
     )
     .await;
     type_into(client, "#new-email", "long-name@example.com").await;
-    run(
+    eval(
         client,
         "document.querySelector('#new-firstname').value = 'x'.repeat(256); return true;",
     )
@@ -876,7 +687,7 @@ async fn sandbox_picker_isolates_what_every_panel_does(client: &Client, server: 
     wait_text(client, "#header-store", "sandbox w1").await;
     wait_text(client, r#"tr[data-sandbox="w1"] td:nth-child(2)"#, "7").await;
     assert_eq!(
-        run(
+        eval(
             client,
             "const s = document.querySelector('#sandbox-select'); return [s.value, [...s.options].map(o => o.value)];"
         )
@@ -889,7 +700,7 @@ async fn sandbox_picker_isolates_what_every_panel_does(client: &Client, server: 
         .is_ok());
 
     // The default store through the picker: no such customer there.
-    run(
+    eval(
         client,
         "document.querySelector('#sandbox-select').value = ''; return true;",
     )

@@ -107,6 +107,12 @@ impl Browser {
     /// A headless Chromium, or `None` (with the reason printed) when the test is to be skipped.
     /// `name` labels the profile folder and the driver's log.
     pub async fn start(name: &str) -> Option<Browser> {
+        Self::start_with_window(name, "1000,900", &[]).await
+    }
+
+    /// [`Browser::start`] with a window of `size` (`"width,height"`) and more Chromium flags
+    /// (a screenshot wants a bigger window without scrollbars).
+    pub async fn start_with_window(name: &str, size: &str, extra_args: &[&str]) -> Option<Browser> {
         if std::env::var("SKIP_BROWSER_TESTS").as_deref() == Ok("1") {
             println!("skipped: SKIP_BROWSER_TESTS=1 (this test needs Debian's chromium and chromium-driver)");
             return None;
@@ -134,17 +140,26 @@ impl Browser {
             return None;
         };
         let driver = Driver::start(&chromedriver, name);
+        let mut args: Vec<String> = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ]
+        .iter()
+        .chain(extra_args)
+        .map(|a| a.to_string())
+        .collect();
+        args.push(format!("--window-size={size}"));
+        args.push(format!("--user-data-dir={}", driver.profile_dir.display()));
         let caps = json!({
             "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": chrome.display().to_string(),
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--disable-dev-shm-usage", "--window-size=1000,900",
-                    format!("--user-data-dir={}", driver.profile_dir.display()),
-                ],
-            },
+            "goog:chromeOptions": { "binary": chrome.display().to_string(), "args": args },
         });
         let Value::Object(caps) = caps else { unreachable!() };
         // ChromeDriver listens on plain HTTP on loopback: no TLS stack is needed to reach it.
