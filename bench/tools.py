@@ -45,6 +45,16 @@ def post(conn, path, body, headers=None):
     return resp.status, resp.read()
 
 
+def stop(proc):
+    """Stops a server process: SIGTERM, then SIGKILL if it has not exited within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def first_answer(port, proc, deadline_s):
     """Polls until the server answers one HTTP request; returns True when it did."""
     end = time.perf_counter() + deadline_s
@@ -84,12 +94,7 @@ def cmd_startup(args):
             conn.close()
             mem = proc_status(proc.pid)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
         # Let the port be released before the next start.
         time.sleep(0.2)
     print(json.dumps({"median_ms": statistics.median(times), "runs_ms": [round(t, 2) for t in times], **mem}))
@@ -368,12 +373,7 @@ def callgrind_run(args, requests, out_file):
                 time.sleep(0.2)
         raise SystemExit(f"callgrind wrote no dump to {dump}")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         time.sleep(0.2)
 
 
