@@ -340,9 +340,18 @@ def callgrind_run(args, requests, out_file):
     try:
         if not first_answer(args.port, proc, 120):
             raise SystemExit(f"{args.cmd[0]} did not answer under callgrind")
+        auth = ""
+        if args.bearer_from:
+            # The `customer` query needs a token of this very server: one sign-in first (in
+            # both runs, so it cancels out like the first answer).
+            conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
+            _, answer = post(conn, "/graphql", lua_body(args.bearer_from))
+            conn.close()
+            token = json.loads(answer)["data"]["generateCustomerToken"]["token"]
+            auth = f"Authorization: Bearer {token}\r\n"
         # Each request in one write, as wrk sends it (http.client writes the head and the body
         # apart, and a server that answers before reading the body may then close).
-        raw = (f"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:{args.port}\r\n"
+        raw = (f"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:{args.port}\r\n{auth}"
                f"Content-Type: application/json\r\nContent-Length: {len(body.encode())}\r\n\r\n"
                ).encode() + body.encode()
         sock = socket.create_connection(("127.0.0.1", args.port), timeout=60)
@@ -443,6 +452,7 @@ def main():
     s.add_argument("--expect", default='"token":"', help="a substring every answer must contain")
     s.add_argument("--requests", type=int, default=1000, help="N (the second run sends 6N)")
     s.add_argument("--out-prefix", default="/tmp/callgrind")
+    s.add_argument("--bearer-from", help="wrk script of a sign-in whose token every request carries")
     s.add_argument("cmd", nargs=argparse.REMAINDER)
     s.set_defaults(func=cmd_callgrind)
 
