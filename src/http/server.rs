@@ -269,6 +269,46 @@ fn routes(app: &Arc<AppState>) -> Router {
 pub(crate) struct Mock {
     app: Arc<AppState>,
     cors: Cors<Inner>,
+    inner: Inner,
+    /// The headers the CORS layer adds to a request that has no `Origin` header and is not an
+    /// `OPTIONS` request (with this configuration: `vary` and `access-control-expose-headers`),
+    /// taken from the layer itself once (see [`plain_cors_headers`]).
+    plain_cors: HeaderMap,
+}
+
+/// What `cors` adds to the answer of a request without `Origin` that is not `OPTIONS`: for such
+/// a request the layer's headers depend on its configuration only, so they are learnt once by
+/// running the layer over an empty answer, and added to those answers without running it.
+fn plain_cors_headers(cors: &CorsLayer) -> HeaderMap {
+    let empty = tower::service_fn(|_: Request| async {
+        Ok::<_, std::convert::Infallible>(Response::new(axum::body::Body::empty()))
+    });
+    let probe = Request::new(axum::body::Body::empty());
+    use std::future::Future as _;
+    let mut answer = std::pin::pin!(cors.layer(empty).oneshot(probe));
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match answer.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(Ok(response)) => response.into_parts().0.headers,
+        // The layer's allow-origin for a request without `Origin` is never asynchronous.
+        _ => unreachable!("tower-http answers a request without Origin at once"),
+    }
+}
+
+/// Adds `plain` to `response` the way the CORS layer adds its headers: `vary` appended to any the
+/// answer has, the others replacing the answer's own.
+fn add_plain_cors(response: &mut Response, plain: &HeaderMap) {
+    let headers = response.headers_mut();
+    for name in plain.keys() {
+        let mut values = plain.get_all(name).iter();
+        if name != axum::http::header::VARY {
+            if let Some(first) = values.next() {
+                headers.insert(name.clone(), first.clone());
+            }
+        }
+        for value in values {
+            headers.append(name.clone(), value.clone());
+        }
+    }
 }
 
 /// What runs inside the CORS layer.
@@ -284,8 +324,11 @@ impl Mock {
             routes: routes(&app),
             app: app.clone(),
         };
+        let cors = cors_layer(&app.config.cors_origins);
         Mock {
-            cors: cors_layer(&app.config.cors_origins).layer(inner),
+            plain_cors: plain_cors_headers(&cors),
+            cors: cors.layer(inner.clone()),
+            inner,
             app,
         }
     }
@@ -293,7 +336,15 @@ impl Mock {
     /// Answers one request.
     pub(crate) async fn handle(&self, request: Request) -> Response {
         journal::record(request, |request| {
-            gate::gate(&self.app, request, |request| {
+            gate::gate(&self.app, request, |request| async move {
+                // Not from a web page and not a preflight: what the CORS layer would add is known.
+                if request.method() != Method::OPTIONS
+                    && !request.headers().contains_key(axum::http::header::ORIGIN)
+                {
+                    let mut response = self.inner.handle(request).await;
+                    add_plain_cors(&mut response, &self.plain_cors);
+                    return response;
+                }
                 options::preflight_status(request, |request| {
                     let cors = self.cors.clone();
                     async move {
@@ -303,6 +354,7 @@ impl Mock {
                         }
                     }
                 })
+                .await
             })
         })
         .await
