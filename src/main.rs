@@ -8,6 +8,12 @@ use clap::{Parser, Subcommand};
 use commerce_auth_mock::cli::{fixtures_check, fixtures_init, health, init_logging};
 use commerce_auth_mock::{conform, LogFormat, Profile, SandboxLimits, ServeConfig};
 
+/// mimalloc rather than glibc's malloc: a sign-in makes about a hundred small allocations, and
+/// glibc's malloc and free were over a quarter of its instructions (bench/README, callgrind).
+/// The library leaves the choice to whoever links it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "commerce-auth-mock",
