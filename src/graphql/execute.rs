@@ -208,7 +208,8 @@ impl<'a, C> Executor<'a, C> {
                     let resolver = self
                         .engine
                         .resolvers
-                        .get(&(root.to_string(), name.to_string()))
+                        .get(root)
+                        .and_then(|fields| fields.get(name))
                         .cloned();
                     let outcome = match resolver {
                         Some(r) => r(self.ctx, &args),

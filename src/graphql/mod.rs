@@ -210,6 +210,17 @@ impl Document {
             .any(|d| matches!(d, syntax::Definition::Operation(o) if o.kind == syntax::OpKind::Mutation))
     }
 
+    /// The name of [`Document::root_field`], borrowed.
+    pub(crate) fn root_field_name(&self) -> Option<&str> {
+        self.definitions.iter().find_map(|d| match d {
+            syntax::Definition::Operation(o) => o.selection_set.items.iter().find_map(|s| match s {
+                syntax::Selection::Field(f) => Some(f.name.value.as_str()),
+                _ => None,
+            }),
+            _ => None,
+        })
+    }
+
     /// The first root field of the first operation.
     pub(crate) fn root_field(&self) -> Option<RootField> {
         self.definitions.iter().find_map(|d| match d {
@@ -274,7 +285,8 @@ impl ExecutionResult {
 /// Validates and executes documents against a schema with registered root resolvers.
 pub struct Engine<C> {
     schema: Schema,
-    resolvers: HashMap<(String, String), Resolver<C>>,
+    /// By type, then field: looked up with borrowed names, no key built per request.
+    resolvers: HashMap<String, HashMap<String, Resolver<C>>>,
 }
 
 impl<C> Engine<C> {
@@ -293,7 +305,9 @@ impl<C> Engine<C> {
         f: impl Fn(&C, &Map<String, Value>) -> Result<Value, FieldError> + Send + Sync + 'static,
     ) -> &mut Self {
         self.resolvers
-            .insert((type_name.to_string(), field.to_string()), Arc::new(f));
+            .entry(type_name.to_string())
+            .or_default()
+            .insert(field.to_string(), Arc::new(f));
         self
     }
 

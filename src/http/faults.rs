@@ -300,13 +300,18 @@ where
         return next(request).await;
     }
     let method = request.method().clone();
-    let root = request
-        .extensions()
-        .get::<Arc<GraphqlRequest>>()
-        .and_then(|r| r.root_field());
-    let decision = if is_graphql_path(path) {
+    let graphql = is_graphql_path(path);
+    // Read only when an operation fault could match (it is copied out of the document).
+    let root = if graphql && store.faults.has_operation_faults() {
+        request
+            .extensions()
+            .get::<Arc<GraphqlRequest>>()
+            .and_then(|r| r.root_field())
+    } else {
+        None
+    };
+    let decision = if graphql {
         root.as_ref()
-            .filter(|_| store.faults.has_operation_faults())
             .and_then(|r| store.faults.decide(&Target::Operation(&r.name)))
     } else if store.faults.has_route_faults() {
         super::rest::v1_tail(app, path).and_then(|tail| {

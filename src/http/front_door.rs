@@ -119,7 +119,7 @@ pub(crate) fn handle(
             return (json_response(caps.syntax_error_status, &body), summary);
         }
     };
-    summary.operation = doc.root_field().map(|r| r.name);
+    summary.operation = doc.root_field_name().map(str::to_string);
 
     // Step 7: validate and execute.
     let ctx = RequestCtx {

@@ -105,7 +105,7 @@ pub(crate) async fn gate<F>(app: &AppState, mut request: Request, next: impl FnO
 where
     F: std::future::Future<Output = Response>,
 {
-    let path = request.uri().path().to_string();
+    let path = request.uri().path();
     if let Some(host) = host_of(request.headers(), request.uri()) {
         if !host_allowed(app, host) {
             let name = host_name(host);
@@ -113,18 +113,19 @@ where
                 "This mock does not serve the host `{name}` (the Host header): only IP addresses, \
                  localhost and the names given with --public-url or --allowed-host {name}."
             );
-            return refusal(&path, 421, Category::Input, &message);
+            return refusal(path, 421, Category::Input, &message);
         }
     }
-    let (store, inner_path) = match tenant_of(&path) {
-        None => (app.stores.default.clone(), path.clone()),
+    // The path without the tenant prefix, copied only when there is one.
+    let (store, inner_path) = match tenant_of(path) {
+        None => (app.stores.default.clone(), None),
         Some((tenant, rest)) => match app.stores.sandbox(tenant) {
-            Ok(store) => (store, rest.to_string()),
+            Ok(store) => (store, Some(rest.to_string())),
             Err(e) => return refusal(rest, 503, Category::Input, &e.to_string()),
         },
     };
-    let control = is_control_path(&inner_path);
-    if inner_path != path {
+    let control = is_control_path(inner_path.as_deref().unwrap_or(path));
+    if let Some(inner_path) = inner_path {
         let mut parts = request.uri().clone().into_parts();
         let query = request.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
         parts.path_and_query = format!("{inner_path}{query}").parse().ok();

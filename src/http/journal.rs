@@ -29,10 +29,11 @@ pub(crate) const MAX_METHOD_CHARS: usize = 32;
 pub(crate) const MAX_OPERATION_CHARS: usize = 256;
 
 /// `text` cut to `max` characters, marked with `…` when cut.
-fn bounded(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_string(),
+fn bounded<T: AsRef<str> + Into<String>>(text: T, max: usize) -> String {
+    match text.as_ref().char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text.as_ref()[..at]),
+        // An owned text is kept as it is, not copied.
+        None => text.into(),
     }
 }
 
@@ -145,8 +146,8 @@ where
         store.journal.record(JournalEntry {
             at,
             method: bounded(method.as_str(), MAX_METHOD_CHARS),
-            path: bounded(&path, MAX_PATH_CHARS),
-            operation: operation.map(|o| bounded(&o, MAX_OPERATION_CHARS)),
+            path: bounded(path, MAX_PATH_CHARS),
+            operation: operation.map(|o| bounded(o, MAX_OPERATION_CHARS)),
             status,
             duration_ms: (elapsed.as_secs_f64() * 100_000.0).round() / 100.0,
             fault,

@@ -5,12 +5,14 @@
 //! extensions. The front door, fault injection and the journal all use that one reading, so
 //! they cannot disagree about what a request was.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::Request;
 use axum::http::Method;
 use axum::response::Response;
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::graphql::{self, Document, GraphqlError, RootField};
@@ -119,34 +121,168 @@ impl GraphqlRequest {
 }
 
 /// POST: an empty body, or JSON that is not an object, is a request with no query.
-fn read_post_body(body: &[u8]) -> Result<(String, Map<String, Value>), ()> {
+fn read_post_body(body: &[u8]) -> Result<(Cow<'_, str>, Map<String, Value>), ()> {
     if body.is_empty() {
-        return Ok((String::new(), Map::new()));
+        return Ok((Cow::Borrowed(""), Map::new()));
     }
-    let value: Value = serde_json::from_slice(body).map_err(|_| ())?;
-    let Value::Object(mut obj) = value else {
-        return Ok((String::new(), Map::new()));
-    };
-    let query = match obj.remove("query") {
-        Some(Value::String(q)) => q,
-        _ => String::new(),
-    };
-    let variables = match obj.remove("variables") {
+    let read: PostBody<'_> = serde_json::from_slice(body).map_err(|_| ())?;
+    let variables = match read.variables {
         Some(Value::Object(v)) => v,
         // Some clients send the variables as a JSON-encoded string, as in GET requests.
         Some(Value::String(s)) if !s.is_empty() => decode_variables(&s)?,
         _ => Map::new(),
     };
-    Ok((query, variables))
+    Ok((read.query.unwrap_or_default(), variables))
+}
+
+/// What a POST body says, read the way `serde_json::Value` reads it — the same JSON accepted and
+/// refused, a repeated member's last value kept — without building a tree of the whole body:
+/// `query` borrowed from the body when it has no escapes, members other than `query` and
+/// `variables` read and dropped.
+#[derive(Default)]
+struct PostBody<'a> {
+    /// `query`, when it is a string.
+    query: Option<Cow<'a, str>>,
+    variables: Option<Value>,
+}
+
+impl<'de> Deserialize<'de> for PostBody<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(PostBodyVisitor)
+    }
+}
+
+struct PostBodyVisitor;
+
+impl<'de> Visitor<'de> for PostBodyVisitor {
+    type Value = PostBody<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    // Not an object: a request with no query.
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(PostBody::default())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(PostBody::default())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(PostBody::default())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(PostBody::default())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(PostBody::default())
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(PostBody::default())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<Value>()?.is_some() {}
+        Ok(PostBody::default())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut body = PostBody::default();
+        while let Some(member) = map.next_key::<Member>()? {
+            match member {
+                Member::Query => body.query = map.next_value::<Text<'de>>()?.0,
+                Member::Variables => body.variables = Some(map.next_value()?),
+                Member::Other => {
+                    map.next_value::<Value>()?;
+                }
+            }
+        }
+        Ok(body)
+    }
+}
+
+/// A member name of the body, as far as the controller cares.
+enum Member {
+    Query,
+    Variables,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Member {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Name;
+        impl Visitor<'_> for Name {
+            type Value = Member;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_str<E>(self, name: &str) -> Result<Member, E> {
+                Ok(match name {
+                    "query" => Member::Query,
+                    "variables" => Member::Variables,
+                    _ => Member::Other,
+                })
+            }
+        }
+        deserializer.deserialize_str(Name)
+    }
+}
+
+/// A member's value: the string, borrowed where it can be, or `None` for any other JSON value
+/// (read in full as a `Value` would be).
+struct Text<'a>(Option<Cow<'a, str>>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Any;
+        impl<'de> Visitor<'de> for Any {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Some(Cow::Borrowed(s))))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+                Ok(Text(Some(Cow::Owned(s.to_owned()))))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Self::Value, E> {
+                Ok(Text(Some(Cow::Owned(s))))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Text(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Text(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Text(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Text(None))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Text(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<Value>()?.is_some() {}
+                Ok(Text(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<String, Value>()?.is_some() {}
+                Ok(Text(None))
+            }
+        }
+        deserializer.deserialize_any(Any)
+    }
 }
 
 /// GET: `query` and `variables` from the URL; `variables` is a JSON string.
-fn read_get_params(raw_query: Option<&str>) -> Result<(String, Map<String, Value>), ()> {
-    let mut query = String::new();
+fn read_get_params(raw_query: Option<&str>) -> Result<(Cow<'_, str>, Map<String, Value>), ()> {
+    let mut query = Cow::Borrowed("");
     let mut variables = Map::new();
     for (key, value) in url::form_urlencoded::parse(raw_query.unwrap_or("").as_bytes()) {
         match key.as_ref() {
-            "query" => query = value.into_owned(),
+            "query" => query = value,
             "variables" if !value.is_empty() => variables = decode_variables(&value)?,
             _ => {}
         }
