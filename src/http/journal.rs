@@ -29,11 +29,19 @@ pub(crate) const MAX_METHOD_CHARS: usize = 32;
 pub(crate) const MAX_OPERATION_CHARS: usize = 256;
 
 /// `text` cut to `max` characters, marked with `…` when cut.
-fn bounded<T: AsRef<str> + Into<String>>(text: T, max: usize) -> String {
-    match text.as_ref().char_indices().nth(max) {
-        Some((at, _)) => format!("{}…", &text.as_ref()[..at]),
-        // An owned text is kept as it is, not copied.
-        None => text.into(),
+fn bounded(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
+/// [`bounded`] for a text already owned: kept as it is, not copied, when short enough.
+fn bounded_owned(text: String, max: usize) -> String {
+    if text.char_indices().nth(max).is_some() {
+        bounded(&text, max)
+    } else {
+        text
     }
 }
 
@@ -146,8 +154,8 @@ where
         store.journal.record(JournalEntry {
             at,
             method: bounded(method.as_str(), MAX_METHOD_CHARS),
-            path: bounded(path, MAX_PATH_CHARS),
-            operation: operation.map(|o| bounded(o, MAX_OPERATION_CHARS)),
+            path: bounded_owned(path, MAX_PATH_CHARS),
+            operation: operation.map(|o| bounded_owned(o, MAX_OPERATION_CHARS)),
             status,
             duration_ms: (elapsed.as_secs_f64() * 100_000.0).round() / 100.0,
             fault,
