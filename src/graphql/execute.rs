@@ -199,10 +199,12 @@ impl<'a, C> Executor<'a, C> {
                     self.complete(&ty, v, &fields, &path, root)
                 }
                 name => {
-                    let Some(def) = self.schema.field(root, name) else {
+                    // The schema outlives the executor: its types are borrowed, not copied.
+                    let schema = self.schema;
+                    let Some(def) = schema.field(root, name) else {
                         continue;
                     };
-                    let ty = def.ty.clone();
+                    let ty = &def.ty;
                     nullable = !ty.is_non_null();
                     let args = self.arguments(root, f);
                     let resolver = self
@@ -219,7 +221,7 @@ impl<'a, C> Executor<'a, C> {
                         )),
                     };
                     match outcome {
-                        Ok(v) => self.complete(&ty, v, &fields, &path, root),
+                        Ok(v) => self.complete(ty, v, &fields, &path, root),
                         Err(fe) => {
                             self.errors.push(GraphqlError {
                                 message: fe.message,
@@ -427,17 +429,18 @@ impl<'a, C> Executor<'a, C> {
                         out.insert(key, Value::String(name.clone()));
                         continue;
                     }
-                    let Some(def) = self.schema.field(name, &f.name.value) else {
+                    let schema = self.schema;
+                    let Some(def) = schema.field(name, &f.name.value) else {
                         continue;
                     };
-                    let fty = def.ty.clone();
+                    let fty = &def.ty;
                     let raw = if name == "__Type" {
                         let args = self.arguments(name, f);
                         introspection::type_field(self.schema, &value, &f.name.value, &args)
                     } else {
                         value.get(&f.name.value).cloned().unwrap_or(Value::Null)
                     };
-                    match self.complete(&fty, raw, &sub, &p, name) {
+                    match self.complete(fty, raw, &sub, &p, name) {
                         Ok(v) => {
                             out.insert(key, v);
                         }

@@ -138,5 +138,21 @@ pub(crate) fn handle(
         }
         _ => 200,
     };
+    if result.errors.is_empty() {
+        if let Some(data) = &result.data {
+            return (data_response(status, data), summary);
+        }
+    }
     (json_response(status, &result.into_json()), summary)
+}
+
+/// `{"data":…}` with no errors: the bytes `json_response` writes for that one-member object,
+/// without building it.
+fn data_response(status: u16, data: &Value) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut bytes = Vec::with_capacity(256);
+    bytes.extend_from_slice(br#"{"data":"#);
+    serde_json::to_writer(&mut bytes, data).expect("a JSON value always serializes");
+    bytes.push(b'}');
+    (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
 }
