@@ -336,14 +336,17 @@ if command -v valgrind >/dev/null; then
     else
         printf 'bare hyper\tfixed JSON\t{"error": "%s"}\n' "${out//\"/\'}" >>"$INSTR"
     fi
-    for scenario in ok wrong; do
-        lua="$OK" expect='"token":"' label="generateCustomerToken ok"
+    for scenario in ok wrong customer; do
+        lua="$OK" expect='"token":"' label="generateCustomerToken ok" bearer=()
         if [[ $scenario == wrong ]]; then
             lua="$WRONG" expect='The account sign-in was incorrect' label="generateCustomerToken wrong password"
+        elif [[ $scenario == customer ]]; then
+            # The customer query with a token of the measured server itself (one sign-in first).
+            lua="$CUSTOMER" expect='"email":"' label="customer query, Bearer token" bearer=(--bearer-from "$OK")
         fi
         say "instructions per request under callgrind: mock, $label"
         if out="$(RUST_LOG="$MOCK_LOG" python3 "$BENCH/tools.py" callgrind --port "$PORT_MOCK" --lua "$lua" \
-            --expect "$expect" --requests "$CALLGRIND_N" --out-prefix "$WORK/callgrind-mock-$scenario" -- \
+            "${bearer[@]}" --expect "$expect" --requests "$CALLGRIND_N" --out-prefix "$WORK/callgrind-mock-$scenario" -- \
             "${mock_cmd[@]}" 2>&1 | tail -1)"; then
             printf 'mock\t%s\t%s\n' "$label" "$out" >>"$INSTR"
         else
