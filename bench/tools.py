@@ -317,6 +317,30 @@ def lua_body(path):
     raise SystemExit(f"{path} has no wrk.body = [[...]] line")
 
 
+SIGN_IN_QUERY = ("mutation SignIn($email: String!, $password: String!) "
+                 "{ generateCustomerToken(email: $email, password: $password) { token } }")
+
+
+def lua_bodies(path):
+    """The body of the n-th request of a wrk script, as a function of n (from 1). For
+    sign-in-as.lua, which builds its body from BENCH_EMAIL and BENCH_PASSWORD (an address with
+    "%d" formatted with the request counter modulo BENCH_DISTINCT), the same bodies it sends;
+    for the others their one `wrk.body`."""
+    if os.path.basename(path) == "sign-in-as.lua":
+        email = os.environ.get("BENCH_EMAIL", "customer-000001@bench.example.com")
+        password = os.environ.get("BENCH_PASSWORD", BENCH_PASSWORD)
+        distinct = int(os.environ.get("BENCH_DISTINCT", "200000"))
+
+        def body(n):
+            address = email.replace("%d", str(n % distinct))
+            return json.dumps({"query": SIGN_IN_QUERY,
+                               "variables": {"email": address, "password": password}},
+                              separators=(",", ":"))
+        return body
+    fixed = lua_body(path)
+    return lambda n: fixed
+
+
 def callgrind_total(path):
     """The total instruction count (Ir) of a callgrind output file."""
     with open(path) as f:
@@ -334,7 +358,7 @@ def callgrind_run(args, requests, out_file):
     """Starts CMD under callgrind, sends `requests` copies of the body on one keep-alive
     connection (after one first answer on its own connection), has callgrind dump its counts
     and returns the instructions the server executed until then."""
-    body = lua_body(args.lua)
+    body_of = lua_bodies(args.lua)
     cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}"] + args.cmd
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -351,13 +375,15 @@ def callgrind_run(args, requests, out_file):
             auth = f"Authorization: Bearer {token}\r\n"
         # Each request in one write, as wrk sends it (http.client writes the head and the body
         # apart, and a server that answers before reading the body may then close).
-        raw = (f"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:{args.port}\r\n{auth}"
-               f"Content-Type: application/json\r\nContent-Length: {len(body.encode())}\r\n\r\n"
-               ).encode() + body.encode()
+        def raw(n):
+            body = body_of(n).encode()
+            return (f"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:{args.port}\r\n{auth}"
+                    f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+                    ).encode() + body
         sock = socket.create_connection(("127.0.0.1", args.port), timeout=60)
         buf = b""
-        for _ in range(requests):
-            sock.sendall(raw)
+        for n in range(1, requests + 1):
+            sock.sendall(raw(n))
             while b"\r\n\r\n" not in buf:
                 buf += sock.recv(65536) or _closed()
             head, _, buf = buf.partition(b"\r\n\r\n")

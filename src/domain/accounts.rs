@@ -6,7 +6,8 @@
 //! the fixtures have: the fixtures hold the loaded accounts once, and each store's live state
 //! starts as a clone of them.
 //!
-//! The e-mail index maps a hash of the address, ignoring ASCII case (Magento's collation),
+//! The e-mail index (a sorted list from the load, and a persistent tree of later changes)
+//! maps a hash of the address, ignoring ASCII case (Magento's collation),
 //! to the ids with that hash; a lookup hashes the submitted string without allocating and
 //! compares the candidates' addresses. It holds no copy of any address.
 
@@ -31,21 +32,84 @@ impl Ids {
             Ids::Many(ids) => ids,
         }
     }
+}
 
-    fn with(&self, id: u64) -> Ids {
-        let mut v = self.as_slice().to_vec();
-        v.push(id);
-        Ids::Many(v.into())
+/// The e-mail index: address hash → ids.
+///
+/// The addresses indexed in bulk (a fixtures load) are one sorted list of (hash, id), shared
+/// by every clone: 16 bytes an address, where a persistent tree filled in order (its leaves
+/// split in halves) took about three times that. Later changes go to a persistent tree of the
+/// hashes whose ids changed, which overrides the list for those hashes.
+#[derive(Debug, Clone, Default)]
+struct EmailIndex {
+    base: Arc<Vec<(u64, u64)>>,
+    /// The ids of a changed hash (`None`: none left of the list's).
+    changed: OrdMap<u64, Option<Ids>>,
+}
+
+impl EmailIndex {
+    /// The first id with this hash that `wanted` accepts.
+    fn find(&self, hash: u64, mut wanted: impl FnMut(u64) -> bool) -> Option<u64> {
+        if let Some(ids) = self.changed.get(&hash) {
+            return ids.as_ref()?.as_slice().iter().copied().find(|id| wanted(*id));
+        }
+        let start = self.base.partition_point(|(h, _)| *h < hash);
+        self.base[start..]
+            .iter()
+            .take_while(|(h, _)| *h == hash)
+            .map(|(_, id)| *id)
+            .find(|id| wanted(*id))
     }
 
-    /// The ids without `id`; `None` when nothing is left.
-    fn without(&self, id: u64) -> Option<Ids> {
-        let rest: Vec<u64> = self.as_slice().iter().copied().filter(|i| *i != id).collect();
-        match rest.as_slice() {
+    fn ids(&self, hash: u64) -> Vec<u64> {
+        let mut ids = Vec::new();
+        self.find(hash, |id| {
+            ids.push(id);
+            false
+        });
+        ids
+    }
+
+    fn in_base(&self, hash: u64) -> bool {
+        self.base.binary_search_by_key(&hash, |(h, _)| *h).is_ok()
+    }
+
+    fn set(&mut self, hash: u64, ids: Vec<u64>) {
+        let ids = match ids.as_slice() {
             [] => None,
             [one] => Some(Ids::One(*one)),
-            _ => Some(Ids::Many(rest.into())),
+            _ => Some(Ids::Many(ids.into())),
+        };
+        if ids.is_none() && !self.in_base(hash) {
+            self.changed.remove(&hash);
+        } else {
+            self.changed.insert(hash, ids);
         }
+    }
+
+    fn add(&mut self, hash: u64, id: u64) {
+        let mut ids = self.ids(hash);
+        ids.push(id);
+        self.set(hash, ids);
+    }
+
+    fn drop_id(&mut self, hash: u64, id: u64) {
+        let mut ids = self.ids(hash);
+        ids.retain(|i| *i != id);
+        self.set(hash, ids);
+    }
+
+    /// Indexes many at once: the sorted list, when nothing is indexed yet.
+    fn add_all(&mut self, mut entries: Vec<(u64, u64)>) {
+        if !(self.base.is_empty() && self.changed.is_empty()) {
+            for (hash, id) in entries {
+                self.add(hash, id);
+            }
+            return;
+        }
+        entries.sort_unstable();
+        entries.shrink_to_fit();
+        self.base = Arc::new(entries);
     }
 }
 
@@ -53,7 +117,7 @@ impl Ids {
 #[derive(Debug, Clone)]
 pub(crate) struct Accounts {
     by_id: OrdMap<u64, Arc<Customer>>,
-    by_email: OrdMap<u64, Ids>,
+    by_email: EmailIndex,
     hasher: foldhash::fast::RandomState,
     /// The id the next new account gets. Like Magento's auto-increment it never goes back, so
     /// a deleted customer's id (and the revocations recorded under it) is never reused.
@@ -64,7 +128,7 @@ impl Default for Accounts {
     fn default() -> Self {
         Accounts {
             by_id: OrdMap::new(),
-            by_email: OrdMap::new(),
+            by_email: EmailIndex::default(),
             // Randomly seeded (no crafted collisions); clones keep the seed, so every store
             // sharing this index hashes alike.
             hasher: foldhash::fast::RandomState::default(),
@@ -74,7 +138,7 @@ impl Default for Accounts {
 }
 
 impl Accounts {
-    fn email_hash(&self, email: &str) -> u64 {
+    pub(crate) fn email_hash(&self, email: &str) -> u64 {
         let mut h = self.hasher.build_hasher();
         for b in email.bytes() {
             h.write_u8(b.to_ascii_lowercase());
@@ -88,10 +152,9 @@ impl Accounts {
 
     /// The id of the account with this address, ignoring ASCII case.
     pub(crate) fn find_by_email(&self, email: &str) -> Option<u64> {
-        let ids = self.by_email.get(&self.email_hash(email))?;
-        ids.as_slice().iter().copied().find(|id| {
+        self.by_email.find(self.email_hash(email), |id| {
             self.by_id
-                .get(id)
+                .get(&id)
                 .is_some_and(|c| c.email.eq_ignore_ascii_case(email))
         })
     }
@@ -114,25 +177,31 @@ impl Accounts {
         self.by_id.insert(id, Arc::new(customer));
     }
 
-    /// Adds an account under its own new id without indexing its address yet: the returned
-    /// entry goes, with the others of the load, to [`Accounts::index_all`].
+    /// Adds an account under its own new id without indexing its address yet; `hash` is its
+    /// [`Accounts::email_hash`], and (hash, id) goes, with the others of the load, to
+    /// [`Accounts::index_all`].
     ///
     /// The e-mail index is keyed by a hash, so indexing accounts one by one inserts at random
     /// places of its tree: with a million fixture customers most of the load went to cache
-    /// misses in those lookups. Sorted first, every insertion lands next to the previous one.
-    pub(crate) fn insert_unindexed(&mut self, customer: Customer) -> (u64, u64) {
-        let (id, hash) = (customer.id, self.email_hash(&customer.email));
+    /// misses in those lookups. Sorted first, they make the index's list in one go.
+    pub(crate) fn insert_unindexed_hashed(&mut self, customer: Customer, hash: u64) {
+        debug_assert_eq!(hash, self.email_hash(&customer.email));
+        let id = customer.id;
         self.next_id = self.next_id.max(id + 1);
         self.by_id.insert(id, Arc::new(customer));
+    }
+
+    /// [`Accounts::insert_unindexed_hashed`], hashing the address; returns (hash, id).
+    #[cfg(test)]
+    pub(crate) fn insert_unindexed(&mut self, customer: Customer) -> (u64, u64) {
+        let (id, hash) = (customer.id, self.email_hash(&customer.email));
+        self.insert_unindexed_hashed(customer, hash);
         (hash, id)
     }
 
-    /// Indexes the addresses of accounts added by [`Accounts::insert_unindexed`].
-    pub(crate) fn index_all(&mut self, mut entries: Vec<(u64, u64)>) {
-        entries.sort_unstable();
-        for (hash, id) in entries {
-            self.index(hash, id);
-        }
+    /// Indexes the addresses of accounts added by [`Accounts::insert_unindexed_hashed`].
+    pub(crate) fn index_all(&mut self, entries: Vec<(u64, u64)>) {
+        self.by_email.add_all(entries);
     }
 
     /// Takes the next id (Magento's auto-increment).
@@ -143,18 +212,11 @@ impl Accounts {
     }
 
     fn index(&mut self, hash: u64, id: u64) {
-        let ids = match self.by_email.get(&hash) {
-            None => Ids::One(id),
-            Some(ids) => ids.with(id),
-        };
-        self.by_email.insert(hash, ids);
+        self.by_email.add(hash, id);
     }
 
     fn unindex(&mut self, hash: u64, id: u64) {
-        match self.by_email.get(&hash).and_then(|ids| ids.without(id)) {
-            Some(rest) => self.by_email.insert(hash, rest),
-            None => self.by_email.remove(&hash),
-        };
+        self.by_email.drop_id(hash, id);
     }
 
     /// Changes the address of an account, keeping the index right.
@@ -251,6 +313,34 @@ mod tests {
     }
 
     #[test]
+    fn the_bulk_index_takes_changes_and_clones_keep_their_own() {
+        let mut base = Accounts::default();
+        let entries: Vec<_> = (1..=100)
+            .map(|id| base.insert_unindexed(customer(id, &format!("c{id}@example.com"))))
+            .collect();
+        base.index_all(entries);
+        let mut store = base.clone();
+        store.set_email(7, "moved@example.com");
+        store.remove(8);
+        store.insert(customer(101, "c8@example.com"));
+        // A second id under a hash of the list.
+        let h = store.email_hash("c9@example.com");
+        store.by_id.insert(102, Arc::new(customer(102, "c9-twin@example.com")));
+        store.index(h, 102);
+        assert_eq!(store.by_email.ids(h), [9, 102]);
+        assert_eq!(store.find_by_email("c9@example.com"), Some(9));
+        assert_eq!(store.find_by_email("C7@example.com"), None);
+        assert_eq!(store.find_by_email("moved@example.com"), Some(7));
+        assert_eq!(store.find_by_email("c8@example.com"), Some(101));
+        store.remove(101);
+        assert_eq!(store.find_by_email("c8@example.com"), None);
+        for (id, email) in [(7, "c7@example.com"), (8, "c8@example.com"), (100, "c100@example.com")] {
+            assert_eq!(base.find_by_email(email), Some(id), "the fixtures keep theirs");
+        }
+        assert_eq!(base.find_by_email("moved@example.com"), None);
+    }
+
+    #[test]
     fn ids_are_never_reused() {
         let mut a = Accounts::default();
         a.insert(customer(5, "a@example.com"));
@@ -272,6 +362,6 @@ mod tests {
         assert_eq!(a.find_by_email("a@example.com"), Some(1));
         a.unindex(h, 1);
         assert_eq!(a.find_by_email("a@example.com"), None);
-        assert_eq!(a.by_email.get(&h), Some(&Ids::One(2)));
+        assert_eq!(a.by_email.ids(h), [2]);
     }
 }

@@ -45,7 +45,7 @@ impl CustomerState {
             firstname: c.firstname.to_string(),
             lastname: c.lastname.to_string(),
             confirmed: c.confirmed,
-            locked_until: c.lock_expires.filter(|t| *t > now),
+            locked_until: c.lock_expires().filter(|t| *t > now),
             failures: c.failures_num,
             allow_remote_shopping_assistance: c.allow_remote_shopping_assistance,
             has_password: c.has_password(),

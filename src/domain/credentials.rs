@@ -65,7 +65,7 @@ enum Matched {
 impl Customer {
     /// True while the lockout lasts.
     pub(crate) fn is_locked(&self, now: i64) -> bool {
-        self.lock_expires.is_some_and(|t| t > now)
+        self.lock_expires().is_some_and(|t| t > now)
     }
 
     pub(super) fn password_is(&self, candidate: &str) -> bool {
@@ -79,28 +79,28 @@ impl Customer {
     /// Counts a failed credential check (spec 4.4): the `max`-th failure locks for `minutes`;
     /// a failure after an expired lock starts again at 1.
     pub(super) fn record_failure(&mut self, now: i64, max: u32, minutes: i64) {
-        if self.lock_expires.is_some_and(|t| t <= now) {
+        if self.lock_expires().is_some_and(|t| t <= now) {
             self.failures_num = 0;
-            self.lock_expires = None;
+            self.set_lock_expires(None);
         }
         self.failures_num += 1;
         if self.failures_num >= max {
-            self.lock_expires = Some(now + minutes * 60);
+            self.set_lock_expires(Some(now + minutes * 60));
         }
     }
 
     fn has_failures(&self) -> bool {
-        self.failures_num != 0 || self.lock_expires.is_some()
+        self.failures_num != 0 || self.lock_expires().is_some()
     }
 
     pub(super) fn reset_failures(&mut self) {
         self.failures_num = 0;
-        self.lock_expires = None;
+        self.set_lock_expires(None);
     }
 
     pub(super) fn lock_now(&mut self, now: i64, max: u32, minutes: i64) {
         self.failures_num = max;
-        self.lock_expires = Some(now + minutes * 60);
+        self.set_lock_expires(Some(now + minutes * 60));
     }
 
     pub(super) fn reset_token(&self) -> Option<&Secret> {

@@ -13,32 +13,71 @@ use super::messages as msg;
 use super::{rules, Refusal};
 
 /// A customer account.
+///
+/// The fields most accounts leave empty (middle name, suffix, date of birth, gender, the
+/// confirmation key, the end of a lockout) live in one box, absent while all of them are: the
+/// record is about a third smaller (120 bytes less), which a million fixture customers feel.
+/// Read them through their accessors.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Customer {
     pub id: u64,
     pub email: CompactString,
     pub prefix: Option<CompactString>,
     pub firstname: CompactString,
-    pub middlename: Option<CompactString>,
     pub lastname: CompactString,
-    pub suffix: Option<CompactString>,
-    pub date_of_birth: Option<CompactString>,
-    pub gender: Option<i64>,
     pub taxvat: Option<CompactString>,
     pub is_subscribed: bool,
     pub allow_remote_shopping_assistance: bool,
     pub confirmed: bool,
-    pub(super) confirmation_key: Option<CompactString>,
+    /// `None` while every field of [`Rare`] is empty (so that equal records compare equal).
+    rare: Option<Box<Rare>>,
     pub created_at: CompactString,
     pub updated_at: CompactString,
     pub group_id: u64,
     pub(super) password: Option<CompactString>,
     /// Failed credential checks (lockout counter).
     pub failures_num: u32,
-    /// Locked while `lock_expires > now`.
-    pub lock_expires: Option<i64>,
     /// The live reset-password token and one-time code, boxed: most customers never have one.
     pub(super) secrets: Option<Box<Secrets>>,
+}
+
+/// The fields of a customer that are usually empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Rare {
+    pub(super) middlename: Option<CompactString>,
+    pub(super) suffix: Option<CompactString>,
+    pub(super) date_of_birth: Option<CompactString>,
+    pub(super) gender: Option<i64>,
+    pub(super) confirmation_key: Option<CompactString>,
+    /// Locked while `lock_expires > now`.
+    pub(super) lock_expires: Option<i64>,
+}
+
+impl Rare {
+    fn boxed(self) -> Option<Box<Rare>> {
+        (self != Rare::default()).then(|| Box::new(self))
+    }
+}
+
+static NO_TEXT: Option<CompactString> = None;
+
+/// The fields of a [`Customer`] outside [`Rare`], for building a record from a fixture read
+/// field by field.
+pub(super) struct CustomerParts {
+    pub(super) id: u64,
+    pub(super) email: CompactString,
+    pub(super) prefix: Option<CompactString>,
+    pub(super) firstname: CompactString,
+    pub(super) lastname: CompactString,
+    pub(super) taxvat: Option<CompactString>,
+    pub(super) is_subscribed: bool,
+    pub(super) allow_remote_shopping_assistance: bool,
+    pub(super) confirmed: bool,
+    /// Also the first `updated_at`.
+    pub(super) created_at: CompactString,
+    pub(super) group_id: u64,
+    pub(super) password: Option<CompactString>,
+    pub(super) failures_num: u32,
 }
 
 /// A customer's outstanding one-time secrets.
@@ -59,30 +98,54 @@ impl Customer {
             email: f.email.as_str().into(),
             prefix: compact(&f.prefix),
             firstname: f.firstname.as_str().into(),
-            middlename: compact(&f.middlename),
             lastname: f.lastname.as_str().into(),
-            suffix: compact(&f.suffix),
-            date_of_birth: compact(&f.date_of_birth),
-            gender: f.gender,
             taxvat: compact(&f.taxvat),
             is_subscribed: f.is_subscribed,
             allow_remote_shopping_assistance: f.allow_remote_shopping_assistance,
             confirmed: f.confirmed,
-            confirmation_key: if f.confirmed {
-                None
-            } else {
-                Some(
-                    f.confirmation_key
-                        .as_deref()
-                        .map_or_else(rules::random_hex32, CompactString::from),
-                )
-            },
+            rare: Rare {
+                middlename: compact(&f.middlename),
+                suffix: compact(&f.suffix),
+                date_of_birth: compact(&f.date_of_birth),
+                gender: f.gender,
+                confirmation_key: if f.confirmed {
+                    None
+                } else {
+                    Some(
+                        f.confirmation_key
+                            .as_deref()
+                            .map_or_else(rules::random_hex32, CompactString::from),
+                    )
+                },
+                lock_expires: f.locked_until,
+            }
+            .boxed(),
             created_at: f.created_at.as_str().into(),
             updated_at: f.created_at.as_str().into(),
             group_id: f.group_id,
             password: compact(&f.password),
             failures_num: f.failures,
-            lock_expires: f.locked_until,
+            secrets: None,
+        }
+    }
+
+    pub(super) fn from_parts(p: CustomerParts, rare: Rare) -> Customer {
+        Customer {
+            id: p.id,
+            email: p.email,
+            prefix: p.prefix,
+            firstname: p.firstname,
+            lastname: p.lastname,
+            taxvat: p.taxvat,
+            is_subscribed: p.is_subscribed,
+            allow_remote_shopping_assistance: p.allow_remote_shopping_assistance,
+            confirmed: p.confirmed,
+            rare: rare.boxed(),
+            updated_at: p.created_at.clone(),
+            created_at: p.created_at,
+            group_id: p.group_id,
+            password: p.password,
+            failures_num: p.failures_num,
             secrets: None,
         }
     }
@@ -101,22 +164,25 @@ impl Customer {
             email: n.email.as_str().into(),
             prefix: opt(&n.prefix),
             firstname: n.firstname.as_str().into(),
-            middlename: opt(&n.middlename),
             lastname: n.lastname.as_str().into(),
-            suffix: opt(&n.suffix),
-            date_of_birth: opt(&n.date_of_birth),
-            gender: n.gender,
             taxvat: opt(&n.taxvat),
             is_subscribed: n.is_subscribed,
             allow_remote_shopping_assistance: n.allow_remote_shopping_assistance,
             confirmed: confirmation_key.is_none(),
-            confirmation_key,
+            rare: Rare {
+                middlename: opt(&n.middlename),
+                suffix: opt(&n.suffix),
+                date_of_birth: opt(&n.date_of_birth),
+                gender: n.gender,
+                confirmation_key,
+                lock_expires: None,
+            }
+            .boxed(),
             created_at: created.clone(),
             updated_at: created,
             group_id: 1,
             password: opt(&n.password),
             failures_num: 0,
-            lock_expires: None,
             secrets: None,
         };
         c.fit_columns();
@@ -133,19 +199,19 @@ impl Customer {
             firstname: self.firstname.to_string(),
             lastname: self.lastname.to_string(),
             prefix: opt(&self.prefix),
-            middlename: opt(&self.middlename),
-            suffix: opt(&self.suffix),
-            date_of_birth: opt(&self.date_of_birth),
-            gender: self.gender,
+            middlename: opt(self.middlename()),
+            suffix: opt(self.suffix()),
+            date_of_birth: opt(self.date_of_birth()),
+            gender: self.gender(),
             taxvat: opt(&self.taxvat),
             is_subscribed: self.is_subscribed,
             allow_remote_shopping_assistance: self.allow_remote_shopping_assistance,
             confirmed: self.confirmed,
-            confirmation_key: opt(&self.confirmation_key),
+            confirmation_key: opt(self.rare.as_ref().map_or(&NO_TEXT, |r| &r.confirmation_key)),
             created_at: self.created_at.to_string(),
             group_id: self.group_id,
             failures: self.failures_num,
-            locked_until: self.lock_expires,
+            locked_until: self.lock_expires(),
             note: None,
         }
     }
@@ -157,7 +223,7 @@ impl Customer {
         next.fit_columns();
         next.secrets = self.secrets.take();
         if next.confirmed {
-            next.confirmation_key = None;
+            next.edit_rare(|r| r.confirmation_key = None);
         }
         *self = next;
         self.touch(now);
@@ -183,9 +249,11 @@ impl Customer {
         use rules::columns;
         cut(&mut self.firstname, columns::NAME);
         cut(&mut self.lastname, columns::NAME);
-        cut_opt(&mut self.middlename, columns::NAME);
+        if let Some(r) = &mut self.rare {
+            cut_opt(&mut r.middlename, columns::NAME);
+            cut_opt(&mut r.suffix, columns::SUFFIX);
+        }
         cut_opt(&mut self.prefix, columns::PREFIX);
-        cut_opt(&mut self.suffix, columns::SUFFIX);
         cut_opt(&mut self.taxvat, columns::TAXVAT);
     }
 
@@ -201,13 +269,47 @@ impl Customer {
 
     /// The key `confirmEmail` accepts, while the account is unconfirmed.
     pub(crate) fn confirmation_key(&self) -> Option<&str> {
-        self.confirmation_key.as_deref()
+        self.rare.as_ref()?.confirmation_key.as_deref()
+    }
+
+    pub fn middlename(&self) -> &Option<CompactString> {
+        self.rare.as_ref().map_or(&NO_TEXT, |r| &r.middlename)
+    }
+
+    pub fn suffix(&self) -> &Option<CompactString> {
+        self.rare.as_ref().map_or(&NO_TEXT, |r| &r.suffix)
+    }
+
+    pub fn date_of_birth(&self) -> &Option<CompactString> {
+        self.rare.as_ref().map_or(&NO_TEXT, |r| &r.date_of_birth)
+    }
+
+    pub fn gender(&self) -> Option<i64> {
+        self.rare.as_ref().and_then(|r| r.gender)
+    }
+
+    /// Locked while `lock_expires > now`.
+    pub fn lock_expires(&self) -> Option<i64> {
+        self.rare.as_ref().and_then(|r| r.lock_expires)
+    }
+
+    pub(super) fn set_lock_expires(&mut self, at: Option<i64>) {
+        if self.lock_expires() != at {
+            self.edit_rare(|r| r.lock_expires = at);
+        }
+    }
+
+    /// Changes the usually empty fields, keeping the box absent while they all are.
+    pub(super) fn edit_rare(&mut self, edit: impl FnOnce(&mut Rare)) {
+        let mut rare = self.rare.take().map_or_else(Rare::default, |b| *b);
+        edit(&mut rare);
+        self.rare = rare.boxed();
     }
 
     /// Marks the account confirmed and forgets its key.
     pub(super) fn confirm(&mut self) {
         self.confirmed = true;
-        self.confirmation_key = None;
+        self.edit_rare(|r| r.confirmation_key = None);
     }
 
     pub(super) fn touch(&mut self, now: i64) {
@@ -222,9 +324,14 @@ impl Customer {
             }
         }
         set(&mut self.prefix, &u.prefix);
-        set(&mut self.middlename, &u.middlename);
-        set(&mut self.suffix, &u.suffix);
-        set(&mut self.date_of_birth, &u.date_of_birth);
+        self.edit_rare(|r| {
+            set(&mut r.middlename, &u.middlename);
+            set(&mut r.suffix, &u.suffix);
+            set(&mut r.date_of_birth, &u.date_of_birth);
+            if let Some(g) = u.gender {
+                r.gender = Some(g);
+            }
+        });
         set(&mut self.taxvat, &u.taxvat);
         if let Some(v) = &u.firstname {
             self.firstname = v.as_str().into();
@@ -234,9 +341,6 @@ impl Customer {
         }
         if let Some(v) = &u.email {
             self.email = v.as_str().into();
-        }
-        if let Some(g) = u.gender {
-            self.gender = Some(g);
         }
         if let Some(b) = u.is_subscribed {
             self.is_subscribed = b;

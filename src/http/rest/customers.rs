@@ -36,14 +36,14 @@ pub fn customer_json_in(store_name: &str, c: &Customer) -> Value {
     put("created_at", json!(c.created_at));
     put("updated_at", json!(c.updated_at));
     put("created_in", json!(store_name));
-    put("dob", json!(c.date_of_birth));
+    put("dob", json!(c.date_of_birth()));
     put("email", json!(c.email));
     put("firstname", json!(c.firstname));
     put("lastname", json!(c.lastname));
-    put("middlename", json!(c.middlename));
+    put("middlename", json!(c.middlename()));
     put("prefix", json!(c.prefix));
-    put("suffix", json!(c.suffix));
-    put("gender", json!(c.gender));
+    put("suffix", json!(c.suffix()));
+    put("gender", json!(c.gender()));
     put("store_id", json!(1));
     put("taxvat", json!(c.taxvat));
     put("website_id", json!(1));
