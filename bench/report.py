@@ -203,14 +203,25 @@ def main():
     m_rss = mb(million.get("rss_peak_kb")) if million.get("rss_peak_kb") else None
     m_rss_loaded = mb(million.get("rss_loaded_kb")) if million.get("rss_loaded_kb") else None
     last_vs_first = m_last["rps"] / m_first["rps"] if m_first and m_last else None
-    p50s = [r["p50_ms"] for r in (m_unknown, m_first, m_last) if r and r["p50_ms"]]
-    spread = max(p50s) / min(p50s) - 1 if len(p50s) == 3 else None
+
+    def p50_spread(*runs):
+        p50s = [r["p50_ms"] for r in runs if r and r["p50_ms"]]
+        return max(p50s) / min(p50s) - 1 if len(p50s) == 3 else None
+
+    # The target reads the one-connection rows: a request's own latency. At 64 connections the
+    # p50 is mostly the queue (64 / req/s), a throughput figure; it is printed beside.
+    c1 = [find("mock", f"{a.million} customers, one connection: sign-in as the {who}")
+          for who in ("first", "last", "unknown")]
+    spread = p50_spread(*c1)
+    spread_c64 = p50_spread(m_unknown, m_first, m_last)
     out.append("")
     out.append(f"{a.million} customers (wrk -t1, each row above)")
     out.append(f"  time to first answer {fmt(m_start, '{:.0f} ms')}"
                f" (median of {(million.get('start') or {}).get('runs_ms', '-') if isinstance(million.get('start'), dict) else '-'});"
-               f" peak RSS {fmt(m_rss_loaded, '{:.1f} MB')} after loading, {fmt(m_rss, '{:.1f} MB')} after the three runs;"
+               f" peak RSS {fmt(m_rss_loaded, '{:.1f} MB')} after loading, {fmt(m_rss, '{:.1f} MB')} after its six runs;"
                f" last vs first {fmt(last_vs_first, '{:.0%}')}; p50 spread of unknown/first/last {fmt(spread, '{:.1%}')}"
+               f" on one connection ({' / '.join(fmt(r and r['p50_ms'] and r['p50_ms'] * 1000, '{:.0f} us') for r in c1)}),"
+               f" {fmt(spread_c64, '{:.1%}')} at 64 connections"
                + (f"  {million['error']}" if "error" in million else ""))
 
     ok = find("mock", "generateCustomerToken ok")
@@ -248,7 +259,7 @@ def main():
                     f"{fmt(instr_ratio, '{:.2f}x')} ({fmt(mock_instr, '{:.0f}')} vs {fmt(bare_instr, '{:.0f}')})"))
     targets.append((f"{a.million} customers: sign-in as the last >= {MIN_LAST_VS_FIRST:.0%} of the first",
                     None if last_vs_first is None else last_vs_first >= MIN_LAST_VS_FIRST, fmt(last_vs_first, "{:.0%}")))
-    targets.append((f"{a.million} customers: unknown, first and last e-mail p50 within {MAX_LATENCY_SPREAD:.0%}",
+    targets.append((f"{a.million} customers: unknown, first and last e-mail p50 within {MAX_LATENCY_SPREAD:.0%} (one connection)",
                     None if spread is None else spread <= MAX_LATENCY_SPREAD, fmt(spread, "{:.1%}")))
     targets.append((f"{a.million} customers: start < {MAX_START_MILLION_MS / 1000:.0f} s",
                     None if m_start is None else m_start < MAX_START_MILLION_MS, fmt(m_start, "{:.0f} ms")))
