@@ -25,13 +25,29 @@ pub enum LogFormat {
 /// Installs the global `tracing` subscriber writing to stdout. `RUST_LOG` sets the level (info by
 /// default).
 pub fn init_logging(format: LogFormat) {
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    log_dispatch(format, filter, colours_wanted(), std::io::stdout).init();
+}
+
+/// The subscriber [`init_logging`] installs, writing to `writer` (stdout there; a buffer in the
+/// tests that pin the lines' bytes), with escape codes when `ansi` (Text only).
+pub(crate) fn log_dispatch<W>(
+    format: LogFormat,
+    filter: tracing_subscriber::EnvFilter,
+    ansi: bool,
+    writer: W,
+) -> tracing::Dispatch
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false);
+        .with_target(false)
+        .with_writer(writer);
     match format {
-        LogFormat::Text => builder.with_ansi(colours_wanted()).init(),
+        LogFormat::Text => builder.with_ansi(ansi).finish().into(),
         // Fields at the top level (`"status":200`, not `"fields":{"status":200}`) so collectors can
         // index them directly.
         LogFormat::Json => builder
@@ -39,7 +55,8 @@ pub fn init_logging(format: LogFormat) {
             .flatten_event(true)
             .with_current_span(false)
             .with_span_list(false)
-            .init(),
+            .finish()
+            .into(),
     }
 }
 
