@@ -1,5 +1,219 @@
-//! The log lines' bytes, pinned: what `init_logging`'s subscriber writes for a request and for
-//! the other lines, Text (plain and coloured) and Json.
+//! The Text log format's lines, written for less: [`PlainText`] writes the same bytes as
+//! tracing-subscriber's default (Full) formatter without its detours, and leaves every line it
+//! does not reproduce exactly to that formatter. The tests pin the bytes.
+
+use std::cell::RefCell;
+use std::fmt::{self, Write};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::fmt::format::{Format, Full, Writer};
+use tracing_subscriber::fmt::time::SystemTime as SystemTimer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::registry::LookupSpan;
+
+/// The Text format without colours, as `fmt::format().with_target(false)` writes it:
+/// `<RFC 3339 UTC, microseconds> <level padded to 5> <message> <name>=<value>…`.
+///
+/// Faster by: the timestamp's date and time up to the second formatted once a second (per
+/// thread), the level a constant, fields written straight into a buffer (no styles, which are
+/// empty without colours). Lines it leaves to `full`, the formatter it stands for, byte for byte:
+/// coloured ones, lines inside a span, `log` records (`log.*` fields), error values (their
+/// sources), a message with a character the formatter would escape (ESC, BEL, BS, FF, DEL, C1),
+/// writers without sanitization, and a clock before 1970 or after 9999.
+pub(crate) struct PlainText {
+    full: Format<Full, SystemTimer>,
+}
+
+impl PlainText {
+    pub(crate) fn new() -> PlainText {
+        PlainText {
+            full: Format::default().with_target(false),
+        }
+    }
+}
+
+thread_local! {
+    /// A line being written, so that a line [`PlainText`] leaves to the full formatter halfway
+    /// leaves nothing behind.
+    static LINE: RefCell<String> = const { RefCell::new(String::new()) };
+    /// The unix second the prefix is for, and `YYYY-MM-DDTHH:MM:SS.` for it.
+    static SECOND: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+}
+
+impl<S, N> FormatEvent<S, N> for PlainText
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(&self, ctx: &FmtContext<'_, S, N>, mut writer: Writer<'_>, event: &Event<'_>) -> fmt::Result {
+        let plain = !writer.has_ansi_escapes()
+            && writer.sanitizes_ansi_escapes()
+            && ctx.event_scope().is_none();
+        let written = plain
+            .then(|| {
+                LINE.with(|line| {
+                    let mut line = line.try_borrow_mut().ok()?;
+                    line.clear();
+                    plain_line(&mut line, event).then(|| writer.write_str(&line))
+                })
+            })
+            .flatten();
+        if let Some(result) = written {
+            result
+        } else {
+            #[cfg(test)]
+            tests::LEFT_TO_FULL.with(|n| n.set(n.get() + 1));
+            self.full.format_event(ctx, writer, event)
+        }
+    }
+}
+
+/// `event`'s line into `line`; false if it is one for the full formatter.
+fn plain_line(line: &mut String, event: &Event<'_>) -> bool {
+    if !timestamp(line) {
+        return false;
+    }
+    line.push_str(match *event.metadata().level() {
+        Level::TRACE => "TRACE ",
+        Level::DEBUG => "DEBUG ",
+        Level::INFO => " INFO ",
+        Level::WARN => " WARN ",
+        Level::ERROR => "ERROR ",
+    });
+    let mut fields = PlainFields {
+        line,
+        first: true,
+        ok: true,
+    };
+    event.record(&mut fields);
+    if !fields.ok {
+        return false;
+    }
+    line.push('\n');
+    true
+}
+
+/// `tracing_subscriber::fmt::time::SystemTime`'s text for now, and a space; false before 1970
+/// or after 9999.
+fn timestamp(line: &mut String) -> bool {
+    let Ok(since) = SystemTime::now().duration_since(UNIX_EPOCH) else {
+        return false;
+    };
+    let secs = since.as_secs();
+    if secs >= 253_402_300_800 {
+        // 10000-01-01: the formatter writes `+10000`.
+        return false;
+    }
+    SECOND.with(|second| {
+        let mut second = second.borrow_mut();
+        if second.0 != secs {
+            second.1.clear();
+            date_time(&mut second.1, secs);
+            second.0 = secs;
+        }
+        line.push_str(&second.1);
+    });
+    let micros = since.subsec_micros();
+    let mut digits = [b'0'; 6];
+    let mut rest = micros;
+    for d in digits.iter_mut().rev() {
+        *d = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    // Six ASCII digits.
+    line.push_str(std::str::from_utf8(&digits).unwrap_or("000000"));
+    line.push_str("Z ");
+    true
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.` (UTC, proleptic Gregorian) for `secs` since 1970, years 1970–9999.
+fn date_time(out: &mut String, secs: u64) {
+    let days = (secs / 86_400) as i64;
+    let in_day = secs % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let two = |out: &mut String, n: u64| {
+        out.push(char::from(b'0' + (n / 10) as u8));
+        out.push(char::from(b'0' + (n % 10) as u8));
+    };
+    let year = year as u64;
+    two(out, year / 100);
+    two(out, year % 100);
+    out.push('-');
+    two(out, month as u64);
+    out.push('-');
+    two(out, day as u64);
+    out.push('T');
+    two(out, in_day / 3600);
+    out.push(':');
+    two(out, in_day / 60 % 60);
+    out.push(':');
+    two(out, in_day % 60);
+    out.push('.');
+}
+
+/// tracing-subscriber's `DefaultVisitor` without colours: `message` first as it is, the other
+/// fields as `name=value` (`{:?}`: a `%` field's Display, a `&str` quoted), one space apart.
+struct PlainFields<'a> {
+    line: &'a mut String,
+    first: bool,
+    /// False once a field needs the full formatter.
+    ok: bool,
+}
+
+/// What the full formatter's sanitization escapes in a message.
+fn escaped_by_sanitization(text: &str) -> bool {
+    text.chars()
+        .any(|c| matches!(c, '\x1b' | '\x07' | '\x08' | '\x0c' | '\x7f' | '\u{80}'..='\u{9f}'))
+}
+
+impl Visit for PlainFields<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.record_debug(field, &format_args!("{value}"))
+        } else {
+            self.record_debug(field, &value)
+        }
+    }
+
+    fn record_error(&mut self, _field: &Field, _value: &(dyn std::error::Error + 'static)) {
+        self.ok = false;
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if !self.ok {
+            return;
+        }
+        let name = field.name();
+        if name.starts_with("log.") {
+            self.ok = false;
+            return;
+        }
+        if !self.first {
+            self.line.push(' ');
+        }
+        self.first = false;
+        if name == "message" {
+            let from = self.line.len();
+            self.ok = write!(self.line, "{value:?}").is_ok()
+                && !escaped_by_sanitization(&self.line[from..]);
+            return;
+        }
+        self.line.push_str(name.strip_prefix("r#").unwrap_or(name));
+        self.line.push('=');
+        self.ok = write!(self.line, "{value:?}").is_ok();
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -16,6 +230,108 @@ mod tests {
     use crate::http::front_door::GraphqlSummary;
     use crate::http::journal::record;
     use crate::http::startup::{log_dispatch, LogFormat};
+
+    use super::*;
+
+    thread_local! {
+        /// Lines `PlainText` left to the full formatter on this thread.
+        pub(super) static LEFT_TO_FULL: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    fn left_to_full() -> usize {
+        LEFT_TO_FULL.with(|n| n.replace(0))
+    }
+
+    #[test]
+    fn request_lines_are_written_by_plain_text_and_the_rest_as_before() {
+        left_to_full();
+        logged(LogFormat::Text, false, "info", requests);
+        assert_eq!(left_to_full(), 0, "all request lines written by PlainText");
+        logged(LogFormat::Text, false, "info", other_lines);
+        // The message with ESC and BEL only.
+        assert_eq!(left_to_full(), 1);
+        logged(LogFormat::Text, true, "info", requests);
+        assert_eq!(left_to_full(), 5, "coloured lines are the full formatter's");
+        logged(LogFormat::Text, false, "info", || {
+            let _span = tracing::info_span!("outer", n = 1).entered();
+            tracing::info!(status = 200u64, "in a span");
+        });
+        assert_eq!(left_to_full(), 1, "lines in a span are the full formatter's");
+        let e = io::Error::other("gone");
+        logged(LogFormat::Text, false, "info", || {
+            tracing::info!(error = &e as &(dyn std::error::Error + 'static), "an error value");
+        });
+        assert_eq!(left_to_full(), 1, "error values are the full formatter's");
+    }
+
+    #[test]
+    fn plain_text_writes_what_the_full_formatter_writes() {
+        // Both formatters on the same events, timestamps aside.
+        let lines = |event_format: bool, ansi: bool| {
+            let capture = Capture::default();
+            let builder = tracing_subscriber::fmt()
+                .with_env_filter(EnvFilter::new("trace"))
+                .with_target(false)
+                .with_ansi(ansi)
+                .with_writer(capture.clone());
+            let dispatch: tracing::Dispatch = if event_format {
+                builder.event_format(PlainText::new()).finish().into()
+            } else {
+                builder.finish().into()
+            };
+            tracing::dispatcher::with_default(&dispatch, || {
+                requests();
+                other_lines();
+                tracing::trace!(r#type = "t", "trace");
+                tracing::debug!(x = ?Some("q\"uote"), "debug {}", 1);
+                tracing::info!(b = 1u128, c = -1i128, "big ints");
+                tracing::info!(empty = "", "");
+                tracing::info!("no fields");
+                tracing::info!(only = 1u64);
+            });
+            shaped(&capture.take())
+        };
+        for ansi in [false, true] {
+            assert_eq!(lines(true, ansi), lines(false, ansi), "ansi: {ansi}");
+        }
+    }
+
+    #[test]
+    fn timestamps_are_the_system_timers() {
+        use tracing_subscriber::fmt::time::FormatTime;
+        for _ in 0..100 {
+            let mut stock = String::new();
+            SystemTimer.format_time(&mut Writer::new(&mut stock)).unwrap();
+            let mut ours = String::new();
+            assert!(timestamp(&mut ours));
+            assert_eq!(ours.len(), stock.len() + 1, "{ours:?} {stock:?}");
+            assert!(ours.ends_with("Z "), "{ours:?}");
+            // The same second (unless one was just crossed), the same shape.
+            if ours[..19] == stock[..19] {
+                assert_eq!(ours.as_bytes()[19], b'.');
+                return;
+            }
+        }
+        panic!("never the same second");
+    }
+
+    #[test]
+    fn dates_and_times_up_to_the_second() {
+        // `date -u -d @N +%Y-%m-%dT%H:%M:%S.`
+        for (secs, text) in [
+            (0, "1970-01-01T00:00:00."),
+            (951_782_400, "2000-02-29T00:00:00."),
+            (1_709_251_199, "2024-02-29T23:59:59."),
+            (1_764_604_591, "2025-12-01T15:56:31."),
+            (4_107_542_400, "2100-03-01T00:00:00."),
+            (4_102_444_799, "2099-12-31T23:59:59."),
+            (253_402_300_799, "9999-12-31T23:59:59."),
+        ] {
+            let mut out = String::new();
+            date_time(&mut out, secs);
+            assert_eq!(out, text, "{secs}");
+        }
+    }
 
     /// A writer into a shared buffer, which also counts the writes (one per line).
     #[derive(Clone, Default)]

@@ -47,7 +47,12 @@ where
         .with_target(false)
         .with_writer(writer);
     match format {
-        LogFormat::Text => builder.with_ansi(ansi).finish().into(),
+        // The default (Full) formatter's bytes, written for less (see PlainText).
+        LogFormat::Text => builder
+            .with_ansi(ansi)
+            .event_format(super::log_line::PlainText::new())
+            .finish()
+            .into(),
         // Fields at the top level (`"status":200`, not `"fields":{"status":200}`) so collectors can
         // index them directly.
         LogFormat::Json => builder
