@@ -115,16 +115,14 @@ fn timestamp(line: &mut String) -> bool {
         }
         line.push_str(&second.1);
     });
-    let micros = since.subsec_micros();
-    let mut digits = [b'0'; 6];
-    let mut rest = micros;
-    for d in digits.iter_mut().rev() {
+    let mut rest = since.subsec_micros();
+    let mut digits = [b'0', b'0', b'0', b'0', b'0', b'0', b'Z', b' '];
+    for d in digits[..6].iter_mut().rev() {
         *d = b'0' + (rest % 10) as u8;
         rest /= 10;
     }
-    // Six ASCII digits.
-    line.push_str(std::str::from_utf8(&digits).unwrap_or("000000"));
-    line.push_str("Z ");
+    // Six ASCII digits, `Z `.
+    line.push_str(std::str::from_utf8(&digits).unwrap_or("000000Z "));
     true
 }
 

@@ -75,7 +75,21 @@ fn colours_wanted() -> bool {
 pub(crate) struct LogMs(pub Duration);
 
 impl std::fmt::Display for LogMs {
+    /// `{:.2}` of the milliseconds as an f64. Under 1000 s, the digits come from the integer
+    /// nanoseconds (no float formatting, once per logged request): the f64 is within 1e-9 ms of
+    /// them, so both round the same way unless they sit on a tie (…5 µs exactly), which is left
+    /// to the f64 (rounding half to even on its exact value).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let nanos = self.0.as_nanos();
+        if self.0.as_secs() < 1000 && nanos % 10_000 != 5_000 {
+            let hundredths = (nanos as u64 + 5_000) / 10_000;
+            let mut whole = itoa::Buffer::new();
+            f.write_str(whole.format(hundredths / 100))?;
+            let cents = (hundredths % 100) as u8;
+            let decimals = [b'.', b'0' + cents / 10, b'0' + cents % 10];
+            // ASCII.
+            return f.write_str(std::str::from_utf8(&decimals).unwrap_or(".00"));
+        }
         write!(f, "{:.2}", self.0.as_secs_f64() * 1000.0)
     }
 }
@@ -238,6 +252,32 @@ mod tests {
         assert_eq!(LogMs(Duration::from_micros(1234)).to_string(), "1.23");
         assert_eq!(LogMs(Duration::from_millis(2)).to_string(), "2.00");
         assert_eq!(LogMs(Duration::from_nanos(4_999)).to_string(), "0.00");
+    }
+
+    #[test]
+    fn log_durations_are_the_f64_formatters() {
+        let f64s = |d: Duration| format!("{:.2}", d.as_secs_f64() * 1000.0);
+        let checked = |d: Duration| assert_eq!(LogMs(d).to_string(), f64s(d), "{d:?}");
+        // Every nanosecond of the first millisecond, ties included.
+        for n in 0..1_000_000 {
+            checked(Duration::from_nanos(n));
+        }
+        // Around every tie and carry of the first second, and of one just before 1000 s.
+        for base in [0, 998_000_000_000u64] {
+            for tie in (5_000..1_000_000_000u64).step_by(10_000) {
+                for n in [tie - 2, tie - 1, tie, tie + 1, tie + 2] {
+                    checked(Duration::from_nanos(base + n));
+                }
+            }
+        }
+        // Spread over 0–1100 s (a multiplicative walk), past the integer path's end.
+        let mut n = 1u64;
+        while n < 1_100_000_000_000 {
+            for m in [n, n + 4_999, n + 5_000, n + 5_001] {
+                checked(Duration::from_nanos(m));
+            }
+            n = n * 10_001 / 10_000 + 7;
+        }
     }
 
     #[tokio::test]
