@@ -15,6 +15,7 @@ mod front_door;
 mod gate;
 pub(crate) mod guard;
 pub mod journal;
+pub(crate) mod log_line;
 mod options;
 pub(crate) mod protocol;
 mod request;

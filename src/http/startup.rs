@@ -25,13 +25,34 @@ pub enum LogFormat {
 /// Installs the global `tracing` subscriber writing to stdout. `RUST_LOG` sets the level (info by
 /// default).
 pub fn init_logging(format: LogFormat) {
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    log_dispatch(format, filter, colours_wanted(), std::io::stdout).init();
+}
+
+/// The subscriber [`init_logging`] installs, writing to `writer` (stdout there; a buffer in the
+/// tests that pin the lines' bytes), with escape codes when `ansi` (Text only).
+pub(crate) fn log_dispatch<W>(
+    format: LogFormat,
+    filter: tracing_subscriber::EnvFilter,
+    ansi: bool,
+    writer: W,
+) -> tracing::Dispatch
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false);
+        .with_target(false)
+        .with_writer(writer);
     match format {
-        LogFormat::Text => builder.with_ansi(colours_wanted()).init(),
+        // The default (Full) formatter's bytes, written for less (see PlainText).
+        LogFormat::Text => builder
+            .with_ansi(ansi)
+            .event_format(super::log_line::PlainText::new())
+            .finish()
+            .into(),
         // Fields at the top level (`"status":200`, not `"fields":{"status":200}`) so collectors can
         // index them directly.
         LogFormat::Json => builder
@@ -39,7 +60,8 @@ pub fn init_logging(format: LogFormat) {
             .flatten_event(true)
             .with_current_span(false)
             .with_span_list(false)
-            .init(),
+            .finish()
+            .into(),
     }
 }
 
@@ -53,7 +75,21 @@ fn colours_wanted() -> bool {
 pub(crate) struct LogMs(pub Duration);
 
 impl std::fmt::Display for LogMs {
+    /// `{:.2}` of the milliseconds as an f64. Under 1000 s, the digits come from the integer
+    /// nanoseconds (no float formatting, once per logged request): the f64 is within 1e-9 ms of
+    /// them, so both round the same way unless they sit on a tie (…5 µs exactly), which is left
+    /// to the f64 (rounding half to even on its exact value).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let nanos = self.0.as_nanos();
+        if self.0.as_secs() < 1000 && nanos % 10_000 != 5_000 {
+            let hundredths = (nanos as u64 + 5_000) / 10_000;
+            let mut whole = itoa::Buffer::new();
+            f.write_str(whole.format(hundredths / 100))?;
+            let cents = (hundredths % 100) as u8;
+            let decimals = [b'.', b'0' + cents / 10, b'0' + cents % 10];
+            // ASCII.
+            return f.write_str(std::str::from_utf8(&decimals).unwrap_or(".00"));
+        }
         write!(f, "{:.2}", self.0.as_secs_f64() * 1000.0)
     }
 }
@@ -216,6 +252,32 @@ mod tests {
         assert_eq!(LogMs(Duration::from_micros(1234)).to_string(), "1.23");
         assert_eq!(LogMs(Duration::from_millis(2)).to_string(), "2.00");
         assert_eq!(LogMs(Duration::from_nanos(4_999)).to_string(), "0.00");
+    }
+
+    #[test]
+    fn log_durations_are_the_f64_formatters() {
+        let f64s = |d: Duration| format!("{:.2}", d.as_secs_f64() * 1000.0);
+        let checked = |d: Duration| assert_eq!(LogMs(d).to_string(), f64s(d), "{d:?}");
+        // Every nanosecond of the first millisecond, ties included.
+        for n in 0..1_000_000 {
+            checked(Duration::from_nanos(n));
+        }
+        // Around every tie and carry of the first second, and of one just before 1000 s.
+        for base in [0, 998_000_000_000u64] {
+            for tie in (5_000..1_000_000_000u64).step_by(10_000) {
+                for n in [tie - 2, tie - 1, tie, tie + 1, tie + 2] {
+                    checked(Duration::from_nanos(base + n));
+                }
+            }
+        }
+        // Spread over 0–1100 s (a multiplicative walk), past the integer path's end.
+        let mut n = 1u64;
+        while n < 1_100_000_000_000 {
+            for m in [n, n + 4_999, n + 5_000, n + 5_001] {
+                checked(Duration::from_nanos(m));
+            }
+            n = n * 10_001 / 10_000 + 7;
+        }
     }
 
     #[tokio::test]
