@@ -153,7 +153,7 @@ fn main() -> ExitCode {
                     )
                     .exit();
             }
-            init_logging(args.log_format);
+            let _log = init_logging(args.log_format);
             let config = ServeConfig {
                 host: args.host,
                 port: args.port,

@@ -24,12 +24,28 @@ pub enum LogFormat {
 
 /// Installs the global `tracing` subscriber writing to stdout. `RUST_LOG` sets the level (info by
 /// default).
-pub fn init_logging(format: LogFormat) {
+///
+/// The lines go to stdout from a writer thread (tracing-appender), buffered: while requests keep
+/// coming, many lines leave in one `write(2)`; as soon as no line is waiting, the buffer is
+/// flushed, so a line is on stdout within microseconds of its request. One `write(2)` per line
+/// cost the server more than formatting the line. Keep the returned guard until the process
+/// ends: dropping it writes out what is still buffered.
+#[must_use = "dropping the guard stops the log writer"]
+pub fn init_logging(format: LogFormat) -> LogGuard {
     use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    log_dispatch(format, filter, colours_wanted(), std::io::stdout).init();
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        // Block rather than drop lines when the writer falls behind.
+        .lossy(false)
+        .thread_name("log writer")
+        .finish(std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout()));
+    log_dispatch(format, filter, colours_wanted(), writer).init();
+    LogGuard(guard)
 }
+
+/// Returned by [`init_logging`]: the log writer runs while it lives, and flushes when dropped.
+pub struct LogGuard(#[allow(dead_code)] tracing_appender::non_blocking::WorkerGuard);
 
 /// The subscriber [`init_logging`] installs, writing to `writer` (stdout there; a buffer in the
 /// tests that pin the lines' bytes), with escape codes when `ansi` (Text only).
