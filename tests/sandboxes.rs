@@ -360,14 +360,19 @@ async fn creating_past_the_bound_is_a_clear_error_when_no_sandbox_is_idle() {
 #[tokio::test]
 async fn an_idle_sandbox_gives_way_and_the_purge_ends_those_idle_too_long() {
     let config = ServeConfig {
-        sandboxes: SandboxLimits { max: 2, idle_secs: 1 },
+        sandboxes: SandboxLimits {
+            max: 2,
+            idle_secs: 600,
+        },
         ..ServeConfig::default()
     };
     let s = TestServer::start_config(config, Fixtures::embedded_default()).await;
     let old = s.sandbox("old");
     s.sandbox("recent");
     // The eviction and the idle lifetime go by real time, not the stores' virtual clocks:
-    // age "old" by backdating its last use instead of waiting.
+    // age "old" by backdating its last use instead of waiting. The lifetime is far longer than
+    // the test, so the server's own purge task (which runs whenever the test awaits, and reads
+    // whole seconds) cannot end "recent" on a slow machine; only the backdating decides.
     old.backdate_last_use(120);
     let q = "{ storeConfig { store_code } }";
     assert_eq!(graphql(&s, Some("new"), q, json!({}), None).await.status, 200);
@@ -378,7 +383,7 @@ async fn an_idle_sandbox_gives_way_and_the_purge_ends_those_idle_too_long() {
         "the least recently used idle sandbox gave way"
     );
     for name in ["new", "recent"] {
-        s.app.stores.existing(name).unwrap().backdate_last_use(5);
+        s.app.stores.existing(name).unwrap().backdate_last_use(601);
     }
     s.app.stores.purge();
     assert!(
