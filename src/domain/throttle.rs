@@ -44,7 +44,9 @@ struct Entry {
 /// both take the soonest first, without walking every key.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Throttle {
-    entries: HashMap<Arc<str>, Entry>,
+    /// foldhash rather than SipHash: every sign-in looks its key up here (and a success
+    /// removes it); the map is bounded by [`MAX_KEYS`].
+    entries: HashMap<Arc<str>, Entry, foldhash::fast::RandomState>,
     by_expiry: BTreeMap<(i64, u64), Arc<str>>,
     next_seq: u64,
 }

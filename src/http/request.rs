@@ -32,7 +32,9 @@ pub struct DocumentCache {
 /// The cached parses and the total length of their query texts.
 #[derive(Default)]
 struct Cached {
-    documents: HashMap<String, Arc<Document>>,
+    /// foldhash rather than SipHash: every request hashes its whole query text here, and the
+    /// map is small and bounded (emptied when full), so colliding keys cannot pile up.
+    documents: HashMap<String, Arc<Document>, foldhash::fast::RandomState>,
     text_bytes: usize,
 }
 
