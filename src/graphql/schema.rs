@@ -3,7 +3,7 @@
 //! Fields of the schema's own types, input fields and arguments are kept in byte order of their
 //! names, as Magento sorts them; this order decides which validation error comes first.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
 use graphql_parser::schema as sdl;
@@ -145,6 +145,59 @@ pub(crate) struct DirectiveDef {
     pub args: Vec<InputValue>,
 }
 
+/// The schema's types by name. Executing a request looks types up by name a dozen times (the
+/// root, each field's type, each argument's), so they are found through a hash map (foldhash:
+/// the names are the schema's own) rather than an ordered map's string comparisons; the names
+/// are also kept in byte order, the order introspection and suggestions list them in.
+#[derive(Clone, Default)]
+pub(crate) struct Types {
+    by_name: HashMap<String, TypeDef, foldhash::fast::RandomState>,
+    /// The names of `by_name`, in byte order.
+    names: BTreeSet<String>,
+}
+
+impl Types {
+    pub(crate) fn get(&self, name: &str) -> Option<&TypeDef> {
+        self.by_name.get(name)
+    }
+
+    pub(crate) fn get_mut(&mut self, name: &str) -> Option<&mut TypeDef> {
+        self.by_name.get_mut(name)
+    }
+
+    pub(crate) fn contains_key(&self, name: &str) -> bool {
+        self.by_name.contains_key(name)
+    }
+
+    pub(crate) fn insert(&mut self, name: String, t: TypeDef) -> Option<TypeDef> {
+        self.names.insert(name.clone());
+        self.by_name.insert(name, t)
+    }
+
+    pub(crate) fn remove(&mut self, name: &str) -> Option<TypeDef> {
+        self.names.remove(name);
+        self.by_name.remove(name)
+    }
+
+    /// The type names, in byte order.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &String> {
+        self.names.iter()
+    }
+
+    /// The types, in byte order of their names.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &TypeDef> {
+        self.names.iter().filter_map(|n| self.by_name.get(n))
+    }
+}
+
+impl fmt::Debug for Types {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.names.iter().filter_map(|n| Some((n, self.by_name.get(n)?))))
+            .finish()
+    }
+}
+
 fn next_schema_id() -> u64 {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
@@ -156,7 +209,7 @@ pub(crate) struct Schema {
     /// Names this schema's content among all schemas of the process (a changed schema gets a
     /// new one), so a document can keep its validation against the schema it was validated by.
     pub(crate) id: u64,
-    pub(crate) types: BTreeMap<String, TypeDef>,
+    pub(crate) types: Types,
     pub(crate) query: String,
     pub(crate) mutation: Option<String>,
     pub(crate) directives: Vec<DirectiveDef>,
@@ -362,7 +415,7 @@ fn input_value(iv: &sdl::InputValue<'static, String>) -> InputValue {
 fn load_types(
     text: &str,
     sort: bool,
-    types: &mut BTreeMap<String, TypeDef>,
+    types: &mut Types,
 ) -> Result<Option<(String, Option<String>)>, String> {
     let doc = sdl::parse_schema::<String>(text)
         .map_err(|e| format!("invalid SDL: {e}"))?
@@ -475,7 +528,7 @@ fn non_null(t: TypeRef) -> TypeRef {
 impl Schema {
     /// Builds a schema from SDL text.
     pub(crate) fn from_sdl(text: &str) -> Result<Schema, String> {
-        let mut types = BTreeMap::new();
+        let mut types = Types::default();
         for (name, description) in BUILTIN_SCALARS {
             types.insert(
                 name.to_string(),
