@@ -37,9 +37,63 @@ pub(crate) fn request_error(status: u16, category: Category, message: &str) -> R
 
 pub(crate) fn json_response(status: u16, body: &Value) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    // Serialized straight to bytes (`to_string` goes through `fmt::Write`, a call per piece).
-    let bytes = serde_json::to_vec(body).expect("a JSON value always serializes");
+    let mut bytes = Vec::with_capacity(256);
+    write_json(&mut bytes, body);
     (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
+}
+
+/// Appends `value` as `serde_json::to_vec` writes it (compact, members in map order), byte for
+/// byte. A string with nothing to escape — every string of a sign-in's answer, the token too — is
+/// copied whole after one pass over its bytes, where serde_json looks each byte up in its escape
+/// table and writes the runs between escapes; numbers and strings that need escapes are written
+/// by serde_json itself.
+pub(crate) fn write_json(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(n) => serde_json::to_writer(&mut *out, n).expect("a JSON number always serializes"),
+        Value::String(s) => write_json_str(out, s),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_json(out, item);
+            }
+            out.push(b']');
+        }
+        Value::Object(members) => {
+            out.push(b'{');
+            for (i, (key, item)) in members.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_json_str(out, key);
+                out.push(b':');
+                write_json(out, item);
+            }
+            out.push(b'}');
+        }
+    }
+}
+
+/// A JSON string: serde_json escapes exactly the control characters (below U+0020), `"` and `\`.
+fn write_json_str(out: &mut Vec<u8>, s: &str) {
+    // No early exit: one branch-free pass the compiler can do many bytes at a time.
+    let plain = s
+        .as_bytes()
+        .iter()
+        .fold(true, |plain, &b| plain & (b >= 0x20) & (b != b'"') & (b != b'\\'));
+    if plain {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        serde_json::to_writer(&mut *out, s).expect("a string always serializes");
+    }
 }
 
 /// Step 4: only `<scheme> <token>` with exactly one space and a case-insensitive `bearer`.
@@ -152,7 +206,38 @@ fn data_response(status: u16, data: &Value) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut bytes = Vec::with_capacity(256);
     bytes.extend_from_slice(br#"{"data":"#);
-    serde_json::to_writer(&mut bytes, data).expect("a JSON value always serializes");
+    write_json(&mut bytes, data);
     bytes.push(b'}');
     (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_json_writes_serde_jsons_bytes() {
+        let values = [
+            json!(null),
+            json!({}),
+            json!([]),
+            json!({"data": {"generateCustomerToken": {"token": "eyJ0eXAiOiJKV1Qi.eyJ1aWQiOjF9.c2ln-_"}}}),
+            json!({"errors": [{"message": "Quote \" and backslash \\ and tab \t", "locations": [{"line": 1, "column": 3}],
+                "path": ["a", 0, "b"], "extensions": {"category": "graphql-input"}}], "data": null}),
+            json!(["\u{0}\u{1f}\u{7f}", "é ✓ 😀", "\u{2028}\u{2029}", "/<script>", "", true, false]),
+            json!([0, -1, u64::MAX, i64::MIN, 1.5, -0.0, 1e300, 2.5e-8, 100.0]),
+            json!({"z": 1, "a": {"nested": [[], [{}], {"k": "v\n"}]}, "\"key\"": "x"}),
+        ];
+        for v in values {
+            let mut ours = Vec::new();
+            write_json(&mut ours, &v);
+            assert_eq!(ours, serde_json::to_vec(&v).unwrap(), "{v}");
+        }
+        for b in 0u8..=127 {
+            let v = Value::String(format!("a{}b", b as char));
+            let mut ours = Vec::new();
+            write_json(&mut ours, &v);
+            assert_eq!(ours, serde_json::to_vec(&v).unwrap(), "byte {b}");
+        }
+    }
 }
