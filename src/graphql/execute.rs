@@ -1,12 +1,14 @@
 //! Execution: operation selection, variable coercion, root resolvers, projection of the
 //! resolvers' JSON onto the selection sets, and graphql-php's null propagation.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use super::introspection;
-use super::schema::{Schema, TypeKind, TypeRef};
+use super::schema::{FieldDef, Schema, TypeKind, TypeRef};
 use super::syntax::*;
-use super::values::{coerce_input, literal_to_json, php_json_encode};
+use super::values::{coerce_input, literal_to_json, php_json_encode, Variables};
 use super::{validate, Engine, ExecutionResult, GraphqlError, Location};
 
 fn plain_error(message: impl Into<String>, locations: Vec<Location>) -> ExecutionResult {
@@ -57,7 +59,8 @@ pub fn execute<C>(engine: &Engine<C>, ctx: &C, doc: &Document, raw: &Map<String,
             return plain_error("Schema is not configured for subscriptions.", vec![op.loc])
         }
     };
-    let vars = match coerce_variables(schema, op, raw) {
+    let types = variable_types(schema, doc, op);
+    let vars = match coerce_variables(schema, op, &types, raw) {
         Ok(v) => v,
         // graphql-php reports every variable error; Magento returns only the first error of a
         // request that fails before execution (spec section 3), so the rest are dropped here.
@@ -89,17 +92,64 @@ pub fn execute<C>(engine: &Engine<C>, ctx: &C, doc: &Document, raw: &Map<String,
     }
 }
 
-/// `Values::getVariableValues`: all errors, each located at its variable definition.
-fn coerce_variables(
+/// The coerced values of an operation's variables, by the names of its variable definitions:
+/// a short list searched in order, which unlike a JSON map needs neither a copy of each name
+/// nor a hash of it (an operation declares a few variables; their names are unique, which
+/// validation checks, and a repeated one would replace the earlier value as in a map).
+#[derive(Default)]
+struct CoercedVariables<'a>(Vec<(&'a str, Value)>);
+
+impl<'a> CoercedVariables<'a> {
+    fn insert(&mut self, name: &'a str, value: Value) {
+        match self.0.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, v)) => *v = value,
+            None => self.0.push((name, value)),
+        }
+    }
+}
+
+impl Variables for CoercedVariables<'_> {
+    fn variable(&self, name: &str) -> Option<&Value> {
+        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+}
+
+/// The schema types of `op`'s variables (`None` for an unknown type), `op` being `doc`'s one
+/// operation: kept in the document for this schema the first time, borrowed from it after.
+fn variable_types<'d>(schema: &Schema, doc: &'d Document, op: &Operation) -> Cow<'d, [Option<TypeRef>]> {
+    if let Some((id, types)) = doc.variable_types.get() {
+        if *id == schema.id {
+            return Cow::Borrowed(types);
+        }
+    }
+    let types: Vec<Option<TypeRef>> = op
+        .var_defs
+        .iter()
+        .map(|vd| validate::type_from_ast(schema, &vd.ty))
+        .collect();
+    match doc.variable_types.set((schema.id, types)) {
+        Ok(()) => match doc.variable_types.get() {
+            Some((_, types)) => Cow::Borrowed(types),
+            None => unreachable!("just set"),
+        },
+        // Kept for another schema already: this one's are used once.
+        Err((_, types)) => Cow::Owned(types),
+    }
+}
+
+/// `Values::getVariableValues`: all errors, each located at its variable definition. `types`:
+/// the schema type of each of `op`'s variable definitions ([`variable_types`]).
+fn coerce_variables<'a>(
     schema: &Schema,
-    op: &Operation,
+    op: &'a Operation,
+    types: &[Option<TypeRef>],
     raw: &Map<String, Value>,
-) -> Result<Map<String, Value>, Vec<GraphqlError>> {
+) -> Result<CoercedVariables<'a>, Vec<GraphqlError>> {
     let mut errors = vec![];
-    let mut out = Map::new();
-    for vd in &op.var_defs {
+    let mut out = CoercedVariables::default();
+    for (vd, ty) in op.var_defs.iter().zip(types) {
         let name = &vd.name.value;
-        let Some(ty) = validate::type_from_ast(schema, &vd.ty) else {
+        let Some(ty) = ty else {
             continue;
         };
         let given = raw.get(name);
@@ -114,9 +164,9 @@ fn coerce_variables(
                 if let Some(v) = vd
                     .default
                     .as_ref()
-                    .and_then(|d| literal_to_json(schema, d, &ty, &Map::new()))
+                    .and_then(|d| literal_to_json(schema, d, ty, &Map::new()))
                 {
-                    out.insert(name.clone(), v);
+                    out.insert(name, v);
                 }
             }
             None | Some(Value::Null) if ty.is_non_null() => {
@@ -128,11 +178,11 @@ fn coerce_variables(
             }
             None => {}
             Some(Value::Null) => {
-                out.insert(name.clone(), Value::Null);
+                out.insert(name, Value::Null);
             }
-            Some(v) => match coerce_input(schema, v, &ty, None) {
+            Some(v) => match coerce_input(schema, v, ty, None) {
                 Ok(c) => {
-                    out.insert(name.clone(), c);
+                    out.insert(name, c);
                 }
                 Err(es) => {
                     for e in es {
@@ -158,7 +208,7 @@ struct Executor<'a, C> {
     engine: &'a Engine<C>,
     ctx: &'a C,
     schema: &'a Schema,
-    vars: Map<String, Value>,
+    vars: CoercedVariables<'a>,
     fragments: Vec<&'a FragmentDef>,
     errors: Vec<GraphqlError>,
 }
@@ -166,13 +216,39 @@ struct Executor<'a, C> {
 /// A null that must travel up to the nearest nullable position (its error is already recorded).
 struct Bubble;
 
+/// The response path of a value being completed, as a chain of borrowed segments: built as
+/// JSON only when an error reports it, not for every field completed.
+#[derive(Clone, Copy)]
+enum Path<'p> {
+    /// A root field's response key.
+    Root(&'p str),
+    Key(&'p Path<'p>, &'p str),
+    Index(&'p Path<'p>, usize),
+}
+
+impl Path<'_> {
+    /// The path as an error's `path`: the keys and indices from the root down.
+    fn to_json(self) -> Vec<Value> {
+        let mut out = match self {
+            Path::Root(key) => return vec![Value::String(key.to_string())],
+            Path::Key(parent, _) | Path::Index(parent, _) => parent.to_json(),
+        };
+        out.push(match self {
+            Path::Key(_, key) => Value::String(key.to_string()),
+            Path::Index(_, i) => Value::from(i),
+            Path::Root(_) => unreachable!("returned above"),
+        });
+        out
+    }
+}
+
 impl<'a, C> Executor<'a, C> {
     fn root(&mut self, root: &str, set: &'a SelectionSet) -> Value {
         let groups = self.collect(root, std::slice::from_ref(&set));
         let mut data = Map::new();
         for (key, fields) in groups {
             let f = fields[0];
-            let path = vec![Value::String(key.clone())];
+            let path = Path::Root(key);
             let mut nullable = true;
             let value = match f.name.value.as_str() {
                 "__typename" => Ok(Value::String(root.to_string())),
@@ -183,7 +259,7 @@ impl<'a, C> Executor<'a, C> {
                         &ty,
                         introspection::schema_value(self.schema),
                         &fields,
-                        &path,
+                        path,
                         root,
                     )
                 }
@@ -196,7 +272,7 @@ impl<'a, C> Executor<'a, C> {
                         Value::Null
                     };
                     let ty = self.schema.meta_type.ty.clone();
-                    self.complete(&ty, v, &fields, &path, root)
+                    self.complete(&ty, v, &fields, path, root)
                 }
                 name => {
                     // The schema outlives the executor: its types are borrowed, not copied.
@@ -206,13 +282,10 @@ impl<'a, C> Executor<'a, C> {
                     };
                     let ty = &def.ty;
                     nullable = !ty.is_non_null();
-                    let args = self.arguments(root, f);
-                    let resolver = self
-                        .engine
-                        .resolvers
-                        .get(root)
-                        .and_then(|fields| fields.get(name))
-                        .cloned();
+                    let args = self.arguments_of(def, f);
+                    // The engine outlives the executor too: its resolver is borrowed.
+                    let engine = self.engine;
+                    let resolver = engine.resolvers.get(root).and_then(|fields| fields.get(name));
                     let outcome = match resolver {
                         Some(r) => r(self.ctx, &args),
                         None => Err(super::FieldError::new(
@@ -221,12 +294,12 @@ impl<'a, C> Executor<'a, C> {
                         )),
                     };
                     match outcome {
-                        Ok(v) => self.complete(ty, v, &fields, &path, root),
+                        Ok(v) => self.complete(ty, v, &fields, path, root),
                         Err(fe) => {
                             self.errors.push(GraphqlError {
                                 message: fe.message,
                                 locations: vec![f.loc],
-                                path: Some(path.clone()),
+                                path: Some(path.to_json()),
                                 category: Some(fe.category),
                             });
                             if ty.is_non_null() {
@@ -240,10 +313,10 @@ impl<'a, C> Executor<'a, C> {
             };
             match value {
                 Ok(v) => {
-                    data.insert(key, v);
+                    data.insert(key.to_string(), v);
                 }
                 Err(Bubble) if nullable => {
-                    data.insert(key, Value::Null);
+                    data.insert(key.to_string(), Value::Null);
                 }
                 // A non-null root field failed: the whole `data` is null.
                 Err(Bubble) => return Value::Null,
@@ -254,10 +327,15 @@ impl<'a, C> Executor<'a, C> {
 
     /// Coerced arguments of a field (absent optional arguments absent).
     fn arguments(&self, parent: &str, f: &Field) -> Map<String, Value> {
+        match self.schema.field(parent, &f.name.value) {
+            Some(def) => self.arguments_of(def, f),
+            None => Map::new(),
+        }
+    }
+
+    /// [`Executor::arguments`] of the field node `f` defined by `def`.
+    fn arguments_of(&self, def: &FieldDef, f: &Field) -> Map<String, Value> {
         let mut out = Map::new();
-        let Some(def) = self.schema.field(parent, &f.name.value) else {
-            return out;
-        };
         for ad in &def.args {
             let node = f.args.iter().find(|a| a.name.value == ad.name);
             let v = match node {
@@ -300,8 +378,8 @@ impl<'a, C> Executor<'a, C> {
     }
 
     /// CollectFields: response keys in order of first appearance, with all their field nodes.
-    fn collect(&self, type_name: &str, sets: &[&'a SelectionSet]) -> Vec<(String, Vec<&'a Field>)> {
-        let mut out: Vec<(String, Vec<&'a Field>)> = vec![];
+    fn collect(&self, type_name: &str, sets: &[&'a SelectionSet]) -> Vec<(&'a str, Vec<&'a Field>)> {
+        let mut out: Vec<(&'a str, Vec<&'a Field>)> = vec![];
         let mut visited: Vec<&str> = vec![];
         for set in sets {
             self.collect_into(type_name, set, &mut out, &mut visited);
@@ -313,7 +391,7 @@ impl<'a, C> Executor<'a, C> {
         &self,
         type_name: &str,
         set: &'a SelectionSet,
-        out: &mut Vec<(String, Vec<&'a Field>)>,
+        out: &mut Vec<(&'a str, Vec<&'a Field>)>,
         visited: &mut Vec<&'a str>,
     ) {
         for s in &set.items {
@@ -323,9 +401,9 @@ impl<'a, C> Executor<'a, C> {
                         continue;
                     }
                     let key = f.response_key();
-                    match out.iter_mut().find(|(k, _)| k == key) {
+                    match out.iter_mut().find(|(k, _)| *k == key) {
                         Some((_, v)) => v.push(f),
-                        None => out.push((key.to_string(), vec![f])),
+                        None => out.push((key, vec![f])),
                     }
                 }
                 Selection::Inline(i) => {
@@ -358,9 +436,9 @@ impl<'a, C> Executor<'a, C> {
     fn complete(
         &mut self,
         ty: &TypeRef,
-        value: Value,
+        mut value: Value,
         fields: &[&'a Field],
-        path: &[Value],
+        path: Path<'_>,
         parent: &str,
     ) -> Result<Value, Bubble> {
         match ty {
@@ -373,7 +451,7 @@ impl<'a, C> Executor<'a, C> {
                             fields[0].name.value
                         ),
                         locations: vec![fields[0].loc],
-                        path: Some(path.to_vec()),
+                        path: Some(path.to_json()),
                         category: None,
                     });
                     return Err(Bubble);
@@ -392,7 +470,7 @@ impl<'a, C> Executor<'a, C> {
                                 php_json_encode(&other)
                             ),
                             locations: vec![fields[0].loc],
-                            path: Some(path.to_vec()),
+                            path: Some(path.to_json()),
                             category: None,
                         });
                         return Ok(Value::Null);
@@ -400,9 +478,7 @@ impl<'a, C> Executor<'a, C> {
                 };
                 let mut out = Vec::with_capacity(items.len());
                 for (i, it) in items.into_iter().enumerate() {
-                    let mut p = path.to_vec();
-                    p.push(Value::from(i));
-                    match self.complete(item, it, fields, &p, parent) {
+                    match self.complete(item, it, fields, Path::Index(&path, i), parent) {
                         Ok(v) => out.push(v),
                         Err(Bubble) if item.is_non_null() => return Err(Bubble),
                         Err(Bubble) => out.push(Value::Null),
@@ -421,12 +497,10 @@ impl<'a, C> Executor<'a, C> {
                     fields.iter().filter_map(|f| f.selection_set.as_ref()).collect();
                 let groups = self.collect(name, &sets);
                 let mut out = Map::new();
-                for (key, sub) in groups {
-                    let f = sub[0];
-                    let mut p = path.to_vec();
-                    p.push(Value::String(key.clone()));
+                for (i, (key, sub)) in groups.iter().enumerate() {
+                    let (key, f) = (*key, sub[0]);
                     if f.name.value == "__typename" {
-                        out.insert(key, Value::String(name.clone()));
+                        out.insert(key.to_string(), Value::String(name.clone()));
                         continue;
                     }
                     let schema = self.schema;
@@ -435,18 +509,22 @@ impl<'a, C> Executor<'a, C> {
                     };
                     let fty = &def.ty;
                     let raw = if name == "__Type" {
-                        let args = self.arguments(name, f);
+                        let args = self.arguments_of(def, f);
                         introspection::type_field(self.schema, &value, &f.name.value, &args)
-                    } else {
+                    } else if groups[i + 1..].iter().any(|(_, later)| later[0].name.value == f.name.value) {
                         value.get(&f.name.value).cloned().unwrap_or(Value::Null)
+                    } else {
+                        // No later response key reads this field: its value is moved, not copied.
+                        let field = value.as_object_mut().and_then(|m| m.swap_remove(&f.name.value));
+                        field.unwrap_or(Value::Null)
                     };
-                    match self.complete(fty, raw, &sub, &p, name) {
+                    match self.complete(fty, raw, sub, Path::Key(&path, key), name) {
                         Ok(v) => {
-                            out.insert(key, v);
+                            out.insert(key.to_string(), v);
                         }
                         Err(Bubble) if fty.is_non_null() => return Err(Bubble),
                         Err(Bubble) => {
-                            out.insert(key, Value::Null);
+                            out.insert(key.to_string(), Value::Null);
                         }
                     }
                 }

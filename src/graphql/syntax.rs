@@ -7,6 +7,7 @@
 //! included), which the validation messages need and `graphql-parser` does not record.
 //! Columns count characters, not bytes, like graphql-php.
 
+use super::schema::TypeRef;
 use super::{GraphqlError, Location};
 
 /// A parsed executable document.
@@ -16,6 +17,10 @@ pub(crate) struct Document {
     /// The validation result against one schema (its id), when it did not depend on the
     /// request's variables: a cached document repeated by a frontend is validated once.
     pub(crate) validated: std::sync::OnceLock<(u64, Option<GraphqlError>)>,
+    /// The schema types of the variables of the document's one operation, by its variable
+    /// definitions, against one schema (its id): what execution coerces each variable's value
+    /// to, worked out once per cached document rather than on every request.
+    pub(crate) variable_types: std::sync::OnceLock<(u64, Vec<Option<TypeRef>>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -848,6 +853,7 @@ impl Parser {
         Ok(Document {
             definitions,
             validated: std::sync::OnceLock::new(),
+            variable_types: std::sync::OnceLock::new(),
         })
     }
 

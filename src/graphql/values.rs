@@ -433,16 +433,27 @@ pub fn coerce_input(
     }
 }
 
+/// The values of a request's variables by name, as [`literal_to_json`] reads them.
+pub trait Variables {
+    fn variable(&self, name: &str) -> Option<&Value>;
+}
+
+impl Variables for Map<String, Value> {
+    fn variable(&self, name: &str) -> Option<&Value> {
+        self.get(name)
+    }
+}
+
 /// `AST::valueFromAST` for a literal already validated: the JSON a resolver receives.
 /// `None` when a variable inside it is absent (the enclosing object field is then omitted).
-pub fn literal_to_json(
+pub fn literal_to_json<V: Variables + ?Sized>(
     schema: &Schema,
     node: &ValueNode,
     ty: &TypeRef,
-    vars: &Map<String, Value>,
+    vars: &V,
 ) -> Option<Value> {
     if let ValueKind::Variable(n) = &node.kind {
-        return vars.get(n).cloned();
+        return vars.variable(n).cloned();
     }
     if let ValueKind::Null = node.kind {
         return Some(Value::Null);
