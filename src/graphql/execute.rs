@@ -31,17 +31,13 @@ pub fn execute<C>(engine: &Engine<C>, ctx: &C, doc: &Document, raw: &Map<String,
             data: None,
         };
     }
-    let ops: Vec<&Operation> = doc
-        .definitions
-        .iter()
-        .filter_map(|d| match d {
-            Definition::Operation(o) => Some(o),
-            _ => None,
-        })
-        .collect();
-    let op = match ops.as_slice() {
-        [] => return plain_error("Must provide an operation.", vec![]),
-        [op] => *op,
+    let mut ops = doc.definitions.iter().filter_map(|d| match d {
+        Definition::Operation(o) => Some(o),
+        _ => None,
+    });
+    let op = match (ops.next(), ops.next()) {
+        (None, _) => return plain_error("Must provide an operation.", vec![]),
+        (Some(op), None) => op,
         _ => {
             return plain_error(
                 "Must provide operation name if query contains multiple operations.",
@@ -49,10 +45,10 @@ pub fn execute<C>(engine: &Engine<C>, ctx: &C, doc: &Document, raw: &Map<String,
             )
         }
     };
-    let root = match op.kind {
-        OpKind::Query => schema.query.clone(),
+    let root: &str = match op.kind {
+        OpKind::Query => &schema.query,
         OpKind::Mutation => match &schema.mutation {
-            Some(m) => m.clone(),
+            Some(m) => m,
             None => return plain_error("Schema is not configured for mutations.", vec![op.loc]),
         },
         OpKind::Subscription => {
@@ -85,7 +81,7 @@ pub fn execute<C>(engine: &Engine<C>, ctx: &C, doc: &Document, raw: &Map<String,
         fragments,
         errors: vec![],
     };
-    let data = ex.root(&root, &op.selection_set);
+    let data = ex.root(root, &op.selection_set);
     ExecutionResult {
         errors: ex.errors,
         data: Some(data),
