@@ -30,6 +30,10 @@ pub(crate) const MAX_OPERATION_CHARS: usize = 256;
 
 /// `text` cut to `max` characters, marked with `…` when cut.
 fn bounded(text: &str, max: usize) -> String {
+    // A text of at most `max` bytes has at most `max` characters: no need to count them.
+    if text.len() <= max {
+        return text.to_string();
+    }
     match text.char_indices().nth(max) {
         Some((at, _)) => format!("{}…", &text[..at]),
         None => text.to_string(),
@@ -38,7 +42,7 @@ fn bounded(text: &str, max: usize) -> String {
 
 /// [`bounded`] for a text already owned: kept as it is, not copied, when short enough.
 fn bounded_owned(text: String, max: usize) -> String {
-    if text.char_indices().nth(max).is_some() {
+    if text.len() > max && text.char_indices().nth(max).is_some() {
         bounded(&text, max)
     } else {
         text
@@ -172,6 +176,11 @@ mod tests {
     fn long_texts_are_cut_and_marked() {
         assert_eq!(bounded("abc", 3), "abc");
         assert_eq!(bounded("abcd", 3), "abc…");
+        assert_eq!(bounded("éé", 2), "éé");
+        assert_eq!(bounded("ééé", 2), "éé…");
+        assert_eq!(bounded_owned("éé".to_string(), 2), "éé");
+        assert_eq!(bounded_owned("ééé".to_string(), 2), "éé…");
+        assert_eq!(bounded_owned("abc".to_string(), 3), "abc");
         assert_eq!(
             bounded(&"é".repeat(5000), MAX_PATH_CHARS).chars().count(),
             MAX_PATH_CHARS + 1
