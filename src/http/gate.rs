@@ -13,6 +13,7 @@
 //!   names an origin (and `control.rs` accepts a state change only as JSON), so a page on
 //!   another origin can neither read it nor pass the preflight a JSON request needs.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::extract::Request;
@@ -52,7 +53,7 @@ pub(crate) fn tenant_of(path: &str) -> Option<(&str, &str)> {
 }
 
 /// The host part of a `Host` header value (`[::1]:4000` → `::1`, `Example.com:80` → `example.com`).
-fn host_name(value: &str) -> String {
+fn host_name(value: &str) -> Cow<'_, str> {
     let value = value.trim();
     let host = if let Some(v6) = value.strip_prefix('[') {
         v6.split(']').next().unwrap_or("")
@@ -65,7 +66,13 @@ fn host_name(value: &str) -> String {
             }
         })
     };
-    host.trim_end_matches('.').to_ascii_lowercase()
+    let host = host.trim_end_matches('.');
+    // Borrowed when already in lower case (what clients send): no copy per request.
+    if host.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(host.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(host)
+    }
 }
 
 /// Whether a request naming `host` is one the mock serves.
@@ -80,7 +87,7 @@ pub(crate) fn host_allowed(app: &AppState, value: &str) -> bool {
         .as_deref()
         .and_then(|u| url::Url::parse(u).ok())
         .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
-    if public.as_deref() == Some(host.as_str()) {
+    if public.as_deref() == Some(&*host) {
         return true;
     }
     app.config.allowed_hosts.iter().any(|allowed| {
