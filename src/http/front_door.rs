@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::http::{header, HeaderMap, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::{json, Value};
 
 use crate::domain::Auth;
@@ -20,6 +20,8 @@ const CONTENT_TYPE_MESSAGE: &str = "Request content type must be application/jso
 const MUTATION_OVER_GET: &str = "Mutation requests allowed only for POST requests";
 /// The header storefronts send the reCAPTCHA token in (Adobe's "protected mutations" page).
 pub(crate) const RECAPTCHA_HEADER: &str = "x-recaptcha";
+/// [`RECAPTCHA_HEADER`] as a header name, so that looking it up does not parse the text first.
+const RECAPTCHA_HEADER_NAME: header::HeaderName = header::HeaderName::from_static(RECAPTCHA_HEADER);
 
 /// What the front door learned about a request, for the journal and the log line.
 #[derive(Debug, Default, Clone)]
@@ -39,8 +41,20 @@ pub(crate) fn json_response(status: u16, body: &Value) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut bytes = Vec::with_capacity(256);
     write_json(&mut bytes, body);
-    (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
+    json_bytes_response(status, bytes)
 }
+
+/// What `(status, [(CONTENT_TYPE, "application/json")], bytes).into_response()` builds — the
+/// body, the status and the one header — without parsing the header's value from text and
+/// replacing the `application/octet-stream` a byte body gets first.
+fn json_bytes_response(status: StatusCode, bytes: Vec<u8>) -> Response {
+    let mut response = Response::new(axum::body::Body::from(bytes));
+    *response.status_mut() = status;
+    response.headers_mut().insert(header::CONTENT_TYPE, APPLICATION_JSON);
+    response
+}
+
+const APPLICATION_JSON: header::HeaderValue = header::HeaderValue::from_static("application/json");
 
 /// Appends `value` as `serde_json::to_vec` writes it (compact, members in map order), byte for
 /// byte. A string with nothing to escape — every string of a sign-in's answer, the token too — is
@@ -79,14 +93,17 @@ pub(crate) fn write_json(out: &mut Vec<u8>, value: &Value) {
     }
 }
 
+/// True when `bytes` has a byte serde_json escapes. No early exit: one branch-free pass, which
+/// the compiler does several bytes at a time.
+fn needs_escape(bytes: &[u8]) -> bool {
+    !bytes
+        .iter()
+        .fold(true, |plain, &b| plain & (b >= 0x20) & (b != b'"') & (b != b'\\'))
+}
+
 /// A JSON string: serde_json escapes exactly the control characters (below U+0020), `"` and `\`.
 fn write_json_str(out: &mut Vec<u8>, s: &str) {
-    // No early exit: one branch-free pass the compiler can do many bytes at a time.
-    let plain = s
-        .as_bytes()
-        .iter()
-        .fold(true, |plain, &b| plain & (b >= 0x20) & (b != b'"') & (b != b'\\'));
-    if plain {
+    if !needs_escape(s.as_bytes()) {
         out.reserve(s.len() + 2);
         out.push(b'"');
         out.extend_from_slice(s.as_bytes());
@@ -181,7 +198,7 @@ pub(crate) fn handle(
         profile: app.profile,
         auth,
         recaptcha: headers
-            .get(RECAPTCHA_HEADER)
+            .get(RECAPTCHA_HEADER_NAME)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
     };
@@ -208,12 +225,28 @@ fn data_response(status: u16, data: &Value) -> Response {
     bytes.extend_from_slice(br#"{"data":"#);
     write_json(&mut bytes, data);
     bytes.push(b'}');
-    (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
+    json_bytes_response(status, bytes)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn json_responses_are_what_axum_builds() {
+        use axum::response::IntoResponse;
+        let ours = json_bytes_response(StatusCode::CREATED, br#"{"a":1}"#.to_vec());
+        let axums = (
+            StatusCode::CREATED,
+            [(header::CONTENT_TYPE, "application/json")],
+            br#"{"a":1}"#.to_vec(),
+        )
+            .into_response();
+        assert_eq!(ours.status(), axums.status());
+        assert_eq!(ours.headers(), axums.headers());
+        let body = |r: Response| axum::body::to_bytes(r.into_body(), usize::MAX);
+        assert_eq!(body(ours).await.unwrap(), body(axums).await.unwrap());
+    }
 
     #[test]
     fn write_json_writes_serde_jsons_bytes() {
@@ -232,6 +265,26 @@ mod tests {
             let mut ours = Vec::new();
             write_json(&mut ours, &v);
             assert_eq!(ours, serde_json::to_vec(&v).unwrap(), "{v}");
+        }
+        // An escape at every position of a string longer than two 16-byte chunks.
+        for at in 0..40 {
+            for escape in ['"', '\\', '\n', '\u{1}'] {
+                let mut text = "é".repeat(20);
+                text.insert(text.char_indices().nth(at / 2).map_or(text.len(), |(i, _)| i), escape);
+                let v = Value::String(text);
+                let mut ours = Vec::new();
+                write_json(&mut ours, &v);
+                assert_eq!(ours, serde_json::to_vec(&v).unwrap(), "{v}");
+            }
+        }
+        // Every ASCII byte at every position of a string of three 8-byte words.
+        for b in 0u8..=127 {
+            for at in 0..24 {
+                let v = Value::String(format!("{}{}{}", "x".repeat(at), b as char, "é".repeat(12 - at / 2)));
+                let mut ours = Vec::new();
+                write_json(&mut ours, &v);
+                assert_eq!(ours, serde_json::to_vec(&v).unwrap(), "byte {b} at {at}");
+            }
         }
         for b in 0u8..=127 {
             let v = Value::String(format!("a{}b", b as char));
