@@ -53,7 +53,11 @@ pub(crate) fn is_valid_email(email: &str) -> bool {
 
 /// [`is_valid_email`] of an ASCII address, in one pass over its bytes without allocating
 /// (loading a million customers checks a million addresses): the same rules, where a
-/// character is a byte, and of the non-ASCII cases none applies.
+/// character is a byte, and of the non-ASCII cases none applies. A proptest below holds it to
+/// the character-by-character check. Why two: that check made allocation-free instead (no
+/// label list, no copy of a quoted part) still cost ~1 500 more instructions per address,
+/// in its splits and character searches (callgrind, `fixtures check` of 100 000 customers:
+/// 930 M instructions against 778 M with this pass).
 fn is_valid_ascii_email(email: &[u8]) -> bool {
     let Some(at) = email.iter().position(|&b| b == b'@') else {
         return false;
