@@ -9,7 +9,7 @@ use super::introspection;
 use super::schema::{FieldDef, Schema, TypeKind, TypeRef};
 use super::syntax::*;
 use super::values::{coerce_input, literal_to_json, php_json_encode, Variables};
-use super::{validate, Engine, ExecutionResult, GraphqlError, Location};
+use super::{validate, Args, Engine, ExecutionResult, GraphqlError, Location, RawVariables};
 
 fn plain_error(message: impl Into<String>, locations: Vec<Location>) -> ExecutionResult {
     ExecutionResult {
@@ -23,7 +23,7 @@ fn plain_error(message: impl Into<String>, locations: Vec<Location>) -> Executio
     }
 }
 
-pub fn execute<C>(engine: &Engine<C>, ctx: &C, doc: &Document, raw: &Map<String, Value>) -> ExecutionResult {
+pub fn execute<C>(engine: &Engine<C>, ctx: &C, doc: &Document, raw: &RawVariables) -> ExecutionResult {
     let schema = &engine.schema;
     if let Some(e) = validate::validate(schema, doc, raw) {
         return ExecutionResult {
@@ -139,7 +139,7 @@ fn coerce_variables<'a>(
     schema: &Schema,
     op: &'a Operation,
     types: &[Option<TypeRef>],
-    raw: &Map<String, Value>,
+    raw: &RawVariables,
 ) -> Result<CoercedVariables<'a>, Vec<GraphqlError>> {
     let mut errors = vec![];
     let mut out = CoercedVariables::default();
@@ -322,16 +322,16 @@ impl<'a, C> Executor<'a, C> {
     }
 
     /// Coerced arguments of a field (absent optional arguments absent).
-    fn arguments(&self, parent: &str, f: &Field) -> Map<String, Value> {
+    fn arguments(&self, parent: &str, f: &Field) -> Args<'a> {
         match self.schema.field(parent, &f.name.value) {
             Some(def) => self.arguments_of(def, f),
-            None => Map::new(),
+            None => Args::default(),
         }
     }
 
     /// [`Executor::arguments`] of the field node `f` defined by `def`.
-    fn arguments_of(&self, def: &FieldDef, f: &Field) -> Map<String, Value> {
-        let mut out = Map::new();
+    fn arguments_of(&self, def: &'a FieldDef, f: &Field) -> Args<'a> {
+        let mut out = Args::default();
         for ad in &def.args {
             let node = f.args.iter().find(|a| a.name.value == ad.name);
             let v = match node {
@@ -339,7 +339,7 @@ impl<'a, C> Executor<'a, C> {
                 None => None,
             };
             if let Some(v) = v.or_else(|| ad.default.clone()) {
-                out.insert(ad.name.clone(), v);
+                out.push(&ad.name, v);
             }
         }
         out

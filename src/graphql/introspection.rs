@@ -5,7 +5,7 @@
 //! or `{"$kind": "NON_NULL", "$of": …}`) and the executor asks [`type_field`] for one field of it
 //! at a time.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::schema::{FieldDef, InputValue, Schema, TypeKind, TypeRef};
 
@@ -76,7 +76,7 @@ fn field_value(f: &FieldDef) -> Value {
 }
 
 /// One field of a `__Type` descriptor. `args` are the field's coerced arguments.
-pub fn type_field(schema: &Schema, desc: &Value, field: &str, args: &Map<String, Value>) -> Value {
+pub fn type_field(schema: &Schema, desc: &Value, field: &str, args: &super::Args) -> Value {
     if let Some(kind) = desc.get("$kind").and_then(Value::as_str) {
         return match field {
             "kind" => json!(kind),

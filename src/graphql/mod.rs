@@ -22,6 +22,7 @@
 
 mod execute;
 mod introspection;
+mod named;
 mod schema;
 mod syntax;
 mod validate;
@@ -186,8 +187,9 @@ impl FieldError {
 /// and the field's arguments, already validated and coerced (input objects as JSON objects,
 /// absent optional arguments absent). It returns the field's full value as JSON: for an object
 /// type, an object keyed by field name, which the engine projects onto the selection set.
-pub(crate) type Resolver<C> = Arc<dyn Fn(&C, &Map<String, Value>) -> Result<Value, FieldError> + Send + Sync>;
+pub(crate) type Resolver<C> = Arc<dyn Fn(&C, &Args) -> Result<Value, FieldError> + Send + Sync>;
 
+pub(crate) use named::{Args, RawVariables};
 pub(crate) use schema::Schema;
 pub(crate) use syntax::Document;
 
@@ -306,7 +308,7 @@ impl<C> Engine<C> {
         &mut self,
         type_name: &str,
         field: &str,
-        f: impl Fn(&C, &Map<String, Value>) -> Result<Value, FieldError> + Send + Sync + 'static,
+        f: impl Fn(&C, &Args) -> Result<Value, FieldError> + Send + Sync + 'static,
     ) -> &mut Self {
         self.resolvers
             .entry(type_name.to_string())
@@ -317,7 +319,7 @@ impl<C> Engine<C> {
 
     /// Validates (first error only) and executes `doc` with `variables`. Fields without a
     /// resolver answer a "not implemented yet" error, never a panic.
-    pub(crate) fn execute(&self, ctx: &C, doc: &Document, variables: &Map<String, Value>) -> ExecutionResult {
+    pub(crate) fn execute(&self, ctx: &C, doc: &Document, variables: &RawVariables) -> ExecutionResult {
         execute::execute(self, ctx, doc, variables)
     }
 }

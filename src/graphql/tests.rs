@@ -37,7 +37,7 @@ fn engine() -> Engine<()> {
 fn run_with(e: &Engine<()>, query: &str, vars: Value) -> ExecutionResult {
     let doc = parse(query).expect("the query parses");
     let vars: Map<String, Value> = vars.as_object().cloned().unwrap_or_default();
-    e.execute(&(), &doc, &vars)
+    e.execute(&(), &doc, &vars.into())
 }
 
 fn run(query: &str) -> ExecutionResult {

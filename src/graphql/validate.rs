@@ -9,8 +9,8 @@
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
-use serde_json::{Map, Value};
 
+use super::named::RawVariables;
 use super::schema::{InputValue, Schema, TypeKind, TypeRef};
 use super::syntax::*;
 use super::values::{parse_scalar_literal, quoted_or_list, suggestion_list};
@@ -54,7 +54,7 @@ struct Validator<'a> {
     schema: &'a Schema,
     doc: &'a Document,
     fragments: HashMap<&'a str, &'a FragmentDef>,
-    variables: &'a Map<String, Value>,
+    variables: &'a RawVariables,
     /// Set when a variable's value decided something (an `@include(if: $v)`): the result
     /// then holds for these variables only.
     variables_read: std::cell::Cell<bool>,
@@ -63,7 +63,7 @@ struct Validator<'a> {
 }
 
 /// Validates `doc`; the first error in graphql-php's order, if any.
-pub fn validate(schema: &Schema, doc: &Document, variables: &Map<String, Value>) -> Option<GraphqlError> {
+pub fn validate(schema: &Schema, doc: &Document, variables: &RawVariables) -> Option<GraphqlError> {
     if let Some((id, result)) = doc.validated.get() {
         if *id == schema.id {
             return result.clone();
@@ -1246,7 +1246,7 @@ pub fn introspection_figures(schema: &Schema, doc: &Document) -> (usize, usize) 
             fragments.entry(f.name.value.as_str()).or_insert(f);
         }
     }
-    let vars = Map::new();
+    let vars = RawVariables::default();
     let v = Validator {
         schema,
         doc,

@@ -13,9 +13,9 @@ use axum::extract::Request;
 use axum::http::Method;
 use axum::response::Response;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::graphql::{self, Document, GraphqlError, RootField};
+use crate::graphql::{self, Document, GraphqlError, RawVariables, RootField};
 
 use super::AppState;
 
@@ -89,7 +89,7 @@ pub(crate) enum GraphqlRequest {
     /// Step 1 failed: the body is not JSON, or `variables` does not decode.
     Unreadable,
     Read {
-        variables: Map<String, Value>,
+        variables: RawVariables,
         /// The parse of the query text (an empty or missing query is a syntax error).
         document: Result<Arc<Document>, GraphqlError>,
     },
@@ -123,16 +123,16 @@ impl GraphqlRequest {
 }
 
 /// POST: an empty body, or JSON that is not an object, is a request with no query.
-fn read_post_body(body: &[u8]) -> Result<(Cow<'_, str>, Map<String, Value>), ()> {
+fn read_post_body(body: &[u8]) -> Result<(Cow<'_, str>, RawVariables), ()> {
     if body.is_empty() {
-        return Ok((Cow::Borrowed(""), Map::new()));
+        return Ok((Cow::Borrowed(""), RawVariables::default()));
     }
     let read: PostBody<'_> = serde_json::from_slice(body).map_err(|_| ())?;
     let variables = match read.variables {
-        Some(Value::Object(v)) => v,
+        Some(VariablesMember::Object(v)) => v,
         // Some clients send the variables as a JSON-encoded string, as in GET requests.
-        Some(Value::String(s)) if !s.is_empty() => decode_variables(&s)?,
-        _ => Map::new(),
+        Some(VariablesMember::Text(s)) if !s.is_empty() => decode_variables(&s)?,
+        _ => RawVariables::default(),
     };
     Ok((read.query.unwrap_or_default(), variables))
 }
@@ -145,7 +145,60 @@ fn read_post_body(body: &[u8]) -> Result<(Cow<'_, str>, Map<String, Value>), ()>
 struct PostBody<'a> {
     /// `query`, when it is a string.
     query: Option<Cow<'a, str>>,
-    variables: Option<Value>,
+    variables: Option<VariablesMember<'a>>,
+}
+
+/// The `variables` member of a POST body: an object read straight into [`RawVariables`] (not a
+/// JSON map first), a string to decode, or any other JSON value (read in full, then ignored).
+enum VariablesMember<'a> {
+    Object(RawVariables),
+    Text(Cow<'a, str>),
+    Other,
+}
+
+impl<'de> Deserialize<'de> for VariablesMember<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Any;
+        impl<'de> Visitor<'de> for Any {
+            type Value = VariablesMember<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                RawVariables::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(VariablesMember::Object)
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
+                Ok(VariablesMember::Text(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+                Ok(VariablesMember::Text(Cow::Owned(s.to_owned())))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Self::Value, E> {
+                Ok(VariablesMember::Text(Cow::Owned(s)))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(VariablesMember::Other)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(VariablesMember::Other)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(VariablesMember::Other)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(VariablesMember::Other)
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(VariablesMember::Other)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<Value>()?.is_some() {}
+                Ok(VariablesMember::Other)
+            }
+        }
+        deserializer.deserialize_any(Any)
+    }
 }
 
 impl<'de> Deserialize<'de> for PostBody<'de> {
@@ -279,9 +332,9 @@ impl<'de> Deserialize<'de> for Text<'de> {
 }
 
 /// GET: `query` and `variables` from the URL; `variables` is a JSON string.
-fn read_get_params(raw_query: Option<&str>) -> Result<(Cow<'_, str>, Map<String, Value>), ()> {
+fn read_get_params(raw_query: Option<&str>) -> Result<(Cow<'_, str>, RawVariables), ()> {
     let mut query = Cow::Borrowed("");
-    let mut variables = Map::new();
+    let mut variables = RawVariables::default();
     for (key, value) in url::form_urlencoded::parse(raw_query.unwrap_or("").as_bytes()) {
         match key.as_ref() {
             "query" => query = value,
@@ -292,10 +345,10 @@ fn read_get_params(raw_query: Option<&str>) -> Result<(Cow<'_, str>, Map<String,
     Ok((query, variables))
 }
 
-fn decode_variables(text: &str) -> Result<Map<String, Value>, ()> {
+fn decode_variables(text: &str) -> Result<RawVariables, ()> {
     match serde_json::from_str::<Value>(text).map_err(|_| ())? {
-        Value::Object(v) => Ok(v),
-        Value::Null => Ok(Map::new()),
+        Value::Object(v) => Ok(v.into()),
+        Value::Null => Ok(RawVariables::default()),
         _ => Err(()),
     }
 }
@@ -306,6 +359,25 @@ pub(crate) fn is_graphql_path(path: &str) -> bool {
     match trimmed.split_once('/') {
         None => trimmed == "graphql",
         Some((tenant, rest)) => !tenant.is_empty() && rest == "graphql",
+    }
+}
+
+/// The bytes of a body the guard has read already (its one frame), taken without a collector.
+async fn buffered(mut body: axum::body::Body) -> axum::body::Bytes {
+    use axum::body::HttpBody as _;
+    use http_body_util::BodyExt as _;
+    // The guard has already read the body with its limit and deadline: this cannot wait.
+    match body.frame().await {
+        Some(Ok(frame)) if body.is_end_stream() => frame.into_data().unwrap_or_default(),
+        None => axum::body::Bytes::new(),
+        // Not the guard's one frame (a body built some other way): read it all.
+        Some(Ok(frame)) => {
+            let rest = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+            let mut all = frame.into_data().map(Vec::from).unwrap_or_default();
+            all.extend_from_slice(&rest);
+            all.into()
+        }
+        Some(Err(_)) => axum::body::Bytes::new(),
     }
 }
 
@@ -324,8 +396,7 @@ where
         return next(request).await;
     }
     let (mut parts, body) = request.into_parts();
-    // The guard has already read the body with its limit and deadline: this cannot wait.
-    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let bytes = buffered(body).await;
     let read = GraphqlRequest::read(&app.documents, &parts.method, parts.uri.query(), &bytes);
     parts.extensions.insert(Arc::new(read));
     next(Request::from_parts(parts, axum::body::Body::from(bytes))).await

@@ -7,13 +7,13 @@
 //! `{"type":"ENTITY_NOT_FOUND","message":"Form \"<code>\" could not be found."}`.
 //! The forms come from the fixtures (`attribute_forms`).
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::{input_error, str_arg, RequestCtx};
 use crate::domain::attributes::AttributeMetadata;
-use crate::graphql::FieldError;
+use crate::graphql::{Args, FieldError};
 
-pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Args) -> Result<Value, FieldError> {
     let form_code = str_arg(args, "formCode");
     if form_code.is_empty() {
         return Err(input_error("Required parameter \"formCode\" of type string."));

@@ -7,14 +7,14 @@
 //! change, and only then the account check — a locked account gets its password changed and
 //! answers `The account is locked.` Tokens stay valid.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{customer_json, input_error, refusal, require_customer, str_arg, RequestCtx};
 use crate::domain::messages as msg;
 use crate::domain::rules::blank_after_php_trim;
-use crate::graphql::FieldError;
+use crate::graphql::{Args, FieldError};
 
-pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Args) -> Result<Value, FieldError> {
     let customer_id = require_customer(ctx)?;
     let (current, new) = (str_arg(args, "currentPassword"), str_arg(args, "newPassword"));
     if blank_after_php_trim(current) {

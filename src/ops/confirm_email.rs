@@ -5,14 +5,14 @@
 //! confirmed → `The account is already active.`; wrong key → `The confirmation token is invalid.
 //! Verify the token and try again.`
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{customer_output, input_error, object_arg, opt_str, refusal, RequestCtx};
 use crate::domain::messages as msg;
 use crate::domain::rules::{is_valid_email, php_empty};
-use crate::graphql::FieldError;
+use crate::graphql::{Args, FieldError};
 
-pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Args) -> Result<Value, FieldError> {
     let input = object_arg(args, "input");
     let email = opt_str(&input, "email").unwrap_or_default();
     let key = opt_str(&input, "confirmation_key").unwrap_or_default();

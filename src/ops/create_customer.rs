@@ -6,13 +6,13 @@
 //! optional: an absent email, first name or last name reads as empty and meets the same checks
 //! (`"" is not a valid email address.`, `"First Name" is a required value.`, …) — **mock decision**.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::create_customer_v2::new_customer;
 use super::{customer_output, object_arg, refusal, RequestCtx};
-use crate::graphql::FieldError;
+use crate::graphql::{Args, FieldError};
 
-pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Args) -> Result<Value, FieldError> {
     let input = object_arg(args, "input");
     let c = ctx
         .domain

@@ -11,9 +11,9 @@ use serde_json::{Map, Value};
 
 use super::{customer_output, object_arg, opt_str, refusal, RequestCtx};
 use crate::domain::NewCustomer;
-use crate::graphql::FieldError;
+use crate::graphql::{Args, FieldError};
 
-pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Args) -> Result<Value, FieldError> {
     let input = object_arg(args, "input");
     let c = ctx
         .domain

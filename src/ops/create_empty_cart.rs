@@ -2,12 +2,12 @@
 //! the customer's cart. A guest gets a new guest cart; a customer gets their active cart, created
 //! when they have none (Magento's behaviour). The optional `input.cart_id` is not supported.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{customer_or_guest, RequestCtx};
-use crate::graphql::FieldError;
+use crate::graphql::{Args, FieldError};
 
-pub(crate) fn resolve(ctx: &RequestCtx, _args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, _args: &Args) -> Result<Value, FieldError> {
     let cart = match customer_or_guest(ctx)? {
         Some(customer_id) => ctx.domain.customer_cart(customer_id),
         None => ctx.domain.create_guest_cart(),

@@ -4,16 +4,16 @@
 //! (c) an admin OTC; the account password is not accepted (**mock decision**).
 //! Empty `otp` → `Specify the "otp" value.` (**mock decision**).
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::generate_customer_token::sign_in_error;
 use super::{input_error, str_arg, RequestCtx};
 use crate::domain::messages as msg;
 use crate::domain::rules::php_empty;
 use crate::domain::AcceptedSecrets;
-use crate::graphql::FieldError;
+use crate::graphql::{Args, FieldError};
 
-pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Args) -> Result<Value, FieldError> {
     let (email, otp) = (str_arg(args, "email"), str_arg(args, "otp"));
     if php_empty(email) {
         return Err(input_error(msg::SPECIFY_EMAIL));

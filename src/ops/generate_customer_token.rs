@@ -5,16 +5,16 @@
 //! throttle, unknown email, locked, not confirmed, then the `password` tried as the account
 //! password, (saas) a reset token, (saas) an admin OTC; failure or success.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::{authentication_error, input_error, str_arg, RequestCtx};
 use crate::domain::messages as msg;
 use crate::domain::rules::php_empty;
 use crate::domain::{AcceptedSecrets, SignInError};
-use crate::graphql::FieldError;
+use crate::graphql::{Args, FieldError};
 use crate::profile::Capabilities;
 
-pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Args) -> Result<Value, FieldError> {
     let (email, password) = (str_arg(args, "email"), str_arg(args, "password"));
     if php_empty(email) {
         return Err(input_error(msg::SPECIFY_EMAIL));

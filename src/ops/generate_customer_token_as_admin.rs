@@ -9,13 +9,13 @@
 //! disabled.`; unknown customer → `Customer email provided does not exist` (`graphql-input`).
 //! The customer's own `allow_remote_shopping_assistance` is not checked (as Magento's code).
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::{input_error, object_arg, opt_str, refusal, RequestCtx};
 use crate::domain::messages as msg;
-use crate::graphql::FieldError;
+use crate::graphql::{Args, FieldError};
 
-pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Args) -> Result<Value, FieldError> {
     let input = object_arg(args, "input");
     let email = opt_str(&input, "customer_email").unwrap_or_default();
     if email.trim_matches(' ').is_empty() {

@@ -2,14 +2,14 @@
 //! `Email is invalid` (`graphql-input`); otherwise always available (Magento's default
 //! configuration does not disclose existing accounts).
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::{input_error, str_arg, RequestCtx};
 use crate::domain::messages as msg;
 use crate::domain::rules::{is_valid_email, php_empty};
-use crate::graphql::FieldError;
+use crate::graphql::{Args, FieldError};
 
-pub(crate) fn resolve(_ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(_ctx: &RequestCtx, args: &Args) -> Result<Value, FieldError> {
     let email = str_arg(args, "email");
     if php_empty(email) {
         return Err(input_error(msg::EMAIL_MUST_BE_SPECIFIED));

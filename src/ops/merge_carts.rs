@@ -9,13 +9,13 @@
 //! Without `destination_cart_id` the customer's active cart is the destination. The mock's carts
 //! hold no items, so merging deactivates the source and returns the destination.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{cart_json, input_error, require_customer, str_arg, RequestCtx};
 use crate::domain::cart::CartError;
-use crate::graphql::{Category, FieldError};
+use crate::graphql::{Args, Category, FieldError};
 
-pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Args) -> Result<Value, FieldError> {
     let customer_id = require_customer(ctx)?;
     let source = str_arg(args, "source_cart_id");
     if source.is_empty() {

@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 use crate::domain::messages as msg;
 use crate::domain::recaptcha::Form;
 use crate::domain::{Auth, Customer, Domain, Refusal, RefusalKind};
-use crate::graphql::{Category, Engine, FieldError, Schema};
+use crate::graphql::{Args, Category, Engine, FieldError, Schema};
 use crate::profile::Profile;
 use recaptcha::guarded;
 
@@ -173,7 +173,7 @@ pub(crate) fn authorization_error(message: impl Into<String>) -> FieldError {
 }
 
 /// A string argument; absent or null reads as `""` (the engine has already enforced `String!`).
-pub(crate) fn str_arg<'a>(args: &'a Map<String, Value>, name: &str) -> &'a str {
+pub(crate) fn str_arg<'a>(args: &'a Args, name: &str) -> &'a str {
     args.get(name).and_then(Value::as_str).unwrap_or("")
 }
 
@@ -183,7 +183,7 @@ pub(crate) fn opt_str(input: &Map<String, Value>, name: &str) -> Option<String> 
 }
 
 /// An input-object argument (empty when absent).
-pub(crate) fn object_arg(args: &Map<String, Value>, name: &str) -> Map<String, Value> {
+pub(crate) fn object_arg(args: &Args, name: &str) -> Map<String, Value> {
     args.get(name)
         .and_then(Value::as_object)
         .cloned()

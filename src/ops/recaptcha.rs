@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 use super::{input_error, RequestCtx};
 use crate::domain::recaptcha::{self, Form};
 use crate::domain::Settings;
-use crate::graphql::FieldError;
+use crate::graphql::{Args, FieldError};
 
 /// `op` with the check of `form` first. Which form protects which mutation (registered in
 /// [`super::build_engine`]): Magento's `WebapiConfigProvider`s map resolver classes to forms
@@ -21,8 +21,8 @@ use crate::graphql::FieldError;
 /// mutations" page adds `exchangeOtpForCustomerToken` (SaaS) to customer login.
 pub(crate) fn guarded(
     form: Form,
-    op: fn(&RequestCtx, &Map<String, Value>) -> Result<Value, FieldError>,
-) -> impl Fn(&RequestCtx, &Map<String, Value>) -> Result<Value, FieldError> + Send + Sync + 'static {
+    op: fn(&RequestCtx, &Args) -> Result<Value, FieldError>,
+) -> impl Fn(&RequestCtx, &Args) -> Result<Value, FieldError> + Send + Sync + 'static {
     move |ctx, args| {
         check(ctx, form)?;
         op(ctx, args)

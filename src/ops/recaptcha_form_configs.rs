@@ -5,9 +5,9 @@ use serde_json::{Map, Value};
 
 use super::recaptcha::form_config;
 use super::RequestCtx;
-use crate::graphql::FieldError;
+use crate::graphql::{Args, FieldError};
 
-pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Args) -> Result<Value, FieldError> {
     let settings = ctx.domain.settings();
     let asked = args
         .get("formTypes")

@@ -5,14 +5,14 @@
 //! forms that are on, as `ReCaptchaFormEnum` values in Magento's order. A profile whose enum
 //! lacks `RESEND_CONFIRMATION_EMAIL` (2.4.7) does not list that form.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::recaptcha::enum_name;
 use super::RequestCtx;
 use crate::domain::recaptcha::{self, Form};
-use crate::graphql::FieldError;
+use crate::graphql::{Args, FieldError};
 
-pub(crate) fn resolve(ctx: &RequestCtx, _args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, _args: &Args) -> Result<Value, FieldError> {
     let s = ctx.domain.settings();
     let listed = |f: &Form| *f != Form::ResendConfirmationEmail || ctx.profile.caps().recaptcha_form_config;
     let forms: Vec<String> = recaptcha::forms_on(&s)

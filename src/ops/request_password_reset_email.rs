@@ -6,14 +6,14 @@
 //! email with `<base-url>/customer/account/createPassword/?token=<token>` lands in the outbox.
 //! No rate limit.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{input_error, refusal, str_arg, RequestCtx};
 use crate::domain::messages as msg;
 use crate::domain::rules::{is_valid_email, php_empty};
-use crate::graphql::FieldError;
+use crate::graphql::{Args, FieldError};
 
-pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Args) -> Result<Value, FieldError> {
     let email = str_arg(args, "email");
     if php_empty(email) {
         return Err(input_error(msg::MUST_SPECIFY_EMAIL));

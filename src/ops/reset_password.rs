@@ -4,14 +4,14 @@
 //! customer, locked, token mismatched (not the current one, or consumed), token expired
 //! (2 hours), policy (in the domain). Success consumes the token and resets the counters.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{input_error, refusal, str_arg, RequestCtx};
 use crate::domain::messages as msg;
 use crate::domain::rules::{is_valid_email, php_empty};
-use crate::graphql::FieldError;
+use crate::graphql::{Args, FieldError};
 
-pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Args) -> Result<Value, FieldError> {
     let email = str_arg(args, "email");
     let token = str_arg(args, "resetPasswordToken");
     let new_password = str_arg(args, "newPassword");

@@ -2,12 +2,12 @@
 //! Password policy, confirmation, token lifetime and shopping assistance are derived from the
 //! settings the rules use, so what the storefront is told is what the mock enforces.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::RequestCtx;
-use crate::graphql::FieldError;
+use crate::graphql::{Args, FieldError};
 
-pub(crate) fn resolve(ctx: &RequestCtx, _args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, _args: &Args) -> Result<Value, FieldError> {
     let s = ctx.domain.settings();
     let sc = ctx.domain.store_config();
     Ok(json!({

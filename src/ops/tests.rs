@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::*;
 use crate::domain::{Clock, Fixtures};
@@ -15,7 +15,7 @@ const ASSISTED: &str = "assisted@example.com";
 const GENERIC: &str =
     "The account sign-in was incorrect or your account is disabled temporarily. Please wait and try again later.";
 
-type Op = fn(&RequestCtx, &Map<String, Value>) -> Result<Value, FieldError>;
+type Op = fn(&RequestCtx, &Args) -> Result<Value, FieldError>;
 
 struct World {
     domain: Arc<Domain>,
@@ -44,7 +44,13 @@ impl World {
         }
     }
     fn call(&self, op: Op, profile: Profile, auth: Auth, args: Value) -> Result<Value, FieldError> {
-        op(&self.ctx(profile, auth), args.as_object().expect("args object"))
+        let args: Args = args
+            .as_object()
+            .expect("args object")
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.clone()))
+            .collect();
+        op(&self.ctx(profile, auth), &args)
     }
     fn guest(&self, op: Op, args: Value) -> Result<Value, FieldError> {
         self.call(op, Profile::Saas, Auth::Guest, args)
@@ -549,9 +555,9 @@ fn token_as_admin_when_login_as_customer_is_disabled() {
         auth: Auth::Admin { admin_id: 1 },
         recaptcha: None,
     };
-    let args = json!({"input": {"customer_email": RONI}});
+    let args: Args = [("input", json!({"customer_email": RONI}))].into_iter().collect();
     fails(
-        generate_customer_token_as_admin::resolve(&ctx, args.as_object().unwrap()),
+        generate_customer_token_as_admin::resolve(&ctx, &args),
         AUTHZ,
         "Login as Customer is disabled.",
     );

@@ -5,14 +5,14 @@
 //! `allow_remote_shopping_assistance` is stored; `date_of_birth` (or its alias `dob`) is echoed
 //! as submitted.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{customer_output, input_error, object_arg, opt_str, refusal, require_customer, RequestCtx};
 use crate::domain::messages as msg;
 use crate::domain::CustomerUpdate;
-use crate::graphql::FieldError;
+use crate::graphql::{Args, FieldError};
 
-pub(crate) fn resolve(ctx: &RequestCtx, args: &Map<String, Value>) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Args) -> Result<Value, FieldError> {
     let customer_id = require_customer(ctx)?;
     let input = object_arg(args, "input");
     if input.is_empty() {
