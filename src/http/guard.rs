@@ -7,6 +7,8 @@
 //! deadline here.
 
 use std::any::Any;
+use std::future::Future as _;
+use std::task::Poll;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -32,7 +34,12 @@ pub(crate) const PANIC_MESSAGE: &str = "Internal server error";
 
 /// An error answer in the shape of the route `path` belongs to.
 pub(crate) fn refusal(path: &str, status: u16, category: Category, message: &str) -> Response {
-    if is_graphql_path(path) {
+    shaped_refusal(is_graphql_path(path), status, category, message)
+}
+
+/// An error answer in GraphQL's shape or in the REST and control API's.
+fn shaped_refusal(graphql: bool, status: u16, category: Category, message: &str) -> Response {
+    if graphql {
         request_error(status, category, message)
     } else {
         json_response(status, &json!({ "message": message }))
@@ -74,30 +81,38 @@ where
 {
     let limit = app.config.max_body_bytes;
     let timeout = app.config.body_read_timeout;
-    let path = request.uri().path().to_string();
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return refusal(&path, 413, Category::Input, &too_large_message(limit));
+        return refusal(request.uri().path(), 413, Category::Input, &too_large_message(limit));
     }
     let (parts, body) = request.into_parts();
-    let bytes: Bytes = match tokio::time::timeout(timeout, Limited::new(body, limit).collect()).await {
+    let path = parts.uri.path();
+    let mut collect = std::pin::pin!(Limited::new(body, limit).collect());
+    // A body that came with its headers (most do) is read by one poll, without arming the
+    // deadline's timer; the deadline starts when the body is first found not all there.
+    let read = match std::future::poll_fn(|cx| Poll::Ready(collect.as_mut().poll(cx))).await {
+        Poll::Ready(read) => Ok(read),
+        Poll::Pending => tokio::time::timeout(timeout, collect).await,
+    };
+    let bytes: Bytes = match read {
         Ok(Ok(collected)) => collected.to_bytes(),
         Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
-            return refusal(&path, 413, Category::Input, &too_large_message(limit));
+            return refusal(path, 413, Category::Input, &too_large_message(limit));
         }
         // The client went away or sent a broken body: nobody reads this answer.
         Ok(Err(_)) => {
-            return refusal(&path, 400, Category::Input, "The request body could not be read.");
+            return refusal(path, 400, Category::Input, "The request body could not be read.");
         }
-        Err(_) => return refusal(&path, 408, Category::Input, &too_slow_message(timeout)),
+        Err(_) => return refusal(path, 408, Category::Input, &too_slow_message(timeout)),
     };
+    let is_graphql = is_graphql_path(parts.uri.path());
     let response = next(Request::from_parts(parts, Body::from(bytes))).await;
     if response.extensions().get::<Panicked>().is_some() {
-        return refusal(&path, 500, Category::Internal, PANIC_MESSAGE);
+        return shaped_refusal(is_graphql, 500, Category::Internal, PANIC_MESSAGE);
     }
     response
 }
