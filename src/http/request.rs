@@ -129,9 +129,9 @@ fn read_post_body(body: &[u8]) -> Result<(Cow<'_, str>, RawVariables), ()> {
     }
     let read: PostBody<'_> = serde_json::from_slice(body).map_err(|_| ())?;
     let variables = match read.variables {
-        Some(VariablesMember::Object(v)) => v,
+        Some(MemberValue::Object(v)) => v,
         // Some clients send the variables as a JSON-encoded string, as in GET requests.
-        Some(VariablesMember::Text(s)) if !s.is_empty() => decode_variables(&s)?,
+        Some(MemberValue::Text(s)) if !s.is_empty() => decode_variables(&s)?,
         _ => RawVariables::default(),
     };
     Ok((read.query.unwrap_or_default(), variables))
@@ -145,56 +145,58 @@ fn read_post_body(body: &[u8]) -> Result<(Cow<'_, str>, RawVariables), ()> {
 struct PostBody<'a> {
     /// `query`, when it is a string.
     query: Option<Cow<'a, str>>,
-    variables: Option<VariablesMember<'a>>,
+    /// `variables`, whatever JSON it is.
+    variables: Option<MemberValue<'a>>,
 }
 
-/// The `variables` member of a POST body: an object read straight into [`RawVariables`] (not a
-/// JSON map first), a string to decode, or any other JSON value (read in full, then ignored).
-enum VariablesMember<'a> {
+/// The value of `query` or `variables` in a POST body: a string, borrowed where it can be; an
+/// object, read straight into [`RawVariables`] (not a JSON map first); or any other JSON value,
+/// read in full as a `Value` would be, then ignored.
+enum MemberValue<'a> {
     Object(RawVariables),
     Text(Cow<'a, str>),
     Other,
 }
 
-impl<'de> Deserialize<'de> for VariablesMember<'de> {
+impl<'de> Deserialize<'de> for MemberValue<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Any;
         impl<'de> Visitor<'de> for Any {
-            type Value = VariablesMember<'de>;
+            type Value = MemberValue<'de>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("any JSON value")
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
                 RawVariables::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-                    .map(VariablesMember::Object)
+                    .map(MemberValue::Object)
             }
             fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
-                Ok(VariablesMember::Text(Cow::Borrowed(s)))
+                Ok(MemberValue::Text(Cow::Borrowed(s)))
             }
             fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
-                Ok(VariablesMember::Text(Cow::Owned(s.to_owned())))
+                Ok(MemberValue::Text(Cow::Owned(s.to_owned())))
             }
             fn visit_string<E>(self, s: String) -> Result<Self::Value, E> {
-                Ok(VariablesMember::Text(Cow::Owned(s)))
+                Ok(MemberValue::Text(Cow::Owned(s)))
             }
             fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(VariablesMember::Other)
+                Ok(MemberValue::Other)
             }
             fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(VariablesMember::Other)
+                Ok(MemberValue::Other)
             }
             fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(VariablesMember::Other)
+                Ok(MemberValue::Other)
             }
             fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(VariablesMember::Other)
+                Ok(MemberValue::Other)
             }
             fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(VariablesMember::Other)
+                Ok(MemberValue::Other)
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 while seq.next_element::<Value>()?.is_some() {}
-                Ok(VariablesMember::Other)
+                Ok(MemberValue::Other)
             }
         }
         deserializer.deserialize_any(Any)
@@ -244,7 +246,12 @@ impl<'de> Visitor<'de> for PostBodyVisitor {
         let mut body = PostBody::default();
         while let Some(member) = map.next_key::<Member>()? {
             match member {
-                Member::Query => body.query = map.next_value::<Text<'de>>()?.0,
+                Member::Query => {
+                    body.query = match map.next_value()? {
+                        MemberValue::Text(query) => Some(query),
+                        _ => None,
+                    }
+                }
                 Member::Variables => body.variables = Some(map.next_value()?),
                 Member::Other => {
                     map.next_value::<Value>()?;
@@ -279,55 +286,6 @@ impl<'de> Deserialize<'de> for Member {
             }
         }
         deserializer.deserialize_str(Name)
-    }
-}
-
-/// A member's value: the string, borrowed where it can be, or `None` for any other JSON value
-/// (read in full as a `Value` would be).
-struct Text<'a>(Option<Cow<'a, str>>);
-
-impl<'de> Deserialize<'de> for Text<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Any;
-        impl<'de> Visitor<'de> for Any {
-            type Value = Text<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Borrowed(s))))
-            }
-            fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Owned(s.to_owned()))))
-            }
-            fn visit_string<E>(self, s: String) -> Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Owned(s))))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(Text(None))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(Text(None))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(Text(None))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(Text(None))
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(Text(None))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<Value>()?.is_some() {}
-                Ok(Text(None))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<String, Value>()?.is_some() {}
-                Ok(Text(None))
-            }
-        }
-        deserializer.deserialize_any(Any)
     }
 }
 
