@@ -9,7 +9,7 @@ use super::introspection;
 use super::schema::{FieldDef, Schema, TypeKind, TypeRef};
 use super::syntax::*;
 use super::values::{coerce_input, literal_to_json, php_json_encode, Variables};
-use super::{validate, Args, Engine, ExecutionResult, GraphqlError, Location, RawVariables};
+use super::{validate, Args, Engine, ExecutionResult, GraphqlError, Location, Output, RawVariables};
 
 fn plain_error(message: impl Into<String>, locations: Vec<Location>) -> ExecutionResult {
     ExecutionResult {
@@ -92,11 +92,12 @@ pub fn execute<C>(engine: &Engine<C>, ctx: &C, doc: &Document, raw: &RawVariable
 /// a short list searched in order, which unlike a JSON map needs neither a copy of each name
 /// nor a hash of it (an operation declares a few variables; their names are unique, which
 /// validation checks, and a repeated one would replace the earlier value as in a map).
+/// A value that coercion leaves as the request gave it is borrowed from the request.
 #[derive(Default)]
-struct CoercedVariables<'a>(Vec<(&'a str, Value)>);
+struct CoercedVariables<'a>(Vec<(&'a str, Cow<'a, Value>)>);
 
 impl<'a> CoercedVariables<'a> {
-    fn insert(&mut self, name: &'a str, value: Value) {
+    fn insert(&mut self, name: &'a str, value: Cow<'a, Value>) {
         match self.0.iter_mut().find(|(n, _)| *n == name) {
             Some((_, v)) => *v = value,
             None => self.0.push((name, value)),
@@ -106,8 +107,19 @@ impl<'a> CoercedVariables<'a> {
 
 impl Variables for CoercedVariables<'_> {
     fn variable(&self, name: &str) -> Option<&Value> {
-        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| &**v)
     }
+}
+
+/// True when [`coerce_input`] would answer a copy of `v` itself for `ty`: a string for a
+/// `String` or `String!` (the first case of `String`'s coercion; `null` for a `String!` is an
+/// error, so it is not a string here).
+fn coerces_to_itself(ty: &TypeRef, v: &Value) -> bool {
+    let named = match ty {
+        TypeRef::NonNull(inner) => &**inner,
+        other => other,
+    };
+    matches!((named, v), (TypeRef::Named(n), Value::String(_)) if n == "String")
 }
 
 /// The schema types of `op`'s variables (`None` for an unknown type), `op` being `doc`'s one
@@ -139,7 +151,7 @@ fn coerce_variables<'a>(
     schema: &Schema,
     op: &'a Operation,
     types: &[Option<TypeRef>],
-    raw: &RawVariables,
+    raw: &'a RawVariables,
 ) -> Result<CoercedVariables<'a>, Vec<GraphqlError>> {
     let mut errors = vec![];
     let mut out = CoercedVariables::default();
@@ -162,7 +174,7 @@ fn coerce_variables<'a>(
                     .as_ref()
                     .and_then(|d| literal_to_json(schema, d, ty, &Map::new()))
                 {
-                    out.insert(name, v);
+                    out.insert(name, Cow::Owned(v));
                 }
             }
             None | Some(Value::Null) if ty.is_non_null() => {
@@ -173,12 +185,15 @@ fn coerce_variables<'a>(
                 }));
             }
             None => {}
-            Some(Value::Null) => {
-                out.insert(name, Value::Null);
+            Some(v @ Value::Null) => {
+                out.insert(name, Cow::Borrowed(v));
+            }
+            Some(v) if coerces_to_itself(ty, v) => {
+                out.insert(name, Cow::Borrowed(v));
             }
             Some(v) => match coerce_input(schema, v, ty, None) {
                 Ok(c) => {
-                    out.insert(name, c);
+                    out.insert(name, Cow::Owned(c));
                 }
                 Err(es) => {
                     for e in es {
@@ -239,15 +254,15 @@ impl Path<'_> {
 }
 
 impl<'a, C> Executor<'a, C> {
-    fn root(&mut self, root: &str, set: &'a SelectionSet) -> Value {
+    fn root(&mut self, root: &str, set: &'a SelectionSet) -> Output {
         let groups = self.collect(root, std::slice::from_ref(&set));
-        let mut data = Map::new();
+        let mut data = Vec::with_capacity(groups.len());
         for (key, fields) in groups {
             let f = fields[0];
             let path = Path::Root(key);
             let mut nullable = true;
             let value = match f.name.value.as_str() {
-                "__typename" => Ok(Value::String(root.to_string())),
+                "__typename" => Ok(Output::Value(Value::String(root.to_string()))),
                 "__schema" if root == self.schema.query => {
                     let ty = self.schema.meta_schema.ty.clone();
                     nullable = false;
@@ -301,28 +316,24 @@ impl<'a, C> Executor<'a, C> {
                             if ty.is_non_null() {
                                 Err(Bubble)
                             } else {
-                                Ok(Value::Null)
+                                Ok(Output::NULL)
                             }
                         }
                     }
                 }
             };
             match value {
-                Ok(v) => {
-                    data.insert(key.to_string(), v);
-                }
-                Err(Bubble) if nullable => {
-                    data.insert(key.to_string(), Value::Null);
-                }
+                Ok(v) => data.push((key.into(), v)),
+                Err(Bubble) if nullable => data.push((key.into(), Output::NULL)),
                 // A non-null root field failed: the whole `data` is null.
-                Err(Bubble) => return Value::Null,
+                Err(Bubble) => return Output::NULL,
             }
         }
-        Value::Object(data)
+        Output::Object(data)
     }
 
     /// Coerced arguments of a field (absent optional arguments absent).
-    fn arguments(&self, parent: &str, f: &Field) -> Args<'a> {
+    fn arguments(&self, parent: &str, f: &Field) -> Args<'_> {
         match self.schema.field(parent, &f.name.value) {
             Some(def) => self.arguments_of(def, f),
             None => Args::default(),
@@ -330,15 +341,20 @@ impl<'a, C> Executor<'a, C> {
     }
 
     /// [`Executor::arguments`] of the field node `f` defined by `def`.
-    fn arguments_of(&self, def: &'a FieldDef, f: &Field) -> Args<'a> {
+    /// A variable's value (what [`literal_to_json`] would copy) and the schema's default are
+    /// borrowed.
+    fn arguments_of(&self, def: &'a FieldDef, f: &Field) -> Args<'_> {
         let mut out = Args::default();
         for ad in &def.args {
             let node = f.args.iter().find(|a| a.name.value == ad.name);
             let v = match node {
-                Some(a) => literal_to_json(self.schema, &a.value, &ad.ty, &self.vars),
+                Some(a) => match &a.value.kind {
+                    ValueKind::Variable(n) => self.vars.variable(n).map(Cow::Borrowed),
+                    _ => literal_to_json(self.schema, &a.value, &ad.ty, &self.vars).map(Cow::Owned),
+                },
                 None => None,
             };
-            if let Some(v) = v.or_else(|| ad.default.clone()) {
+            if let Some(v) = v.or_else(|| ad.default.as_ref().map(Cow::Borrowed)) {
                 out.push(&ad.name, v);
             }
         }
@@ -436,7 +452,7 @@ impl<'a, C> Executor<'a, C> {
         fields: &[&'a Field],
         path: Path<'_>,
         parent: &str,
-    ) -> Result<Value, Bubble> {
+    ) -> Result<Output, Bubble> {
         match ty {
             TypeRef::NonNull(inner) => {
                 let v = self.complete(inner, value, fields, path, parent)?;
@@ -454,7 +470,7 @@ impl<'a, C> Executor<'a, C> {
                 }
                 Ok(v)
             }
-            _ if value.is_null() => Ok(Value::Null),
+            _ if value.is_null() => Ok(Output::NULL),
             TypeRef::List(item) => {
                 let items = match value {
                     Value::Array(items) => items,
@@ -469,7 +485,7 @@ impl<'a, C> Executor<'a, C> {
                             path: Some(path.to_json()),
                             category: None,
                         });
-                        return Ok(Value::Null);
+                        return Ok(Output::NULL);
                     }
                 };
                 let mut out = Vec::with_capacity(items.len());
@@ -477,26 +493,26 @@ impl<'a, C> Executor<'a, C> {
                     match self.complete(item, it, fields, Path::Index(&path, i), parent) {
                         Ok(v) => out.push(v),
                         Err(Bubble) if item.is_non_null() => return Err(Bubble),
-                        Err(Bubble) => out.push(Value::Null),
+                        Err(Bubble) => out.push(Output::NULL),
                     }
                 }
-                Ok(Value::Array(out))
+                Ok(Output::List(out))
             }
             TypeRef::Named(name) => {
                 let Some(t) = self.schema.get(name) else {
-                    return Ok(value);
+                    return Ok(Output::Value(value));
                 };
                 if t.kind != TypeKind::Object {
-                    return Ok(value);
+                    return Ok(Output::Value(value));
                 }
                 let sets: Vec<&'a SelectionSet> =
                     fields.iter().filter_map(|f| f.selection_set.as_ref()).collect();
                 let groups = self.collect(name, &sets);
-                let mut out = Map::new();
+                let mut out = Vec::with_capacity(groups.len());
                 for (i, (key, sub)) in groups.iter().enumerate() {
                     let (key, f) = (*key, sub[0]);
                     if f.name.value == "__typename" {
-                        out.insert(key.to_string(), Value::String(name.clone()));
+                        out.push((key.into(), Output::Value(Value::String(name.clone()))));
                         continue;
                     }
                     let schema = self.schema;
@@ -515,16 +531,12 @@ impl<'a, C> Executor<'a, C> {
                         field.unwrap_or(Value::Null)
                     };
                     match self.complete(fty, raw, sub, Path::Key(&path, key), name) {
-                        Ok(v) => {
-                            out.insert(key.to_string(), v);
-                        }
+                        Ok(v) => out.push((key.into(), v)),
                         Err(Bubble) if fty.is_non_null() => return Err(Bubble),
-                        Err(Bubble) => {
-                            out.insert(key.to_string(), Value::Null);
-                        }
+                        Err(Bubble) => out.push((key.into(), Output::NULL)),
                     }
                 }
-                Ok(Value::Object(out))
+                Ok(Output::Object(out))
             }
         }
     }

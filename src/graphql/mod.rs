@@ -244,12 +244,49 @@ pub(crate) fn parse(query: &str) -> Result<Arc<Document>, GraphqlError> {
     syntax::parse_document(query).map(Arc::new)
 }
 
+/// What execution answers for `data`: the resolvers' JSON projected onto the selection sets.
+/// Objects are lists of (response key, value) in response order, not JSON maps: the executor
+/// builds one object per selection set, and a `serde_json` map (an `IndexMap` with SipHash, for
+/// `preserve_order`) hashed every key and allocated its table. A response key is unique within
+/// its object (field collection merges repeats), so the list is what the map would hold, in the
+/// same order. [`Output::into_json`] gives the map; the front door writes the bytes directly.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Output {
+    /// A leaf (scalar or enum) or a null, as the resolver gave it.
+    Value(Value),
+    /// An object: response keys (short ones held inline, not allocated) and their values.
+    Object(Vec<(compact_str::CompactString, Output)>),
+    List(Vec<Output>),
+}
+
+impl Output {
+    pub(crate) const NULL: Output = Output::Value(Value::Null);
+
+    pub(crate) fn is_null(&self) -> bool {
+        matches!(self, Output::Value(Value::Null))
+    }
+
+    /// The same tree as JSON (objects as maps, keys in response order).
+    pub(crate) fn into_json(self) -> Value {
+        match self {
+            Output::Value(v) => v,
+            Output::Object(members) => Value::Object(
+                members
+                    .into_iter()
+                    .map(|(k, v)| (k.into_string(), v.into_json()))
+                    .collect(),
+            ),
+            Output::List(items) => Value::Array(items.into_iter().map(Output::into_json).collect()),
+        }
+    }
+}
+
 /// The result of executing a document.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct ExecutionResult {
     pub errors: Vec<GraphqlError>,
     /// `None` when execution did not start (validation or variable errors): no `data` key.
-    pub data: Option<Value>,
+    pub data: Option<Output>,
 }
 
 impl ExecutionResult {
@@ -263,7 +300,7 @@ impl ExecutionResult {
             );
         }
         if let Some(d) = self.data {
-            m.insert("data".into(), d);
+            m.insert("data".into(), d.into_json());
         }
         Value::Object(m)
     }
@@ -278,7 +315,7 @@ impl ExecutionResult {
             );
         }
         if let Some(d) = &self.data {
-            m.insert("data".into(), d.clone());
+            m.insert("data".into(), d.clone().into_json());
         }
         Value::Object(m)
     }

@@ -5,6 +5,8 @@
 //! and keeps an index beside its entries. An operation declares a few variables and a field has a
 //! few arguments, so a list searched in order finds them for less than the hash of one key.
 
+use std::borrow::Cow;
+
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
@@ -113,23 +115,21 @@ impl<'de> Deserialize<'de> for RawVariables {
 }
 
 /// A field's coerced arguments, by the names the schema gives them (each at most once), in the
-/// schema's order; absent optional arguments absent.
+/// schema's order; absent optional arguments absent. A value that is a variable's, or the
+/// schema's default, unchanged is borrowed from where it is, not copied.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Args<'s>(Vec<(&'s str, Value)>);
+pub(crate) struct Args<'s>(Vec<(&'s str, Cow<'s, Value>)>);
 
 impl<'s> Args<'s> {
-    /// The value of the argument `name`.
     pub(crate) fn get(&self, name: &str) -> Option<&Value> {
-        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| &**v)
     }
 
-    /// Adds the argument `name` (a schema argument, so not there already).
-    pub(crate) fn push(&mut self, name: &'s str, value: Value) {
+    pub(crate) fn push(&mut self, name: &'s str, value: Cow<'s, Value>) {
         self.0.push((name, value));
     }
 }
 
-/// `args["name"]`: the argument's value, or null when it is absent (as indexing a JSON value).
 impl std::ops::Index<&str> for Args<'_> {
     type Output = Value;
     fn index(&self, name: &str) -> &Value {
@@ -140,7 +140,7 @@ impl std::ops::Index<&str> for Args<'_> {
 
 impl<'s> FromIterator<(&'s str, Value)> for Args<'s> {
     fn from_iter<I: IntoIterator<Item = (&'s str, Value)>>(items: I) -> Self {
-        Args(items.into_iter().collect())
+        Args(items.into_iter().map(|(n, v)| (n, Cow::Owned(v))).collect())
     }
 }
 

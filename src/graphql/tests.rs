@@ -477,7 +477,7 @@ fn removed_enum_value_is_refused() {
     );
     e.resolver("Query", "a", |_, _| Ok(json!("ok")));
     assert_eq!(
-        run_with(&e, "{ a(kind: ONE) }", json!({})).data,
+        run_with(&e, "{ a(kind: ONE) }", json!({})).data.map(Output::into_json),
         Some(json!({"a": "ok"}))
     );
     assert_eq!(
@@ -495,7 +495,7 @@ fn a_type_nothing_refers_to_can_be_removed() {
             .without_type("Extra"),
     );
     let r = run_with(&e, r#"{ __type(name: "Extra") { name } }"#, json!({}));
-    assert_eq!(r.data, Some(json!({"__type": null})));
+    assert_eq!(r.data.map(Output::into_json), Some(json!({"__type": null})));
 }
 
 #[test]

@@ -29,7 +29,7 @@ use serde_json::{json, Map, Value};
 
 use crate::domain::Fixtures;
 use crate::fault_spec::{FaultKind, FaultMatch, FaultSpec, Trigger, FAULT_USAGE};
-use crate::graphql::{ExecutionResult, GraphqlError};
+use crate::graphql::{ExecutionResult, GraphqlError, Output};
 
 use super::front_door::{json_response, GraphqlSummary};
 use super::journal::is_control_path;
@@ -351,7 +351,7 @@ where
                     root.location,
                     &root.key,
                 )],
-                data: Some(json!({ root.key.clone(): null })),
+                data: Some(Output::Object(vec![(root.key.as_str().into(), Output::NULL)])),
             };
             json_response(app.profile.status_for(category), &result.to_json())
         }

@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde_json::{json, Value};
 
 use crate::domain::Auth;
-use crate::graphql::{Category, GraphqlError};
+use crate::graphql::{Category, GraphqlError, Output};
 use crate::ops::RequestCtx;
 
 use super::request::GraphqlRequest;
@@ -219,13 +219,42 @@ pub(crate) fn handle(
 
 /// `{"data":…}` with no errors: the bytes `json_response` writes for that one-member object,
 /// without building it.
-fn data_response(status: u16, data: &Value) -> Response {
+fn data_response(status: u16, data: &Output) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut bytes = Vec::with_capacity(256);
     bytes.extend_from_slice(br#"{"data":"#);
-    write_json(&mut bytes, data);
+    write_output(&mut bytes, data);
     bytes.push(b'}');
     json_bytes_response(status, bytes)
+}
+
+/// Appends the bytes [`write_json`] writes for `output.into_json()`.
+fn write_output(out: &mut Vec<u8>, output: &Output) {
+    match output {
+        Output::Value(v) => write_json(out, v),
+        Output::Object(members) => {
+            out.push(b'{');
+            for (i, (key, item)) in members.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_json_str(out, key);
+                out.push(b':');
+                write_output(out, item);
+            }
+            out.push(b'}');
+        }
+        Output::List(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_output(out, item);
+            }
+            out.push(b']');
+        }
+    }
 }
 
 #[cfg(test)]
@@ -246,6 +275,40 @@ mod tests {
         assert_eq!(ours.headers(), axums.headers());
         let body = |r: Response| axum::body::to_bytes(r.into_body(), usize::MAX);
         assert_eq!(body(ours).await.unwrap(), body(axums).await.unwrap());
+    }
+
+    #[test]
+    fn write_output_writes_the_bytes_of_its_json() {
+        let key = |k: &str| compact_str::CompactString::from(k);
+        let leaf = |v: Value| Output::Value(v);
+        let outputs = [
+            Output::NULL,
+            Output::Object(vec![]),
+            Output::List(vec![]),
+            Output::Object(vec![(
+                key("generateCustomerToken"),
+                Output::Object(vec![(key("token"), leaf(json!("eyJ0eXAi.eyJ1aWQiOjF9.c2ln-_")))]),
+            )]),
+            Output::Object(vec![
+                (key("z"), leaf(json!(1))),
+                (key("a \"quoted\" key with a long name past inline"), Output::NULL),
+                (
+                    key("list"),
+                    Output::List(vec![
+                        Output::NULL,
+                        leaf(json!({"raw": ["json", 1.5, null]})),
+                        Output::Object(vec![(key("é\n"), leaf(json!(true)))]),
+                        Output::List(vec![Output::List(vec![])]),
+                    ]),
+                ),
+            ]),
+        ];
+        for output in outputs {
+            let mut ours = Vec::new();
+            write_output(&mut ours, &output);
+            let json = output.clone().into_json();
+            assert_eq!(ours, serde_json::to_vec(&json).unwrap(), "{json}");
+        }
     }
 
     #[test]
