@@ -27,9 +27,11 @@ pub enum LogFormat {
 ///
 /// The lines go to stdout from a writer thread (tracing-appender), buffered: while requests keep
 /// coming, many lines leave in one `write(2)`; as soon as no line is waiting, the buffer is
-/// flushed, so a line is on stdout within microseconds of its request. One `write(2)` per line
-/// cost the server more than formatting the line. Keep the returned guard until the process
-/// ends: dropping it writes out what is still buffered.
+/// flushed, and the thread then rests for [`LOG_COALESCE`] before it takes the next lines (see
+/// [`Coalescing`]), so a line is on stdout within about a millisecond of its request. One
+/// `write(2)` per line cost the server more than formatting the line, and waking the thread for
+/// each line nearly as much. Keep the returned guard until the process ends: dropping it writes
+/// out what is still buffered.
 #[must_use = "dropping the guard stops the log writer"]
 pub fn init_logging(format: LogFormat) -> LogGuard {
     use tracing_subscriber::util::SubscriberInitExt;
@@ -39,9 +41,48 @@ pub fn init_logging(format: LogFormat) -> LogGuard {
         // Block rather than drop lines when the writer falls behind.
         .lossy(false)
         .thread_name("log writer")
-        .finish(std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout()));
+        .finish(Coalescing::new(std::io::stdout(), LOG_COALESCE));
     log_dispatch(format, filter, colours_wanted(), writer).init();
     LogGuard(guard)
+}
+
+/// How long the log writer thread rests after writing lines out (**mock decision**): at a few
+/// thousand requests a second, their lines then leave in one `write(2)` a millisecond, and the
+/// thread is woken once for them all instead of once a line. A line that comes after a quiet
+/// spell is written at once; only lines that follow others closely wait, for at most this.
+pub(crate) const LOG_COALESCE: Duration = Duration::from_millis(1);
+
+/// The log writer thread's output: a 64 KiB buffer in front of `W` whose `flush` (which
+/// tracing-appender's worker calls once no line is waiting) writes the buffer out and then holds
+/// the thread for `rest`, so that the lines of the requests served meanwhile queue in the channel
+/// and are taken together, without a wake-up each. The requests never wait for it: they hand
+/// their lines to the channel and go on.
+pub(crate) struct Coalescing<W: Write> {
+    out: std::io::BufWriter<W>,
+    rest: Duration,
+}
+
+impl<W: Write> Coalescing<W> {
+    pub(crate) fn new(out: W, rest: Duration) -> Self {
+        Coalescing {
+            out: std::io::BufWriter::with_capacity(64 * 1024, out),
+            rest,
+        }
+    }
+}
+
+impl<W: Write> Write for Coalescing<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.out.write(bytes)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()?;
+        if !self.rest.is_zero() {
+            std::thread::sleep(self.rest);
+        }
+        Ok(())
+    }
 }
 
 /// Returned by [`init_logging`]: the log writer runs while it lives, and flushes when dropped.
@@ -251,6 +292,37 @@ fn write_ready_file(path: &Path, urls: &ServedUrls) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A writer whose bytes the test can read while the `Coalescing` in front of it holds it.
+    #[derive(Clone, Default)]
+    struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_log_writer_keeps_lines_until_the_worker_flushes_then_writes_them_all_in_order() {
+        let out = Shared::default();
+        let mut writer = Coalescing::new(out.clone(), Duration::ZERO);
+        writer.write_all(b"first line\n").unwrap();
+        writer.write_all(b"second line\n").unwrap();
+        assert!(out.0.lock().unwrap().is_empty(), "held until the flush");
+        writer.flush().unwrap();
+        assert_eq!(&*out.0.lock().unwrap(), b"first line\nsecond line\n");
+        // More than the buffer holds goes out without a flush, nothing lost or reordered.
+        let big: Vec<u8> = (0..100_000u32).flat_map(|i| format!("{i}\n").into_bytes()).collect();
+        writer.write_all(&big).unwrap();
+        writer.flush().unwrap();
+        assert_eq!(out.0.lock().unwrap().len(), 23 + big.len());
+        assert!(out.0.lock().unwrap().ends_with(&big));
+    }
 
     #[test]
     fn wildcard_binds_are_announced_with_the_loopback_address() {
