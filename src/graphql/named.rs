@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 
+use compact_str::CompactString;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
@@ -18,8 +19,9 @@ const MOST_LISTED: usize = 16;
 /// takes its last value, as when read into a JSON map.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum RawVariables {
-    /// Up to [`MOST_LISTED`] names, in the order first given.
-    Listed(Vec<(String, Value)>),
+    /// Up to [`MOST_LISTED`] names, in the order first given; names of up to 24 bytes (a
+    /// variable's name nearly always) held inline, not allocated.
+    Listed(Vec<(CompactString, Value)>),
     /// More: a JSON map.
     Mapped(Map<String, Value>),
 }
@@ -40,7 +42,7 @@ impl RawVariables {
     }
 
     /// Sets `name` to `value`, in place when it was given already.
-    pub(crate) fn insert(&mut self, name: String, value: Value) {
+    pub(crate) fn insert(&mut self, name: CompactString, value: Value) {
         match self {
             RawVariables::Listed(list) => {
                 if let Some((_, v)) = list.iter_mut().find(|(n, _)| *n == name) {
@@ -48,13 +50,14 @@ impl RawVariables {
                 } else if list.len() < MOST_LISTED {
                     list.push((name, value));
                 } else {
-                    let mut map: Map<String, Value> = std::mem::take(list).into_iter().collect();
-                    map.insert(name, value);
+                    let mut map: Map<String, Value> =
+                        std::mem::take(list).into_iter().map(|(n, v)| (n.into_string(), v)).collect();
+                    map.insert(name.into_string(), value);
                     *self = RawVariables::Mapped(map);
                 }
             }
             RawVariables::Mapped(map) => {
-                map.insert(name, value);
+                map.insert(name.into_string(), value);
             }
         }
     }
@@ -86,7 +89,7 @@ impl From<Map<String, Value>> for RawVariables {
     fn from(map: Map<String, Value>) -> Self {
         let mut out = RawVariables::default();
         for (name, value) in map {
-            out.insert(name, value);
+            out.insert(name.into(), value);
         }
         out
     }
@@ -104,7 +107,7 @@ impl<'de> Deserialize<'de> for RawVariables {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawVariables, A::Error> {
                 let mut out = RawVariables::default();
-                while let Some((name, value)) = map.next_entry::<String, Value>()? {
+                while let Some((name, value)) = map.next_entry::<CompactString, Value>()? {
                     out.insert(name, value);
                 }
                 Ok(out)

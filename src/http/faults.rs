@@ -368,7 +368,7 @@ where
     });
     if let Some(root) = root {
         response.extensions_mut().insert(GraphqlSummary {
-            operation: Some(root.name),
+            operation: Some(root.name.into()),
         });
     }
     response

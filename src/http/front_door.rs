@@ -26,8 +26,9 @@ const RECAPTCHA_HEADER_NAME: header::HeaderName = header::HeaderName::from_stati
 /// What the front door learned about a request, for the journal and the log line.
 #[derive(Debug, Default, Clone)]
 pub struct GraphqlSummary {
-    /// The first root field of the executed operation, e.g. `generateCustomerToken`.
-    pub operation: Option<String>,
+    /// The first root field of the executed operation, e.g. `generateCustomerToken` (held
+    /// inline up to 24 bytes).
+    pub operation: Option<compact_str::CompactString>,
 }
 
 /// An error raised before execution (steps 1–4, and the guard's refusals): the one shape,
@@ -190,7 +191,7 @@ pub(crate) fn handle(
             return (json_response(caps.syntax_error_status, &body), summary);
         }
     };
-    summary.operation = doc.root_field_name().map(str::to_string);
+    summary.operation = doc.root_field_name().map(Into::into);
 
     // Step 7: validate and execute.
     let ctx = RequestCtx {

@@ -29,19 +29,19 @@ pub(crate) const MAX_METHOD_CHARS: usize = 32;
 pub(crate) const MAX_OPERATION_CHARS: usize = 256;
 
 /// `text` cut to `max` characters, marked with `…` when cut.
-fn bounded(text: &str, max: usize) -> String {
+fn bounded(text: &str, max: usize) -> Text {
     // A text of at most `max` bytes has at most `max` characters: no need to count them.
     if text.len() <= max {
-        return text.to_string();
+        return text.into();
     }
     match text.char_indices().nth(max) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_string(),
+        Some((at, _)) => compact_str::format_compact!("{}…", &text[..at]),
+        None => text.into(),
     }
 }
 
 /// [`bounded`] for a text already owned: kept as it is, not copied, when short enough.
-fn bounded_owned(text: String, max: usize) -> String {
+fn bounded_owned(text: Text, max: usize) -> Text {
     if text.len() > max && text.char_indices().nth(max).is_some() {
         bounded(&text, max)
     } else {
@@ -50,14 +50,18 @@ fn bounded_owned(text: String, max: usize) -> String {
 }
 
 /// One journaled request, serialized as the control API shows it.
+/// A journal entry's texts: up to 24 bytes (a method, most paths, most operation names) held
+/// inline, so journaling a request allocates nothing for them.
+pub type Text = compact_str::CompactString;
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct JournalEntry {
     /// When the request arrived, in unix seconds of the mock's clock (virtual when moved).
     pub at: i64,
-    pub method: String,
-    pub path: String,
+    pub method: Text,
+    pub path: Text,
     /// GraphQL: the first root field (`generateCustomerToken`); REST and parse failures: `null`.
-    pub operation: Option<String>,
+    pub operation: Option<Text>,
     pub status: u16,
     /// Time spent answering, in milliseconds, rounded to 0.01 ms.
     pub duration_ms: f64,
@@ -121,7 +125,7 @@ pub(crate) async fn record<F>(request: Request, next: impl FnOnce(Request) -> F)
 where
     F: std::future::Future<Output = Response>,
 {
-    let path = request.uri().path().to_string();
+    let path = Text::from(request.uri().path());
     let method = request.method().clone();
     let started = Instant::now();
     let response = next(request).await;
@@ -178,9 +182,9 @@ mod tests {
         assert_eq!(bounded("abcd", 3), "abc…");
         assert_eq!(bounded("éé", 2), "éé");
         assert_eq!(bounded("ééé", 2), "éé…");
-        assert_eq!(bounded_owned("éé".to_string(), 2), "éé");
-        assert_eq!(bounded_owned("ééé".to_string(), 2), "éé…");
-        assert_eq!(bounded_owned("abc".to_string(), 3), "abc");
+        assert_eq!(bounded_owned("éé".into(), 2), "éé");
+        assert_eq!(bounded_owned("ééé".into(), 2), "éé…");
+        assert_eq!(bounded_owned("abc".into(), 3), "abc");
         assert_eq!(
             bounded(&"é".repeat(5000), MAX_PATH_CHARS).chars().count(),
             MAX_PATH_CHARS + 1

@@ -379,7 +379,7 @@ mod tests {
             .uri(path)
             .body(Body::empty())
             .unwrap();
-        let operation = operation.map(str::to_string);
+        let operation = operation.map(Into::into);
         let answered = record(request, move |_| async move {
             let mut response = Response::new(Body::empty());
             *response.status_mut() = status.try_into().unwrap();

@@ -381,9 +381,11 @@ impl Inner {
         let app = &self.app;
         options::answer(request, |request| {
             guard::guard(app, request, |request| {
-                CatchUnwind(Box::pin(request::read_graphql(app, request, |request| {
-                    faults::inject(app, request, |request| self.route(request))
-                })))
+                CatchUnwind {
+                    inner: request::read_graphql(app, request, |request| {
+                        faults::inject(app, request, |request| self.route(request))
+                    }),
+                }
             })
         })
         .await
@@ -409,17 +411,20 @@ impl Inner {
     }
 }
 
-/// A future whose panic becomes the guard's 500 answer (what `CatchPanicLayer` did).
-struct CatchUnwind<F>(std::pin::Pin<Box<F>>);
+pin_project_lite::pin_project! {
+    /// A future whose panic becomes the guard's 500 answer (what `CatchPanicLayer` did), held in
+    /// place rather than in a box of its own.
+    struct CatchUnwind<F> {
+        #[pin]
+        inner: F,
+    }
+}
 
 impl<F: std::future::Future<Output = Response>> std::future::Future for CatchUnwind<F> {
     type Output = Response;
 
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Response> {
-        let inner = self.0.as_mut();
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Response> {
+        let inner = self.project().inner;
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
             Ok(poll) => poll,
             Err(panic) => std::task::Poll::Ready(guard::panic_response(panic)),
