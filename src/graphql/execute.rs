@@ -9,7 +9,7 @@ use super::introspection;
 use super::schema::{FieldDef, Schema, TypeKind, TypeRef};
 use super::syntax::*;
 use super::values::{coerce_input, literal_to_json, php_json_encode, Variables};
-use super::{validate, Args, Engine, ExecutionResult, GraphqlError, Location, Output, RawVariables};
+use super::{validate, Args, Engine, ExecutionResult, GraphqlError, Location, Output, RawVariables, Resolved};
 
 fn plain_error(message: impl Into<String>, locations: Vec<Location>) -> ExecutionResult {
     ExecutionResult {
@@ -305,7 +305,7 @@ impl<'a, C> Executor<'a, C> {
                         )),
                     };
                     match outcome {
-                        Ok(v) => self.complete(ty, v, &fields, path, root),
+                        Ok(v) => self.complete_resolved(ty, v, &fields, path, root),
                         Err(fe) => {
                             self.errors.push(GraphqlError {
                                 message: fe.message,
@@ -448,7 +448,7 @@ impl<'a, C> Executor<'a, C> {
     fn complete(
         &mut self,
         ty: &TypeRef,
-        mut value: Value,
+        value: Value,
         fields: &[&'a Field],
         path: Path<'_>,
         parent: &str,
@@ -505,39 +505,79 @@ impl<'a, C> Executor<'a, C> {
                 if t.kind != TypeKind::Object {
                     return Ok(Output::Value(value));
                 }
-                let sets: Vec<&'a SelectionSet> =
-                    fields.iter().filter_map(|f| f.selection_set.as_ref()).collect();
-                let groups = self.collect(name, &sets);
-                let mut out = Vec::with_capacity(groups.len());
-                for (i, (key, sub)) in groups.iter().enumerate() {
-                    let (key, f) = (*key, sub[0]);
-                    if f.name.value == "__typename" {
-                        out.push((key.into(), Output::Value(Value::String(name.clone()))));
-                        continue;
-                    }
-                    let schema = self.schema;
-                    let Some(def) = schema.field(name, &f.name.value) else {
-                        continue;
-                    };
-                    let fty = &def.ty;
-                    let raw = if name == "__Type" {
-                        let args = self.arguments_of(def, f);
-                        introspection::type_field(self.schema, &value, &f.name.value, &args)
-                    } else if groups[i + 1..].iter().any(|(_, later)| later[0].name.value == f.name.value) {
-                        value.get(&f.name.value).cloned().unwrap_or(Value::Null)
-                    } else {
-                        // No later response key reads this field: its value is moved, not copied.
-                        let field = value.as_object_mut().and_then(|m| m.swap_remove(&f.name.value));
-                        field.unwrap_or(Value::Null)
-                    };
-                    match self.complete(fty, raw, sub, Path::Key(&path, key), name) {
-                        Ok(v) => out.push((key.into(), v)),
-                        Err(Bubble) if fty.is_non_null() => return Err(Bubble),
-                        Err(Bubble) => out.push((key.into(), Output::NULL)),
-                    }
-                }
-                Ok(Output::Object(out))
+                self.project(name, Resolved::Json(value), fields, path)
             }
         }
+    }
+
+    /// [`Executor::complete`] of a resolver's answer: an answer given as fields is projected
+    /// straight from its list when the field's type is an object type; anything else is
+    /// completed as its JSON.
+    fn complete_resolved(
+        &mut self,
+        ty: &TypeRef,
+        resolved: Resolved,
+        fields: &[&'a Field],
+        path: Path<'_>,
+        parent: &str,
+    ) -> Result<Output, Bubble> {
+        if let Resolved::Fields(_) = resolved {
+            let named = match ty {
+                TypeRef::NonNull(inner) => &**inner,
+                other => other,
+            };
+            if let TypeRef::Named(name) = named {
+                let object = self.schema.get(name).is_some_and(|t| t.kind == TypeKind::Object);
+                if object && name != "__Type" {
+                    // Never null, so a non-null type holds.
+                    return self.project(name, resolved, fields, path);
+                }
+            }
+        }
+        self.complete(ty, resolved.into_json(), fields, path, parent)
+    }
+
+    /// The value of an object type `name` projected onto the selection sets of `fields`.
+    fn project(
+        &mut self,
+        name: &str,
+        mut value: Resolved,
+        fields: &[&'a Field],
+        path: Path<'_>,
+    ) -> Result<Output, Bubble> {
+        let sets: Vec<&'a SelectionSet> =
+            fields.iter().filter_map(|f| f.selection_set.as_ref()).collect();
+        let groups = self.collect(name, &sets);
+        let mut out = Vec::with_capacity(groups.len());
+        for (i, (key, sub)) in groups.iter().enumerate() {
+            let (key, f) = (*key, sub[0]);
+            if f.name.value == "__typename" {
+                out.push((key.into(), Output::Value(Value::String(name.to_string()))));
+                continue;
+            }
+            let schema = self.schema;
+            let Some(def) = schema.field(name, &f.name.value) else {
+                continue;
+            };
+            let fty = &def.ty;
+            let raw = if name == "__Type" {
+                let args = self.arguments_of(def, f);
+                let desc = match &value {
+                    Resolved::Json(desc) => desc,
+                    Resolved::Fields(_) => &Value::Null,
+                };
+                introspection::type_field(self.schema, desc, &f.name.value, &args)
+            } else {
+                // A field no later response key reads is moved out, not copied.
+                let later = groups[i + 1..].iter().any(|(_, later)| later[0].name.value == f.name.value);
+                value.field(&f.name.value, later)
+            };
+            match self.complete(fty, raw, sub, Path::Key(&path, key), name) {
+                Ok(v) => out.push((key.into(), v)),
+                Err(Bubble) if fty.is_non_null() => return Err(Bubble),
+                Err(Bubble) => out.push((key.into(), Output::NULL)),
+            }
+        }
+        Ok(Output::Object(out))
     }
 }

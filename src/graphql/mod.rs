@@ -187,7 +187,52 @@ impl FieldError {
 /// and the field's arguments, already validated and coerced (input objects as JSON objects,
 /// absent optional arguments absent). It returns the field's full value as JSON: for an object
 /// type, an object keyed by field name, which the engine projects onto the selection set.
-pub(crate) type Resolver<C> = Arc<dyn Fn(&C, &Args) -> Result<Value, FieldError> + Send + Sync>;
+pub(crate) type Resolver<C> = Arc<dyn Fn(&C, &Args) -> Result<Resolved, FieldError> + Send + Sync>;
+
+/// What a resolver answers: any JSON, or an object given as its fields by name, which the
+/// executor finds by walking the short list instead of building (and hashing the keys of) a JSON
+/// map only to take the fields out of it again. Both project onto a selection set alike.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Resolved {
+    Json(Value),
+    /// An object's fields (each name once).
+    Fields(Vec<(&'static str, Value)>),
+}
+
+impl From<Value> for Resolved {
+    fn from(value: Value) -> Self {
+        Resolved::Json(value)
+    }
+}
+
+impl Resolved {
+    /// The same answer as JSON.
+    pub(crate) fn into_json(self) -> Value {
+        match self {
+            Resolved::Json(value) => value,
+            Resolved::Fields(fields) => {
+                Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+            }
+        }
+    }
+
+    /// The field `name` of an object answer (null when it has none or is not an object),
+    /// moved out unless `keep` (another response key reads it later).
+    pub(crate) fn field(&mut self, name: &str, keep: bool) -> Value {
+        match self {
+            Resolved::Json(value) if keep => value.get(name).cloned().unwrap_or(Value::Null),
+            Resolved::Json(value) => value
+                .as_object_mut()
+                .and_then(|m| m.swap_remove(name))
+                .unwrap_or(Value::Null),
+            Resolved::Fields(fields) => match fields.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, v)) if keep => v.clone(),
+                Some((_, v)) => std::mem::take(v),
+                None => Value::Null,
+            },
+        }
+    }
+}
 
 pub(crate) use named::{Args, RawVariables};
 pub(crate) use schema::Schema;
@@ -341,16 +386,16 @@ impl<C> Engine<C> {
     }
 
     /// Registers the resolver of `type_name.field` (a root type's field).
-    pub(crate) fn resolver(
+    pub(crate) fn resolver<R: Into<Resolved>>(
         &mut self,
         type_name: &str,
         field: &str,
-        f: impl Fn(&C, &Args) -> Result<Value, FieldError> + Send + Sync + 'static,
+        f: impl Fn(&C, &Args) -> Result<R, FieldError> + Send + Sync + 'static,
     ) -> &mut Self {
         self.resolvers
             .entry(type_name.to_string())
             .or_default()
-            .insert(field.to_string(), Arc::new(f));
+            .insert(field.to_string(), Arc::new(move |c: &C, a: &Args| f(c, a).map(Into::into)));
         self
     }
 

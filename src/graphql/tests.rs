@@ -887,3 +887,57 @@ fn standard_introspection_query_is_well_under_magentos_limits() {
     let schema = Schema::from_sdl(REAL_SDL).unwrap();
     assert_eq!(validate::introspection_figures(&schema, &doc), (11, 181));
 }
+
+/// A resolver answering an object as its fields gives what the same answer as JSON gives, for
+/// every way a selection set can read it.
+#[test]
+fn an_answer_given_as_fields_completes_as_its_json_does() {
+    const SDL: &str = "type Query { obj: Obj need: Obj! list: [Obj] word: String } \
+                       type Obj { a: String b: Int c: String! inner: Obj }";
+    let fields = || {
+        vec![
+            ("a", json!("é \"quoted\"")),
+            ("b", json!(7)),
+            ("inner", json!({"a": "deep", "c": "x"})),
+        ]
+    };
+    let as_fields = {
+        let mut e = Engine::<()>::new(Schema::from_sdl(SDL).unwrap());
+        for field in ["obj", "need", "list", "word"] {
+            e.resolver("Query", field, move |_, _| Ok(Resolved::Fields(fields())));
+        }
+        e
+    };
+    let as_json = {
+        let mut e = Engine::<()>::new(Schema::from_sdl(SDL).unwrap());
+        for field in ["obj", "need", "list", "word"] {
+            e.resolver("Query", field, move |_, _| Ok(Resolved::Fields(fields()).into_json()));
+        }
+        e
+    };
+    for query in [
+        "{ obj { a b } }",
+        "{ obj { b a a } }",
+        "{ obj { x: a y: a b } }",
+        "{ obj { __typename a } }",
+        "{ obj { inner { a c } } }",
+        "{ obj { inner { inner { a } } } }",
+        "{ obj { ...F } } fragment F on Obj { a b }",
+        "{ obj { ... on Obj { b } a @skip(if: true) } }",
+        // `c` is non-null and missing: null travels up to `obj`, or to all of `data` from `need`.
+        "{ obj { a c } }",
+        "{ need { c } word }",
+        "{ need { a } }",
+        // Not an object type: completed from the JSON.
+        "{ list { a } }",
+        "{ word }",
+    ] {
+        let ours = run_with(&as_fields, query, json!({}));
+        let theirs = run_with(&as_json, query, json!({}));
+        assert_eq!(compact(&ours), compact(&theirs), "{query}");
+    }
+    assert_eq!(
+        compact(&run_with(&as_fields, "{ obj { x: a b inner { c } } }", json!({}))),
+        r#"{"data":{"obj":{"x":"é \"quoted\"","b":7,"inner":{"c":"x"}}}}"#
+    );
+}

@@ -5,16 +5,16 @@
 //! throttle, unknown email, locked, not confirmed, then the `password` tried as the account
 //! password, (saas) a reset token, (saas) an admin OTC; failure or success.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::{authentication_error, input_error, str_arg, RequestCtx};
 use crate::domain::messages as msg;
 use crate::domain::rules::php_empty;
 use crate::domain::{AcceptedSecrets, SignInError};
-use crate::graphql::{Args, FieldError};
+use crate::graphql::{Args, FieldError, Resolved};
 use crate::profile::Capabilities;
 
-pub(crate) fn resolve(ctx: &RequestCtx, args: &Args) -> Result<Value, FieldError> {
+pub(crate) fn resolve(ctx: &RequestCtx, args: &Args) -> Result<Resolved, FieldError> {
     let (email, password) = (str_arg(args, "email"), str_arg(args, "password"));
     if php_empty(email) {
         return Err(input_error(msg::SPECIFY_EMAIL));
@@ -32,7 +32,7 @@ pub(crate) fn resolve(ctx: &RequestCtx, args: &Args) -> Result<Value, FieldError
         .domain
         .sign_in(email, password, accept)
         .map_err(|e| sign_in_error(e, caps))?;
-    Ok(json!({ "token": token }))
+    Ok(Resolved::Fields(vec![("token", Value::String(token))]))
 }
 
 /// The wire error of a failed sign-in: the generic message, except an unconfirmed account on a

@@ -19,10 +19,10 @@ use crate::graphql::{Args, FieldError};
 /// [`super::build_engine`]): Magento's `WebapiConfigProvider`s map resolver classes to forms
 /// (`ReCaptchaCustomer`, `ReCaptchaResendConfirmationEmail`), and Adobe's "protected
 /// mutations" page adds `exchangeOtpForCustomerToken` (SaaS) to customer login.
-pub(crate) fn guarded(
+pub(crate) fn guarded<R: 'static>(
     form: Form,
-    op: fn(&RequestCtx, &Args) -> Result<Value, FieldError>,
-) -> impl Fn(&RequestCtx, &Args) -> Result<Value, FieldError> + Send + Sync + 'static {
+    op: fn(&RequestCtx, &Args) -> Result<R, FieldError>,
+) -> impl Fn(&RequestCtx, &Args) -> Result<R, FieldError> + Send + Sync + 'static {
     move |ctx, args| {
         check(ctx, form)?;
         op(ctx, args)

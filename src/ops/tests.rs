@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::domain::{Clock, Fixtures};
+use crate::graphql::Resolved;
 
 const T0: i64 = 1_767_225_600;
 const RONI: &str = "roni_cost@example.com";
@@ -43,14 +44,21 @@ impl World {
             recaptcha: None,
         }
     }
-    fn call(&self, op: Op, profile: Profile, auth: Auth, args: Value) -> Result<Value, FieldError> {
+    /// Calls `op`, its answer as JSON (an answer given as fields too).
+    fn call<R: Into<Resolved>>(
+        &self,
+        op: fn(&RequestCtx, &Args) -> Result<R, FieldError>,
+        profile: Profile,
+        auth: Auth,
+        args: Value,
+    ) -> Result<Value, FieldError> {
         let args: Args = args
             .as_object()
             .expect("args object")
             .iter()
             .map(|(name, value)| (name.as_str(), value.clone()))
             .collect();
-        op(&self.ctx(profile, auth), &args)
+        op(&self.ctx(profile, auth), &args).map(|r| r.into().into_json())
     }
     fn guest(&self, op: Op, args: Value) -> Result<Value, FieldError> {
         self.call(op, Profile::Saas, Auth::Guest, args)
