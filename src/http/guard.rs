@@ -73,6 +73,42 @@ pub(crate) fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
     response
 }
 
+/// What `body.collect().await` and `to_bytes()` give (the data frames joined, trailers
+/// dropped), without `Collected`'s list of frames: a body of one data frame (what hyper hands
+/// over for a body that came with its request head) is that frame's bytes, not copied, and
+/// a body that says it has ended is not polled again.
+async fn read_whole<B>(body: B) -> Result<Bytes, B::Error>
+where
+    B: axum::body::HttpBody<Data = Bytes>,
+{
+    let mut body = std::pin::pin!(body);
+    let mut first: Option<Bytes> = None;
+    let mut joined: Option<Vec<u8>> = None;
+    while !body.is_end_stream() {
+        let Some(frame) = body.frame().await else {
+            break;
+        };
+        let Ok(data) = frame?.into_data() else {
+            continue;
+        };
+        match (&mut first, &mut joined) {
+            (_, Some(all)) => all.extend_from_slice(&data),
+            (None, None) => first = Some(data),
+            (Some(head), None) => {
+                let mut all = Vec::with_capacity(head.len() + data.len());
+                all.extend_from_slice(head);
+                all.extend_from_slice(&data);
+                joined = Some(all);
+            }
+        }
+    }
+    Ok(match (joined, first) {
+        (Some(all), _) => Bytes::from(all),
+        (None, Some(only)) => only,
+        (None, None) => Bytes::new(),
+    })
+}
+
 /// Middleware: reads the body with the configured limit and deadline, then runs the request with
 /// the buffered body; turns a caught panic into the route's error shape.
 pub(crate) async fn guard<F>(app: &AppState, request: Request, next: impl FnOnce(Request) -> F) -> Response
@@ -91,7 +127,7 @@ where
     }
     let (parts, body) = request.into_parts();
     let path = parts.uri.path();
-    let mut collect = std::pin::pin!(Limited::new(body, limit).collect());
+    let mut collect = std::pin::pin!(read_whole(Limited::new(body, limit)));
     // A body that came with its headers (most do) is read by one poll, without arming the
     // deadline's timer; the deadline starts when the body is first found not all there.
     let read = match std::future::poll_fn(|cx| Poll::Ready(collect.as_mut().poll(cx))).await {
@@ -99,7 +135,7 @@ where
         Poll::Pending => tokio::time::timeout(timeout, collect).await,
     };
     let bytes: Bytes = match read {
-        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Ok(bytes)) => bytes,
         Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
             return refusal(path, 413, Category::Input, &too_large_message(limit));
         }
@@ -115,4 +151,84 @@ where
         return shaped_refusal(is_graphql, 500, Category::Internal, PANIC_MESSAGE);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::pin::Pin;
+    use std::task::Context;
+
+    use http_body_util::BodyExt;
+
+    use super::*;
+
+    /// A body of the given frames (data, trailers or an error), one per poll, that never says
+    /// it has ended before its last frame is taken.
+    struct Frames(VecDeque<Result<hyper::body::Frame<Bytes>, &'static str>>);
+
+    impl axum::body::HttpBody for Frames {
+        type Data = Bytes;
+        type Error = &'static str;
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, &'static str>>> {
+            Poll::Ready(self.0.pop_front())
+        }
+    }
+
+    /// A frame of a test body: data, trailers or an error.
+    #[derive(Debug, Clone, Copy)]
+    enum F {
+        Data(&'static str),
+        Trailers,
+        Error(&'static str),
+    }
+
+    fn body(frames: &[F]) -> Frames {
+        Frames(
+            frames
+                .iter()
+                .map(|f| match *f {
+                    F::Data(text) => Ok(hyper::body::Frame::data(Bytes::from_static(text.as_bytes()))),
+                    F::Trailers => {
+                        let mut map = axum::http::HeaderMap::new();
+                        map.insert("x-trailer", axum::http::HeaderValue::from_static("1"));
+                        Ok(hyper::body::Frame::trailers(map))
+                    }
+                    F::Error(e) => Err(e),
+                })
+                .collect(),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_body_is_read_whole_as_collect_reads_it() {
+        use F::*;
+        let cases: [&[F]; 7] = [
+            &[],
+            &[Data("")],
+            &[Data("{\"query\":\"{ a }\"}")],
+            &[Data("one "), Data("two "), Data("three")],
+            &[Data("before"), Trailers],
+            &[Trailers, Data("after trailers")],
+            &[Data("a"), Data(""), Data("b"), Trailers, Data("c")],
+        ];
+        for frames in cases {
+            let ours = read_whole(body(frames)).await.unwrap();
+            let theirs = body(frames).collect().await.unwrap().to_bytes();
+            assert_eq!(ours, theirs, "{frames:?}");
+        }
+        let broken = [Data("start"), Error("the client went away"), Data("never read")];
+        assert_eq!(read_whole(body(&broken)).await, Err("the client went away"));
+    }
+
+    #[tokio::test]
+    async fn a_body_of_one_frame_is_that_frames_bytes_not_a_copy() {
+        let frame = Bytes::from(b"a body that came with its head".to_vec());
+        let body = http_body_util::Full::new(frame.clone());
+        let read = read_whole(body).await.unwrap();
+        assert_eq!(read.as_ptr(), frame.as_ptr());
+    }
 }
