@@ -335,21 +335,6 @@ pub(crate) struct ExecutionResult {
 }
 
 impl ExecutionResult {
-    /// [`ExecutionResult::to_json`] without copying `data`.
-    pub fn into_json(self) -> Value {
-        let mut m = Map::new();
-        if !self.errors.is_empty() {
-            m.insert(
-                "errors".into(),
-                Value::Array(self.errors.iter().map(|e| e.to_json()).collect()),
-            );
-        }
-        if let Some(d) = self.data {
-            m.insert("data".into(), d.into_json());
-        }
-        Value::Object(m)
-    }
-
     /// `{"errors":[…],"data":…}`; `errors` omitted when empty, `data` omitted when `None`.
     pub(crate) fn to_json(&self) -> Value {
         let mut m = Map::new();

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::Response;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::domain::Auth;
 use crate::graphql::{Category, GraphqlError, Output};
@@ -35,7 +35,76 @@ pub struct GraphqlSummary {
 /// `{"errors":[{"message":…,"extensions":{"category":…}}]}`, no `data`.
 pub(crate) fn request_error(status: u16, category: Category, message: &str) -> Response {
     let error = GraphqlError::request(category, message);
-    json_response(status, &json!({ "errors": [error.to_json()] }))
+    result_response(status, std::slice::from_ref(&error), None)
+}
+
+/// `{"errors":[…],"data":…}` as `json_response` writes `ExecutionResult::to_json()` (`errors`
+/// left out when empty, `data` when `None`), written straight from the errors and the data
+/// rather than through JSON maps, which hash every key.
+fn result_response(status: u16, errors: &[GraphqlError], data: Option<&Output>) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut bytes = Vec::with_capacity(256);
+    write_result(&mut bytes, errors, data);
+    json_bytes_response(status, bytes)
+}
+
+fn write_result(out: &mut Vec<u8>, errors: &[GraphqlError], data: Option<&Output>) {
+    out.push(b'{');
+    if !errors.is_empty() {
+        out.extend_from_slice(br#""errors":["#);
+        for (i, error) in errors.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_error(out, error);
+        }
+        out.push(b']');
+    }
+    if let Some(data) = data {
+        if !errors.is_empty() {
+            out.push(b',');
+        }
+        out.extend_from_slice(br#""data":"#);
+        write_output(out, data);
+    }
+    out.push(b'}');
+}
+
+/// The bytes of `error.to_json()`: message, locations, path, extensions, in that order.
+fn write_error(out: &mut Vec<u8>, error: &GraphqlError) {
+    out.extend_from_slice(br#"{"message":"#);
+    write_json_str(out, &error.message);
+    if !error.locations.is_empty() {
+        out.extend_from_slice(br#","locations":["#);
+        for (i, at) in error.locations.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            let (mut line, mut column) = (itoa::Buffer::new(), itoa::Buffer::new());
+            out.extend_from_slice(br#"{"line":"#);
+            out.extend_from_slice(line.format(at.line).as_bytes());
+            out.extend_from_slice(br#","column":"#);
+            out.extend_from_slice(column.format(at.column).as_bytes());
+            out.push(b'}');
+        }
+        out.push(b']');
+    }
+    if let Some(path) = &error.path {
+        out.extend_from_slice(br#","path":["#);
+        for (i, segment) in path.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_json(out, segment);
+        }
+        out.push(b']');
+    }
+    if let Some(category) = &error.category {
+        out.extend_from_slice(br#","extensions":{"category":"#);
+        write_json_str(out, category.as_str());
+        out.push(b'}');
+    }
+    out.push(b'}');
 }
 
 pub(crate) fn json_response(status: u16, body: &Value) -> Response {
@@ -187,8 +256,8 @@ pub(crate) fn handle(
     let doc = match document {
         Ok(doc) => doc,
         Err(e) => {
-            let body = json!({ "errors": [e.to_json()] });
-            return (json_response(caps.syntax_error_status, &body), summary);
+            let errors = std::slice::from_ref(e);
+            return (result_response(caps.syntax_error_status, errors, None), summary);
         }
     };
     summary.operation = doc.root_field_name().map(Into::into);
@@ -215,7 +284,7 @@ pub(crate) fn handle(
             return (data_response(status, data), summary);
         }
     }
-    (json_response(status, &result.into_json()), summary)
+    (result_response(status, &result.errors, result.data.as_ref()), summary)
 }
 
 /// `{"data":…}` with no errors: the bytes `json_response` writes for that one-member object,
@@ -260,6 +329,8 @@ fn write_output(out: &mut Vec<u8>, output: &Output) {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[tokio::test]
@@ -276,6 +347,43 @@ mod tests {
         assert_eq!(ours.headers(), axums.headers());
         let body = |r: Response| axum::body::to_bytes(r.into_body(), usize::MAX);
         assert_eq!(body(ours).await.unwrap(), body(axums).await.unwrap());
+    }
+
+    #[test]
+    fn results_are_written_as_their_json_would_be() {
+        use crate::graphql::{ExecutionResult, Location};
+        let at = |line, column| Location { line, column };
+        let errors = vec![
+            GraphqlError::request(Category::Authentication, "The current customer isn't authorized."),
+            GraphqlError::field(Category::Input, "Specify the \"email\" value.", at(1, 12), "generateCustomerToken"),
+            GraphqlError {
+                message: "Syntax Error: Unexpected <EOF>\n\u{1}é".into(),
+                locations: vec![at(3, 1), at(10_000, 123_456)],
+                path: Some(vec![json!("customer"), json!(0), json!("addresses"), json!(u64::MAX)]),
+                category: None,
+            },
+            GraphqlError {
+                message: String::new(),
+                locations: vec![],
+                path: Some(vec![]),
+                category: Some(Category::Other("a-custom\"category".into())),
+            },
+        ];
+        let data = Output::Object(vec![("generateCustomerToken".into(), Output::NULL)]);
+        for n in 0..=errors.len() {
+            for data in [None, Some(data.clone()), Some(Output::NULL)] {
+                let result = ExecutionResult {
+                    errors: errors[..n].to_vec(),
+                    data: data.clone(),
+                };
+                let mut ours = Vec::new();
+                write_result(&mut ours, &result.errors, result.data.as_ref());
+                let theirs = serde_json::to_vec(&result.to_json()).unwrap();
+                assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(theirs).unwrap());
+            }
+        }
+        let refused = request_error(401, Category::Authentication, "x");
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
     }
 
     #[test]
