@@ -353,7 +353,7 @@ mod tests {
     fn results_are_written_as_their_json_would_be() {
         use crate::graphql::{ExecutionResult, Location};
         let at = |line, column| Location { line, column };
-        let errors = vec![
+        let errors = [
             GraphqlError::request(Category::Authentication, "The current customer isn't authorized."),
             GraphqlError::field(Category::Input, "Specify the \"email\" value.", at(1, 12), "generateCustomerToken"),
             GraphqlError {
