@@ -173,7 +173,8 @@ impl ServeConfig {
 
 impl AppState {
     /// The state of a mock bound to `bound`; new sandboxes' clocks start as `clocks` says.
-    pub(crate) fn new(config: ServeConfig, mut fixtures: Fixtures, clocks: ClockStart, bound: SocketAddr) -> Self {
+    /// Public (through `test-support`) for the fuzz target.
+    pub fn new(config: ServeConfig, mut fixtures: Fixtures, clocks: ClockStart, bound: SocketAddr) -> Self {
         config.adjust(&mut fixtures);
         let address = config.address(bound);
         let identity = StoreIdentity {

@@ -34,9 +34,10 @@ pub(crate) fn is_tenant_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-/// How the clock of a new sandbox starts.
+/// How the clock of a new sandbox starts. Public (through `test-support`) for the fuzz target,
+/// which builds an [`AppState`](super::AppState) of its own.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum ClockStart {
+pub enum ClockStart {
     /// The system clock (a sandbox can still freeze and move its own).
     System,
     /// A virtual clock frozen at this unix second (tests).
