@@ -51,14 +51,8 @@ fn result_response(status: u16, errors: &[GraphqlError], data: Option<&Output>) 
 fn write_result(out: &mut Vec<u8>, errors: &[GraphqlError], data: Option<&Output>) {
     out.push(b'{');
     if !errors.is_empty() {
-        out.extend_from_slice(br#""errors":["#);
-        for (i, error) in errors.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            write_error(out, error);
-        }
-        out.push(b']');
+        out.extend_from_slice(br#""errors":"#);
+        write_seq(out, b'[', errors, b']', write_error);
     }
     if let Some(data) = data {
         if !errors.is_empty() {
@@ -75,29 +69,19 @@ fn write_error(out: &mut Vec<u8>, error: &GraphqlError) {
     out.extend_from_slice(br#"{"message":"#);
     write_json_str(out, &error.message);
     if !error.locations.is_empty() {
-        out.extend_from_slice(br#","locations":["#);
-        for (i, at) in error.locations.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
+        out.extend_from_slice(br#","locations":"#);
+        write_seq(out, b'[', &error.locations, b']', |out, at| {
             let (mut line, mut column) = (itoa::Buffer::new(), itoa::Buffer::new());
             out.extend_from_slice(br#"{"line":"#);
             out.extend_from_slice(line.format(at.line).as_bytes());
             out.extend_from_slice(br#","column":"#);
             out.extend_from_slice(column.format(at.column).as_bytes());
             out.push(b'}');
-        }
-        out.push(b']');
+        });
     }
     if let Some(path) = &error.path {
-        out.extend_from_slice(br#","path":["#);
-        for (i, segment) in path.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            write_json(out, segment);
-        }
-        out.push(b']');
+        out.extend_from_slice(br#","path":"#);
+        write_seq(out, b'[', path, b']', write_json);
     }
     if let Some(category) = &error.category {
         out.extend_from_slice(br#","extensions":{"category":"#);
@@ -138,29 +122,31 @@ pub(crate) fn write_json(out: &mut Vec<u8>, value: &Value) {
         Value::Bool(false) => out.extend_from_slice(b"false"),
         Value::Number(n) => serde_json::to_writer(&mut *out, n).expect("a JSON number always serializes"),
         Value::String(s) => write_json_str(out, s),
-        Value::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_json(out, item);
-            }
-            out.push(b']');
-        }
-        Value::Object(members) => {
-            out.push(b'{');
-            for (i, (key, item)) in members.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_json_str(out, key);
-                out.push(b':');
-                write_json(out, item);
-            }
-            out.push(b'}');
-        }
+        Value::Array(items) => write_seq(out, b'[', items, b']', write_json),
+        Value::Object(members) => write_seq(out, b'{', members, b'}', |out, (key, item)| {
+            write_json_str(out, key);
+            out.push(b':');
+            write_json(out, item);
+        }),
     }
+}
+
+/// `open`, the items written by `write` with a comma between each two, `close`.
+fn write_seq<T>(
+    out: &mut Vec<u8>,
+    open: u8,
+    items: impl IntoIterator<Item = T>,
+    close: u8,
+    mut write: impl FnMut(&mut Vec<u8>, T),
+) {
+    out.push(open);
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write(out, item);
+    }
+    out.push(close);
 }
 
 /// True when `bytes` has a byte serde_json escapes. No early exit: one branch-free pass, which
@@ -302,28 +288,12 @@ fn data_response(status: u16, data: &Output) -> Response {
 fn write_output(out: &mut Vec<u8>, output: &Output) {
     match output {
         Output::Value(v) => write_json(out, v),
-        Output::Object(members) => {
-            out.push(b'{');
-            for (i, (key, item)) in members.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_json_str(out, key);
-                out.push(b':');
-                write_output(out, item);
-            }
-            out.push(b'}');
-        }
-        Output::List(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_output(out, item);
-            }
-            out.push(b']');
-        }
+        Output::Object(members) => write_seq(out, b'{', members, b'}', |out, (key, item)| {
+            write_json_str(out, key);
+            out.push(b':');
+            write_output(out, item);
+        }),
+        Output::List(items) => write_seq(out, b'[', items, b']', write_output),
     }
 }
 
