@@ -115,11 +115,7 @@ impl Variables for CoercedVariables<'_> {
 /// `String` or `String!` (the first case of `String`'s coercion; `null` for a `String!` is an
 /// error, so it is not a string here).
 fn coerces_to_itself(ty: &TypeRef, v: &Value) -> bool {
-    let named = match ty {
-        TypeRef::NonNull(inner) => &**inner,
-        other => other,
-    };
-    matches!((named, v), (TypeRef::Named(n), Value::String(_)) if n == "String")
+    matches!((ty.nullable(), v), (TypeRef::Named(n), Value::String(_)) if n == "String")
 }
 
 /// The schema types of `op`'s variables (`None` for an unknown type), `op` being `doc`'s one
@@ -522,11 +518,7 @@ impl<'a, C> Executor<'a, C> {
         parent: &str,
     ) -> Result<Output, Bubble> {
         if let Resolved::Fields(_) = resolved {
-            let named = match ty {
-                TypeRef::NonNull(inner) => &**inner,
-                other => other,
-            };
-            if let TypeRef::Named(name) = named {
+            if let TypeRef::Named(name) = ty.nullable() {
                 let object = self.schema.get(name).is_some_and(|t| t.kind == TypeKind::Object);
                 if object && name != "__Type" {
                     // Never null, so a non-null type holds.

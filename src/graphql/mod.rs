@@ -31,7 +31,7 @@ mod values;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// A 1-based position in the submitted document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,9 +142,12 @@ impl GraphqlError {
         }
     }
 
-    /// The error as JSON, keys in Magento's order: message, locations, path, extensions.
+    /// The error as JSON, keys in Magento's order: message, locations, path, extensions. The
+    /// answers are written to bytes directly (`http::front_door`); this tree is what the tests
+    /// hold those bytes to.
+    #[cfg(test)]
     pub(crate) fn to_json(&self) -> Value {
-        let mut m = Map::new();
+        let mut m = serde_json::Map::new();
         m.insert("message".into(), Value::String(self.message.clone()));
         if !self.locations.is_empty() {
             let locs = self
@@ -311,7 +314,8 @@ impl Output {
         matches!(self, Output::Value(Value::Null))
     }
 
-    /// The same tree as JSON (objects as maps, keys in response order).
+    /// The same tree as JSON (objects as maps, keys in response order), for the tests.
+    #[cfg(test)]
     pub(crate) fn into_json(self) -> Value {
         match self {
             Output::Value(v) => v,
@@ -335,9 +339,11 @@ pub(crate) struct ExecutionResult {
 }
 
 impl ExecutionResult {
-    /// `{"errors":[…],"data":…}`; `errors` omitted when empty, `data` omitted when `None`.
+    /// `{"errors":[…],"data":…}`; `errors` omitted when empty, `data` omitted when `None`
+    /// (the tests' reference for the bytes the front door writes).
+    #[cfg(test)]
     pub(crate) fn to_json(&self) -> Value {
-        let mut m = Map::new();
+        let mut m = serde_json::Map::new();
         if !self.errors.is_empty() {
             m.insert(
                 "errors".into(),

@@ -29,9 +29,9 @@ use serde_json::{json, Map, Value};
 
 use crate::domain::Fixtures;
 use crate::fault_spec::{FaultKind, FaultMatch, FaultSpec, Trigger, FAULT_USAGE};
-use crate::graphql::{ExecutionResult, GraphqlError, Output};
+use crate::graphql::{GraphqlError, Output};
 
-use super::front_door::{json_response, GraphqlSummary};
+use super::front_door::{json_response, result_response, GraphqlSummary};
 use super::journal::is_control_path;
 use super::request::{is_graphql_path, GraphqlRequest};
 use super::store::Store;
@@ -344,16 +344,9 @@ where
         FaultKind::GraphqlError { message, category } => {
             let root = root.as_ref().expect("operation faults match a root field");
             // The shape of an execution error (spec 4.1) for the operation the request names.
-            let result = ExecutionResult {
-                errors: vec![GraphqlError::field(
-                    category.clone(),
-                    message,
-                    root.location,
-                    &root.key,
-                )],
-                data: Some(Output::Object(vec![(root.key.as_str().into(), Output::NULL)])),
-            };
-            json_response(app.profile.status_for(category), &result.to_json())
+            let error = GraphqlError::field(category.clone(), message, root.location, &root.key);
+            let data = Output::Object(vec![(root.key.as_str().into(), Output::NULL)]);
+            result_response(app.profile.status_for(category), &[error], Some(&data))
         }
         FaultKind::Panic => panic!("panic injected by fault {id} (a fault kind for the mock's own tests)"),
         FaultKind::Drop => {

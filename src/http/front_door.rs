@@ -41,11 +41,8 @@ pub(crate) fn request_error(status: u16, category: Category, message: &str) -> R
 /// `{"errors":[…],"data":…}` as `json_response` writes `ExecutionResult::to_json()` (`errors`
 /// left out when empty, `data` when `None`), written straight from the errors and the data
 /// rather than through JSON maps, which hash every key.
-fn result_response(status: u16, errors: &[GraphqlError], data: Option<&Output>) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut bytes = Vec::with_capacity(256);
-    write_result(&mut bytes, errors, data);
-    json_bytes_response(status, bytes)
+pub(crate) fn result_response(status: u16, errors: &[GraphqlError], data: Option<&Output>) -> Response {
+    written_response(status, |bytes| write_result(bytes, errors, data))
 }
 
 fn write_result(out: &mut Vec<u8>, errors: &[GraphqlError], data: Option<&Output>) {
@@ -92,9 +89,14 @@ fn write_error(out: &mut Vec<u8>, error: &GraphqlError) {
 }
 
 pub(crate) fn json_response(status: u16, body: &Value) -> Response {
+    written_response(status, |bytes| write_json(bytes, body))
+}
+
+/// A JSON answer with `status` whose body `write` writes.
+fn written_response(status: u16, write: impl FnOnce(&mut Vec<u8>)) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut bytes = Vec::with_capacity(256);
-    write_json(&mut bytes, body);
+    write(&mut bytes);
     json_bytes_response(status, bytes)
 }
 
@@ -265,23 +267,7 @@ pub(crate) fn handle(
         }
         _ => 200,
     };
-    if result.errors.is_empty() {
-        if let Some(data) = &result.data {
-            return (data_response(status, data), summary);
-        }
-    }
     (result_response(status, &result.errors, result.data.as_ref()), summary)
-}
-
-/// `{"data":…}` with no errors: the bytes `json_response` writes for that one-member object,
-/// without building it.
-fn data_response(status: u16, data: &Output) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut bytes = Vec::with_capacity(256);
-    bytes.extend_from_slice(br#"{"data":"#);
-    write_output(&mut bytes, data);
-    bytes.push(b'}');
-    json_bytes_response(status, bytes)
 }
 
 /// Appends the bytes [`write_json`] writes for `output.into_json()`.

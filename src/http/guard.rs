@@ -77,7 +77,7 @@ pub(crate) fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
 /// dropped), without `Collected`'s list of frames: a body of one data frame (what hyper hands
 /// over for a body that came with its request head) is that frame's bytes, not copied, and
 /// a body that says it has ended is not polled again.
-async fn read_whole<B>(body: B) -> Result<Bytes, B::Error>
+pub(crate) async fn read_whole<B>(body: B) -> Result<Bytes, B::Error>
 where
     B: axum::body::HttpBody<Data = Bytes>,
 {

@@ -325,25 +325,6 @@ pub(crate) fn is_graphql_path(path: &str) -> bool {
     }
 }
 
-/// The bytes of a body the guard has read already (its one frame), taken without a collector.
-async fn buffered(mut body: axum::body::Body) -> axum::body::Bytes {
-    use axum::body::HttpBody as _;
-    use http_body_util::BodyExt as _;
-    // The guard has already read the body with its limit and deadline: this cannot wait.
-    match body.frame().await {
-        Some(Ok(frame)) if body.is_end_stream() => frame.into_data().unwrap_or_default(),
-        None => axum::body::Bytes::new(),
-        // Not the guard's one frame (a body built some other way): read it all.
-        Some(Ok(frame)) => {
-            let rest = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
-            let mut all = frame.into_data().map(Vec::from).unwrap_or_default();
-            all.extend_from_slice(&rest);
-            all.into()
-        }
-        Some(Err(_)) => axum::body::Bytes::new(),
-    }
-}
-
 /// Middleware (inside the body guard, which has buffered the body): reads GET and POST
 /// requests to a GraphQL path into an `Arc<GraphqlRequest>` extension.
 pub(crate) async fn read_graphql<F>(
@@ -359,7 +340,9 @@ where
         return next(request).await;
     }
     let (mut parts, body) = request.into_parts();
-    let bytes = buffered(body).await;
+    // The guard has read the body with its limit and deadline already, into one frame, which
+    // this takes as it is (no wait, no copy).
+    let bytes = super::guard::read_whole(body).await.unwrap_or_default();
     let read = GraphqlRequest::read(&app.documents, &parts.method, parts.uri.query(), &bytes);
     parts.extensions.insert(Arc::new(read));
     next(Request::from_parts(parts, axum::body::Body::from(bytes))).await
